@@ -1,0 +1,107 @@
+// Builds the extension, the local tuning server, the webview scripts and (with --tests) the test bundles.
+//   node esbuild.mjs                 development build: sourcemaps, no minify
+//   node esbuild.mjs --production    release build: minified, no sourcemaps
+//   node esbuild.mjs --watch         rebuild on change (problem-matcher friendly output)
+//   node esbuild.mjs --tests         also compile test/** to out/ for mocha and the host launcher
+import * as esbuild from 'esbuild';
+import { cpSync, existsSync, mkdirSync, readdirSync } from 'node:fs';
+import { join } from 'node:path';
+
+const production = process.argv.includes('--production');
+const watch = process.argv.includes('--watch');
+const tests = process.argv.includes('--tests');
+
+/** @type {import('esbuild').Plugin} */
+const problemMatcherLog = {
+  name: 'problem-matcher-log',
+  setup(build) {
+    build.onStart(() => {
+      if (watch) console.log('[watch] build started');
+    });
+    build.onEnd((result) => {
+      for (const { text, location } of [...result.errors, ...result.warnings]) {
+        console.error(`✘ [ERROR] ${text}`);
+        if (location) console.error(`    ${location.file}:${location.line}:${location.column}:`);
+      }
+      if (watch) console.log('[watch] build finished');
+    });
+  },
+};
+
+function filesUnder(dir, predicate) {
+  if (!existsSync(dir)) return [];
+  return readdirSync(dir, { recursive: true, encoding: 'utf8' })
+    .map((f) => join(dir, f))
+    .filter(predicate);
+}
+
+const isTs = (f) => f.endsWith('.ts') && !f.endsWith('.d.ts');
+const common = {
+  bundle: true,
+  sourcemap: !production,
+  sourcesContent: false,
+  minify: production,
+  logLevel: 'silent',
+  plugins: [problemMatcherLog],
+};
+const nodeTarget = { ...common, platform: 'node', format: 'cjs', target: 'node20' };
+
+const serverEntries = ['src/server/main.ts', 'src/server/trainer/worker.ts'].filter(existsSync);
+const mediaEntries = readdirSync('media').filter(isTs).map((f) => join('media', f));
+
+const builds = [
+  {
+    ...nodeTarget,
+    entryPoints: { extension: 'src/extension.ts' },
+    outdir: 'dist',
+    external: ['vscode'],
+  },
+  {
+    ...nodeTarget,
+    entryPoints: Object.fromEntries(
+      serverEntries.map((e) => [e.endsWith('main.ts') ? 'server' : 'trainer-worker', e]),
+    ),
+    outdir: 'dist',
+  },
+  {
+    ...common,
+    platform: 'browser',
+    format: 'iife',
+    target: 'es2022',
+    entryPoints: mediaEntries,
+    outdir: 'dist/media',
+    loader: { '.css': 'css' },
+  },
+];
+
+if (tests) {
+  builds.push({
+    ...nodeTarget,
+    sourcemap: true,
+    minify: false,
+    entryPoints: filesUnder('test', (f) => isTs(f) && !f.startsWith(join('test', 'fixtures'))),
+    outdir: 'out/test',
+    outbase: 'test',
+    packages: 'external',
+    external: ['vscode'],
+  });
+}
+
+function copyStaticMedia() {
+  mkdirSync('dist/media', { recursive: true });
+  for (const css of filesUnder('media', (f) => f.endsWith('.css'))) {
+    cpSync(css, join('dist', css));
+  }
+  cpSync('node_modules/uplot/dist/uPlot.min.css', 'dist/media/uPlot.min.css');
+}
+
+const contexts = await Promise.all(builds.filter((b) => Object.keys(b.entryPoints).length > 0).map((b) => esbuild.context(b)));
+copyStaticMedia();
+if (watch) {
+  await Promise.all(contexts.map((c) => c.watch()));
+} else {
+  const results = await Promise.allSettled(contexts.map((c) => c.rebuild()));
+  await Promise.all(contexts.map((c) => c.dispose()));
+  const failed = results.filter((r) => r.status === 'rejected');
+  if (failed.length > 0) process.exit(1);
+}
