@@ -3,6 +3,7 @@
 //   node esbuild.mjs --production    release build: minified, no sourcemaps
 //   node esbuild.mjs --watch         rebuild on change (problem-matcher friendly output)
 //   node esbuild.mjs --tests         also compile test/** to out/ for mocha and the host launcher
+//   node esbuild.mjs --host          also compile test/host/** only (npm start)
 import * as esbuild from 'esbuild';
 import { cpSync, existsSync, mkdirSync, readdirSync } from 'node:fs';
 import { join } from 'node:path';
@@ -10,6 +11,7 @@ import { join } from 'node:path';
 const production = process.argv.includes('--production');
 const watch = process.argv.includes('--watch');
 const tests = process.argv.includes('--tests');
+const host = process.argv.includes('--host');
 
 /** @type {import('esbuild').Plugin} */
 const problemMatcherLog = {
@@ -74,17 +76,23 @@ const builds = [
   },
 ];
 
+const testBuild = (entryPoints) => ({
+  ...nodeTarget,
+  sourcemap: true,
+  minify: false,
+  entryPoints,
+  outdir: 'out/test',
+  outbase: 'test',
+  packages: 'external',
+  external: ['vscode'],
+});
+// The host tooling (npm start, the launcher) builds on its own, so a broken suite cannot stop it.
+const hostTooling = filesUnder(join('test', 'host'), isTs);
 if (tests) {
-  builds.push({
-    ...nodeTarget,
-    sourcemap: true,
-    minify: false,
-    entryPoints: filesUnder('test', (f) => isTs(f) && !f.startsWith(join('test', 'fixtures'))),
-    outdir: 'out/test',
-    outbase: 'test',
-    packages: 'external',
-    external: ['vscode'],
-  });
+  builds.push(testBuild(hostTooling));
+  builds.push(testBuild(filesUnder('test', (f) => isTs(f) && !f.startsWith(join('test', 'fixtures')) && !hostTooling.includes(f))));
+} else if (host) {
+  builds.push(testBuild(hostTooling));
 }
 
 function copyStaticMedia() {

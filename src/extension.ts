@@ -1,9 +1,51 @@
 import * as vscode from 'vscode';
+import { type BackendConnection } from './backend/connection';
+import { SwappablePrompts } from './backend/prompts';
+import { createBackend } from './backend/register';
+import { registerLossChart } from './chart/index';
+import { registerPromptNotebook } from './notebook/index';
+import { registerSpecFeatures } from './specEditor/register';
+import { createTunedModelsStore, registerTunedModelsTree, type TunedModelsTree } from './tree/register';
+import { type TunedModelsStore } from './tree/store';
 
-export function activate(context: vscode.ExtensionContext): void {
+/** What `activate` returns: the services, so that integration tests can drive and observe them. */
+export interface GeminiTuningApi {
+  readonly backend: BackendConnection;
+  readonly store: TunedModelsStore;
+  /** Tests answer dialogs with `prompts.use(...)`. */
+  readonly prompts: SwappablePrompts;
+  readonly tree: TunedModelsTree;
+}
+
+export function activate(context: vscode.ExtensionContext): GeminiTuningApi {
   const log = vscode.window.createOutputChannel('Gemini Tuning', { log: true });
   context.subscriptions.push(log);
-  log.info(`activated in VS Code ${vscode.version}`);
+  try {
+    const prompts = new SwappablePrompts();
+    const backend = createBackend(context, log, prompts);
+    context.subscriptions.push(backend.disposable);
+    const connection = backend.connection;
+    const store = createTunedModelsStore(connection, backend.settings, log);
+    context.subscriptions.push(store);
+
+    const tree = registerTunedModelsTree({ connection, settings: backend.settings, store, prompts, logChannel: log });
+    context.subscriptions.push(tree);
+
+    context.subscriptions.push(registerSpecFeatures({ context, log, backend: connection, models: store, prompts }));
+
+    context.subscriptions.push(registerPromptNotebook({ context, log, connection, store }));
+
+    context.subscriptions.push(registerLossChart({ context, log, store, connection }));
+
+    log.info(`activated in VS Code ${vscode.version}`);
+    return { backend: connection, store, prompts, tree };
+  } catch (error) {
+    log.error('activation failed', error);
+    void vscode.window.showErrorMessage(`Gemini Tuning could not start: ${error instanceof Error ? error.message : String(error)}`, 'Show Log').then((c) => {
+      if (c) log.show();
+    });
+    throw error;
+  }
 }
 
 export function deactivate(): void {}

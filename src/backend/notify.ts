@@ -1,0 +1,22 @@
+import * as vscode from 'vscode';
+import { ApiError, GeminiClientError } from '../api/errors';
+import { describeError, type Log } from '../common/log';
+
+/**
+ * Shows a short error with a "Show Log" action and writes the full details to the log.
+ * `what` says what failed, e.g. `Could not delete "my model"`.
+ */
+export function showError(log: Log & { show?(preserveFocus?: boolean): void }, what: string, error: unknown): void {
+  log.error(`${what}: ${describeError(error)}`);
+  void vscode.window.showErrorMessage(`${what}: ${shortMessage(error)}`, 'Show Log').then((choice) => {
+    if (choice === 'Show Log') log.show?.(true);
+  });
+}
+
+/** One sentence about an error, for a notification. */
+export function shortMessage(error: unknown): string {
+  if (error instanceof ApiError) return error.status ? `${error.message} (${error.status})` : error.message;
+  if (error instanceof GeminiClientError) return error.message;
+  if (error instanceof Error) return error.message;
+  return String(error);
+}

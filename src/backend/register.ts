@@ -1,0 +1,38 @@
+import * as vscode from 'vscode';
+import { DisposableStore } from '../common/lifecycle';
+import { taggedLog } from '../common/log';
+import { registerBackendCommands, registerBackendContextKeys } from './commands';
+import { BackendConnection } from './connection';
+import { type Prompts } from './prompts';
+import { Secrets } from './secrets';
+import { Settings } from './settings';
+import { registerBackendStatusBar } from './statusBar';
+
+export interface Backend {
+  readonly connection: BackendConnection;
+  readonly settings: Settings;
+  readonly disposable: vscode.Disposable;
+}
+
+/** Creates the backend connection with its status bar item, context keys and commands. */
+export function createBackend(context: vscode.ExtensionContext, logChannel: vscode.LogOutputChannel, prompts: Prompts): Backend {
+  const store = new DisposableStore();
+  const serverLogChannel = store.add(vscode.window.createOutputChannel('Gemini Tuning: Local Server', { log: true }));
+  const settings = new Settings();
+  const secrets = new Secrets(context.secrets);
+  const log = taggedLog(logChannel, 'backend');
+  const connection = store.add(
+    new BackendConnection({
+      globalStoragePath: context.globalStorageUri.fsPath,
+      extensionPath: context.extensionPath,
+      settings,
+      secrets,
+      log,
+      serverOutput: (line) => serverLogChannel.info(line),
+    }),
+  );
+  store.add(registerBackendStatusBar(connection));
+  store.add(registerBackendContextKeys(connection));
+  store.add(registerBackendCommands({ connection, settings, secrets, prompts, log, logChannel, serverLogChannel }));
+  return { connection, settings, disposable: store };
+}

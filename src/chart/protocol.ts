@@ -1,0 +1,251 @@
+/**
+ * The messages between the loss chart panel and its webview. Both sides import this module;
+ * nothing here touches the editor or the DOM. Every message crossing the boundary is checked
+ * by `parse…Message` before it is dispatched to a typed handler.
+ */
+import { toColumns, type LossColumns, type LossPoint, type ModelHeader } from './series';
+
+export { fromColumns, toColumns } from './series';
+
+export const LOSS_CHART_VIEW_TYPE = 'geminiTuning.lossChart';
+
+export interface ChartModel {
+  header: ModelHeader;
+  points: LossPoint[];
+}
+
+/** Points cross to the webview as columns (see `LossColumns`). */
+export type PointColumns = LossColumns;
+
+export interface WireModel {
+  header: ModelHeader;
+  points: PointColumns;
+}
+
+export function toWire(model: ChartModel): WireModel {
+  return { header: model.header, points: toColumns(model.points) };
+}
+
+export interface ViewSettings {
+  smoothingEnabled: boolean;
+  /** EMA factor in [0, 0.999] */
+  smoothing: number;
+  logScale: boolean;
+}
+
+export const DEFAULT_VIEW: ViewSettings = { smoothingEnabled: false, smoothing: 0.6, logScale: false };
+
+/** What the webview keeps with `setState`, and what the serializer gets back after a reload. */
+export interface PersistedChartState {
+  version: 1;
+  models: string[];
+  view: ViewSettings;
+}
+
+// ---- extension → webview ----
+
+export interface SetModelsMessage {
+  type: 'setModels';
+  models: WireModel[];
+}
+export interface UpsertModelMessage {
+  type: 'upsertModel';
+  model: WireModel;
+}
+export interface AppendPointsMessage {
+  type: 'appendPoints';
+  name: string;
+  points: PointColumns;
+  header: ModelHeader;
+}
+export interface RemoveModelMessage {
+  type: 'removeModel';
+  name: string;
+}
+export interface RequestPngMessage {
+  type: 'requestPng';
+  requestId: number;
+}
+export interface LoadErrorMessage {
+  type: 'loadError';
+  name: string;
+  message: string;
+}
+
+export type ToWebviewMessage =
+  | SetModelsMessage
+  | UpsertModelMessage
+  | AppendPointsMessage
+  | RemoveModelMessage
+  | RequestPngMessage
+  | LoadErrorMessage;
+
+// ---- webview → extension ----
+
+export interface ReadyMessage {
+  type: 'ready';
+  /** the state the webview restored with getState, if any */
+  state?: PersistedChartState;
+}
+export interface RenderedMessage {
+  type: 'rendered';
+  /** what is on screen now: per model, points drawn and its notice, if any */
+  models: { name: string; points: number; notice?: string }[];
+  /** how the chart was updated: first draw, data appended to the live instance, or a re-init */
+  update: 'created' | 'setData' | 'recreated' | 'empty';
+}
+export interface PngMessage {
+  type: 'png';
+  requestId: number;
+  /** `data:image/png;base64,…` */
+  dataUrl: string;
+}
+export interface PngFailedMessage {
+  type: 'pngFailed';
+  requestId: number;
+  message: string;
+}
+export interface UserActionMessage {
+  type: 'action';
+  action: 'exportCsv' | 'exportPng' | 'addModel';
+}
+export interface RemoveModelRequest {
+  type: 'removeModelRequest';
+  name: string;
+}
+export interface ViewChangedMessage {
+  type: 'viewChanged';
+  view: ViewSettings;
+}
+
+export type FromWebviewMessage =
+  | ReadyMessage
+  | RenderedMessage
+  | PngMessage
+  | PngFailedMessage
+  | UserActionMessage
+  | RemoveModelRequest
+  | ViewChangedMessage;
+
+/** One handler per message type: adding a message without handling it does not compile. */
+export type MessageHandlers<M extends { type: string }> = {
+  [K in M['type']]: (message: Extract<M, { type: K }>) => void;
+};
+
+export function dispatch<M extends { type: string }>(handlers: MessageHandlers<M>, message: M): void {
+  const handler = handlers[message.type as M['type']] as (m: M) => void;
+  handler(message);
+}
+
+// ---- validation of what crosses the boundary ----
+
+type Json = Record<string, unknown>;
+
+function isObject(value: unknown): value is Json {
+  return typeof value === 'object' && value !== null && !Array.isArray(value);
+}
+function isString(value: unknown): value is string {
+  return typeof value === 'string';
+}
+function isFiniteNumber(value: unknown): value is number {
+  return typeof value === 'number' && Number.isFinite(value);
+}
+function isNumberOrNull(value: unknown): value is number | null {
+  return value === null || isFiniteNumber(value);
+}
+
+export function isViewSettings(value: unknown): value is ViewSettings {
+  return (
+    isObject(value) &&
+    typeof value.smoothingEnabled === 'boolean' &&
+    isFiniteNumber(value.smoothing) &&
+    value.smoothing >= 0 &&
+    value.smoothing < 1 &&
+    typeof value.logScale === 'boolean'
+  );
+}
+
+export function isPersistedChartState(value: unknown): value is PersistedChartState {
+  return (
+    isObject(value) &&
+    value.version === 1 &&
+    Array.isArray(value.models) &&
+    value.models.every(isString) &&
+    isViewSettings(value.view)
+  );
+}
+
+function isPointColumns(value: unknown): value is PointColumns {
+  if (!isObject(value)) return false;
+  const { step, epoch, loss, computeTimeMs } = value;
+  if (!Array.isArray(step) || !Array.isArray(epoch) || !Array.isArray(loss) || !Array.isArray(computeTimeMs)) return false;
+  const n = step.length;
+  if (epoch.length !== n || loss.length !== n || computeTimeMs.length !== n) return false;
+  for (let i = 0; i < n; i++) {
+    if (!isFiniteNumber(step[i]) || !isFiniteNumber(epoch[i]) || !isNumberOrNull(loss[i]) || !isNumberOrNull(computeTimeMs[i])) return false;
+  }
+  return true;
+}
+
+const STATES = new Set(['STATE_UNSPECIFIED', 'CREATING', 'ACTIVE', 'FAILED']);
+
+function isModelHeader(value: unknown): value is ModelHeader {
+  return isObject(value) && isString(value.name) && isString(value.displayName) && STATES.has(value.state as string);
+}
+
+function isWireModel(value: unknown): value is WireModel {
+  return isObject(value) && isModelHeader(value.header) && isPointColumns(value.points);
+}
+
+const ACTIONS = new Set(['exportCsv', 'exportPng', 'addModel']);
+const UPDATES = new Set(['created', 'setData', 'recreated', 'empty']);
+
+export function parseFromWebview(value: unknown): FromWebviewMessage | undefined {
+  if (!isObject(value) || !isString(value.type)) return undefined;
+  const m = value;
+  switch (m.type) {
+    case 'ready':
+      return m.state === undefined || isPersistedChartState(m.state) ? (m as unknown as ReadyMessage) : { type: 'ready' };
+    case 'rendered':
+      return UPDATES.has(m.update as string) &&
+        Array.isArray(m.models) &&
+        m.models.every((x) => isObject(x) && isString(x.name) && isFiniteNumber(x.points) && (x.notice === undefined || isString(x.notice)))
+        ? (m as unknown as RenderedMessage)
+        : undefined;
+    case 'png':
+      return isFiniteNumber(m.requestId) && isString(m.dataUrl) ? (m as unknown as PngMessage) : undefined;
+    case 'pngFailed':
+      return isFiniteNumber(m.requestId) && isString(m.message) ? (m as unknown as PngFailedMessage) : undefined;
+    case 'action':
+      return ACTIONS.has(m.action as string) ? (m as unknown as UserActionMessage) : undefined;
+    case 'removeModelRequest':
+      return isString(m.name) ? (m as unknown as RemoveModelRequest) : undefined;
+    case 'viewChanged':
+      return isViewSettings(m.view) ? (m as unknown as ViewChangedMessage) : undefined;
+    default:
+      return undefined;
+  }
+}
+
+export function parseToWebview(value: unknown): ToWebviewMessage | undefined {
+  if (!isObject(value) || !isString(value.type)) return undefined;
+  const m = value;
+  switch (m.type) {
+    case 'setModels':
+      return Array.isArray(m.models) && m.models.every(isWireModel) ? (m as unknown as SetModelsMessage) : undefined;
+    case 'upsertModel':
+      return isWireModel(m.model) ? (m as unknown as UpsertModelMessage) : undefined;
+    case 'appendPoints':
+      return isString(m.name) && isPointColumns(m.points) && isModelHeader(m.header)
+        ? (m as unknown as AppendPointsMessage)
+        : undefined;
+    case 'removeModel':
+      return isString(m.name) ? (m as unknown as RemoveModelMessage) : undefined;
+    case 'requestPng':
+      return isFiniteNumber(m.requestId) ? (m as unknown as RequestPngMessage) : undefined;
+    case 'loadError':
+      return isString(m.name) && isString(m.message) ? (m as unknown as LoadErrorMessage) : undefined;
+    default:
+      return undefined;
+  }
+}

@@ -1,0 +1,77 @@
+import * as os from 'node:os';
+import * as path from 'node:path';
+import { parseArgs } from 'node:util';
+import { DEFAULT_STEP_DELAY_MS, startLocalServer } from './index';
+
+const USAGE = `usage: node server.js [--host 127.0.0.1] [--port N] [--data-dir DIR] [--api-key KEY]
+                      [--enable-fault-injection] [--step-delay-ms N] [--quiet]`;
+
+async function main(): Promise<void> {
+  let values;
+  try {
+    ({ values } = parseArgs({
+      options: {
+        host: { type: 'string', default: '127.0.0.1' },
+        port: { type: 'string', default: '0' },
+        'data-dir': { type: 'string' },
+        'api-key': { type: 'string' },
+        'enable-fault-injection': { type: 'boolean', default: false },
+        'step-delay-ms': { type: 'string', default: String(DEFAULT_STEP_DELAY_MS) },
+        quiet: { type: 'boolean', default: false },
+        help: { type: 'boolean', default: false },
+      },
+      strict: true,
+    }));
+  } catch (e) {
+    process.stderr.write(`${(e as Error).message}\n${USAGE}\n`);
+    process.exit(2);
+  }
+  if (values.help) {
+    process.stdout.write(`${USAGE}\n`);
+    return;
+  }
+  const port = Number(values.port);
+  const stepDelayMs = Number(values['step-delay-ms']);
+  if (!Number.isInteger(port) || port < 0 || port > 65535) {
+    process.stderr.write(`--port must be an integer between 0 and 65535; got ${values.port}\n`);
+    process.exit(2);
+  }
+  if (!Number.isInteger(stepDelayMs) || stepDelayMs < 0) {
+    process.stderr.write(`--step-delay-ms must be a non-negative integer; got ${values['step-delay-ms']}\n`);
+    process.exit(2);
+  }
+  const quiet = values.quiet;
+  const log = (line: string): void => {
+    if (!quiet) process.stderr.write(`${new Date().toISOString()} ${line}\n`);
+  };
+  const server = await startLocalServer({
+    host: values.host,
+    port,
+    dataDir: values['data-dir'] ?? path.join(os.homedir(), '.gemini-tuning', 'server'),
+    apiKey: values['api-key'],
+    faultInjection: values['enable-fault-injection'],
+    stepDelayMs,
+    log,
+  });
+  process.stdout.write(`listening on ${server.url}\n`);
+  let stopping = false;
+  const stop = (signal: string): void => {
+    if (stopping) return;
+    stopping = true;
+    log(`[http] ${signal}: stopping`);
+    server.close().then(
+      () => process.exit(0),
+      (e: unknown) => {
+        log(`[http] error while stopping: ${(e as Error).message}`);
+        process.exit(1);
+      },
+    );
+  };
+  process.on('SIGTERM', () => stop('SIGTERM'));
+  process.on('SIGINT', () => stop('SIGINT'));
+}
+
+main().catch((e: unknown) => {
+  process.stderr.write(`the local tuning server could not start: ${(e as Error).stack ?? String(e)}\n`);
+  process.exit(1);
+});

@@ -1,0 +1,292 @@
+import { promises as fsp, constants as fsConstants, readFileSync } from 'node:fs';
+import * as path from 'node:path';
+import { isValidTunedModelId, randomId } from './wire';
+import type { ModelRecord, TrainingExample } from './records';
+
+/**
+ * Data-dir layout:
+ *   <dataDir>/tunedModels/<id>/model.json          the model, its operation and permissions
+ *   <dataDir>/tunedModels/<id>/training-data.json  the examples (kept so a job can resume)
+ *   <dataDir>/tunedModels/<id>/checkpoint.json     trainer checkpoint while training
+ *   <dataDir>/tunedModels/<id>/weights.json        trained weights
+ *   <dataDir>/tunedModels/<id>/source-weights.json copy of the source model's weights (tunedModelSource)
+ *   <dataDir>/trash/                               deleted models on their way out
+ * `model.json` is the commit point of a create: a directory without it is an unfinished create.
+ */
+export const MODEL_FILE = 'model.json';
+export const TRAINING_DATA_FILE = 'training-data.json';
+export const CHECKPOINT_FILE = 'checkpoint.json';
+export const WEIGHTS_FILE = 'weights.json';
+export const SOURCE_WEIGHTS_FILE = 'source-weights.json';
+
+export async function writeFileAtomic(file: string, data: string | Buffer): Promise<void> {
+  const dir = path.dirname(file);
+  const tmp = path.join(dir, `.${path.basename(file)}.tmp-${randomId(8)}`);
+  const handle = await fsp.open(tmp, 'w');
+  try {
+    await handle.writeFile(data);
+    await handle.sync();
+  } finally {
+    await handle.close();
+  }
+  try {
+    await fsp.rename(tmp, file);
+  } catch (e) {
+    await fsp.rm(tmp, { force: true });
+    throw e;
+  }
+  await syncDir(dir);
+}
+
+async function syncDir(dir: string): Promise<void> {
+  let handle: fsp.FileHandle | undefined;
+  try {
+    handle = await fsp.open(dir, fsConstants.O_RDONLY);
+    await handle.sync();
+  } catch {
+    // Some file systems refuse fsync on directories; the rename itself is still atomic.
+  } finally {
+    await handle?.close();
+  }
+}
+
+function sortKey(r: ModelRecord): string {
+  return `${r.createTime}|${r.id}`;
+}
+
+/** Newest first; ties by id. */
+function before(a: string, b: string): boolean {
+  const [ta, ia] = splitKey(a);
+  const [tb, ib] = splitKey(b);
+  return ta > tb || (ta === tb && ia < ib);
+}
+
+function splitKey(key: string): [string, string] {
+  const i = key.lastIndexOf('|');
+  return [key.slice(0, i), key.slice(i + 1)];
+}
+
+export interface StoreIssue {
+  id: string;
+  problem: string;
+}
+
+/** Every tuned model, in memory and on disk. All lookups are in memory; disk is written through. */
+export class ModelStore {
+  private readonly byId = new Map<string, ModelRecord>();
+  /** Sorted newest first, for pagination without scanning files. */
+  private ordered: ModelRecord[] = [];
+  private readonly writeChains = new Map<string, Promise<void>>();
+  private readonly writePending = new Set<string>();
+  private readonly deleted = new WeakSet<ModelRecord>();
+  readonly modelsDir: string;
+  private readonly trashDir: string;
+
+  constructor(readonly dataDir: string, private readonly log: (line: string) => void) {
+    this.modelsDir = path.join(dataDir, 'tunedModels');
+    this.trashDir = path.join(dataDir, 'trash');
+  }
+
+  /** Loads every model; unfinished creates are removed and reported, unreadable records reported and left in place. */
+  async open(): Promise<StoreIssue[]> {
+    await fsp.mkdir(this.modelsDir, { recursive: true });
+    await fsp.rm(this.trashDir, { recursive: true, force: true });
+    await fsp.mkdir(this.trashDir, { recursive: true });
+    const issues: StoreIssue[] = [];
+    const entries = await fsp.readdir(this.modelsDir, { withFileTypes: true });
+    const ids: string[] = [];
+    for (const entry of entries) {
+      if (!entry.isDirectory()) continue;
+      if (isValidTunedModelId(entry.name)) ids.push(entry.name);
+      else issues.push({ id: entry.name, problem: 'directory name is not a valid tuned model id; ignored' });
+    }
+    // Synchronous reads: nothing else runs before the server listens, and they are several times
+    // cheaper than promise-based ones for thousands of small files.
+    const unfinished: string[] = [];
+    for (const id of ids) this.load(id, issues, unfinished);
+    for (const id of unfinished) await this.moveToTrash(id);
+    this.ordered = [...this.byId.values()].sort((a, b) => (before(sortKey(a), sortKey(b)) ? -1 : 1));
+    const openedAt = Date.now();
+    void this.removeTempFiles(ids, openedAt).catch((e: Error) => this.log(`[store] temp-file cleanup failed: ${e.message}`));
+    return issues;
+  }
+
+  private load(id: string, issues: StoreIssue[], unfinished: string[]): void {
+    let text: string;
+    try {
+      text = readFileSync(path.join(this.modelsDir, id, MODEL_FILE), 'utf8');
+    } catch (e) {
+      if ((e as NodeJS.ErrnoException).code === 'ENOENT') {
+        issues.push({ id, problem: 'create never completed (the request was not acknowledged); removed' });
+        unfinished.push(id);
+        return;
+      }
+      throw e;
+    }
+    try {
+      const record = JSON.parse(text) as ModelRecord;
+      if (record.id !== id) throw new Error(`record id ${record.id} does not match its directory`);
+      this.byId.set(id, record);
+    } catch (e) {
+      issues.push({ id, problem: `model.json is unreadable (${(e as Error).message}); left on disk, not served` });
+    }
+  }
+
+  /** Removes temp files a crash left behind; only those older than this run, never a live write's. */
+  private async removeTempFiles(ids: string[], before: number): Promise<void> {
+    for (const id of ids) {
+      const dir = path.join(this.modelsDir, id);
+      let names: string[];
+      try {
+        names = await fsp.readdir(dir);
+      } catch {
+        continue;
+      }
+      for (const name of names) {
+        if (!name.startsWith('.') || !name.includes('.tmp-')) continue;
+        const file = path.join(dir, name);
+        const stat = await fsp.stat(file).catch(() => undefined);
+        if (stat && stat.mtimeMs < before) await fsp.rm(file, { force: true });
+      }
+    }
+  }
+
+  dirOf(id: string): string {
+    if (!isValidTunedModelId(id)) throw new Error(`refusing a file-system path for invalid id ${JSON.stringify(id)}`);
+    return path.join(this.modelsDir, id);
+  }
+
+  fileOf(id: string, file: string): string {
+    return path.join(this.dirOf(id), file);
+  }
+
+  get(id: string): ModelRecord | undefined {
+    return this.byId.get(id);
+  }
+
+  has(id: string): boolean {
+    return this.byId.has(id);
+  }
+
+  get size(): number {
+    return this.byId.size;
+  }
+
+  all(): readonly ModelRecord[] {
+    return this.ordered;
+  }
+
+  /**
+   * Up to `limit` records after `cursor` (exclusive) that satisfy `accept`, plus whether more follow.
+   */
+  page(cursor: string | undefined, limit: number, accept: (r: ModelRecord) => boolean): { items: ModelRecord[]; more: boolean } {
+    let start = 0;
+    if (cursor !== undefined) {
+      let lo = 0;
+      let hi = this.ordered.length;
+      while (lo < hi) {
+        const mid = (lo + hi) >> 1;
+        const key = sortKey(this.ordered[mid]);
+        if (key === cursor || before(key, cursor)) lo = mid + 1;
+        else hi = mid;
+      }
+      start = lo;
+    }
+    const items: ModelRecord[] = [];
+    for (let i = start; i < this.ordered.length; i++) {
+      const r = this.ordered[i];
+      if (!accept(r)) continue;
+      if (items.length === limit) return { items, more: true };
+      items.push(r);
+    }
+    return { items, more: false };
+  }
+
+  static cursorOf(r: ModelRecord): string {
+    return sortKey(r);
+  }
+
+  /** Writes the training data, then the record (the commit point), then indexes it. */
+  async create(record: ModelRecord, examples: TrainingExample[], sourceWeights?: string): Promise<void> {
+    const dir = this.dirOf(record.id);
+    await fsp.mkdir(dir, { recursive: true });
+    await writeFileAtomic(path.join(dir, TRAINING_DATA_FILE), JSON.stringify({ examples }));
+    if (sourceWeights) {
+      await writeFileAtomic(path.join(dir, SOURCE_WEIGHTS_FILE), await fsp.readFile(sourceWeights));
+    }
+    await writeFileAtomic(path.join(dir, MODEL_FILE), JSON.stringify(record));
+    this.byId.set(record.id, record);
+    this.insertOrdered(record);
+  }
+
+  private insertOrdered(record: ModelRecord): void {
+    const key = sortKey(record);
+    let lo = 0;
+    let hi = this.ordered.length;
+    while (lo < hi) {
+      const mid = (lo + hi) >> 1;
+      if (before(sortKey(this.ordered[mid]), key)) lo = mid + 1;
+      else hi = mid;
+    }
+    this.ordered.splice(lo, 0, record);
+  }
+
+  /** Persists the record's current state; bursts coalesce into one write, writes never reorder. */
+  save(record: ModelRecord): Promise<void> {
+    const id = record.id;
+    if (this.writePending.has(id)) return this.writeChains.get(id) ?? Promise.resolve();
+    this.writePending.add(id);
+    const previous = this.writeChains.get(id) ?? Promise.resolve();
+    const next = previous.then(async () => {
+      this.writePending.delete(id);
+      if (this.deleted.has(record) || this.byId.get(id) !== record) return;
+      try {
+        await writeFileAtomic(this.fileOf(id, MODEL_FILE), JSON.stringify(record));
+      } catch (e) {
+        this.log(`[store] could not save ${id}: ${(e as Error).message}`);
+        throw e;
+      }
+    });
+    const settled = next.catch(() => undefined);
+    this.writeChains.set(id, settled);
+    void settled.then(() => {
+      if (this.writeChains.get(id) === settled) this.writeChains.delete(id);
+    });
+    return next;
+  }
+
+  async readTrainingData(id: string): Promise<TrainingExample[]> {
+    const parsed = JSON.parse(await fsp.readFile(this.fileOf(id, TRAINING_DATA_FILE), 'utf8')) as { examples?: unknown };
+    if (!Array.isArray(parsed.examples)) throw new Error('training-data.json has no examples array');
+    return parsed.examples as TrainingExample[];
+  }
+
+  /** Removes the model from the index at once and from disk by an atomic rename into the trash. */
+  async delete(id: string): Promise<void> {
+    const record = this.byId.get(id);
+    if (!record) return;
+    this.deleted.add(record);
+    this.byId.delete(id);
+    const i = this.ordered.indexOf(record);
+    if (i >= 0) this.ordered.splice(i, 1);
+    await (this.writeChains.get(id) ?? Promise.resolve());
+    await this.moveToTrash(id);
+  }
+
+  private async moveToTrash(id: string): Promise<void> {
+    const trashed = path.join(this.trashDir, `${id}-${randomId(8)}`);
+    try {
+      await fsp.rename(this.dirOf(id), trashed);
+    } catch (e) {
+      if ((e as NodeJS.ErrnoException).code === 'ENOENT') return;
+      throw e;
+    }
+    await syncDir(this.modelsDir);
+    void fsp.rm(trashed, { recursive: true, force: true }).catch(() => undefined);
+  }
+
+  /** Waits for every queued write. */
+  async flush(): Promise<void> {
+    await Promise.all([...this.writeChains.values()]);
+  }
+}

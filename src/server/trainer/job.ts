@@ -1,0 +1,54 @@
+import { setTimeout as delay } from 'node:timers/promises';
+import { removeStaleTemporaries } from './atomicWrite';
+import { readCheckpointState, readModelFile, writeCheckpointFile, writeModelFile } from './persistence';
+import { type TrainingJobSpec } from './protocol';
+import { type StepReport, Trainer } from './trainer';
+
+export interface JobHooks {
+  onStart?(resumedFrom: number, totalSteps: number): void;
+  onStep(report: StepReport): void;
+}
+
+/**
+ * Runs one training job to its end: resumes from the checkpoint when there is one, writes a new
+ * checkpoint after every step (before reporting it, so a reported step is never lost), and the
+ * final weights last.
+ */
+export async function runTrainingJob(spec: TrainingJobSpec, hooks: JobHooks): Promise<void> {
+  await removeStaleTemporaries(spec.checkpointFile);
+  await removeStaleTemporaries(spec.weightsFile);
+  const source = spec.sourceWeightsFile ? await readModelFile(spec.sourceWeightsFile) : undefined;
+  const checkpoint = await readCheckpointState(spec.checkpointFile);
+  if (checkpoint && checkpoint.jobId !== spec.jobId) {
+    throw new Error(`checkpoint ${spec.checkpointFile} belongs to job ${checkpoint.jobId}, not ${spec.jobId}`);
+  }
+  let trainer: Trainer;
+  try {
+    trainer = new Trainer(
+      {
+        examples: spec.examples,
+        epochCount: spec.epochCount,
+        batchSize: spec.batchSize,
+        learningRate: spec.learningRate,
+        seed: spec.seed,
+        source,
+      },
+      checkpoint,
+    );
+  } catch (err) {
+    throw new Error(checkpoint ? `cannot resume from checkpoint ${spec.checkpointFile}: ${(err as Error).message}` : (err as Error).message);
+  }
+  hooks.onStart?.(trainer.completedSteps, trainer.totalSteps);
+  while (!trainer.done) {
+    const report = trainer.step();
+    await writeCheckpointFile(spec.checkpointFile, spec.jobId, trainer.state());
+    hooks.onStep(report);
+    if (spec.stepDelayMs && spec.stepDelayMs > 0 && !trainer.done) await delay(spec.stepDelayMs);
+  }
+  await writeModelFile(spec.weightsFile, {
+    vocabulary: trainer.model.vocab.codes,
+    params: Float32Array.from(trainer.model.params),
+    memory: trainer.model.memory.entries.map((e) => ({ textInput: e.input, output: e.outputText })),
+    trainedSteps: (source?.trainedSteps ?? 0) + trainer.totalSteps,
+  });
+}

@@ -1,0 +1,61 @@
+/** The parts of the trainer (`./trainer`) the HTTP server relies on. */
+export interface StepReport {
+  step: number;
+  epoch: number;
+  meanLoss: number;
+  /** When the step finished: an RFC 3339 string or epoch milliseconds. */
+  computeTime: string | number;
+  totalSteps: number;
+}
+
+export interface TrainingJobSpec {
+  jobId: string;
+  examples: { textInput: string; output: string }[];
+  epochCount: number;
+  batchSize: number;
+  learningRate: number;
+  sourceWeightsFile?: string;
+  checkpointFile: string;
+  weightsFile: string;
+  seed: number;
+  stepDelayMs?: number;
+}
+
+export interface TrainingCallbacks {
+  onStep(report: StepReport): void;
+  onDone(): void;
+  onError(error: Error): void;
+}
+
+export interface SamplingOptions {
+  temperature: number;
+  topK: number;
+  topP: number;
+  maxOutputTokens: number;
+  stopSequences: string[];
+  seed: number;
+  candidateIndex?: number;
+}
+
+export interface GenerationModel {
+  generate(input: string, options: SamplingOptions): Generator<string, 'STOP' | 'MAX_TOKENS'>;
+  countTokens(text: string): number;
+}
+
+export interface TrainingQueuePort {
+  submit(spec: TrainingJobSpec, callbacks: TrainingCallbacks): void;
+  cancel(jobId: string): void;
+  close(): void | Promise<void>;
+}
+
+export interface CheckpointSummary {
+  completedSteps: number;
+  snapshots: { step: number; epoch: number; meanLoss: number; computeTime: string | number }[];
+}
+
+export interface TrainerPort {
+  createQueue(options: { workerScript: string; log?: (line: string) => void }): TrainingQueuePort;
+  readCheckpoint(file: string): CheckpointSummary | undefined | Promise<CheckpointSummary | undefined>;
+  loadTrainedModel(weightsFile: string): Promise<GenerationModel>;
+  baseModel(): GenerationModel;
+}

@@ -1,0 +1,12 @@
+export * from './dataFiles';
+export * from './diagnostics';
+export * from './examples';
+export * from './fileSystem';
+export * from './model';
+export * from './positions';
+export * from './request';
+export * from './summary';
+export * from './template';
+export * from './validate';
+export { tuningSpecSchema } from './schemaValidation';
+export * from './creationPolicy';

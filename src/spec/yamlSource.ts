@@ -1,0 +1,158 @@
+import { isAlias, isMap, isPair, isScalar, isSeq, LineCounter, parseDocument, type Document, type Node } from 'yaml';
+import { type SpecDiagnostic } from './diagnostics';
+import { firstLineRangeFromOffsets, rangeFromOffsets, START_OF_FILE, type Range } from './positions';
+
+/** Aliases are legitimate in a spec, but thousands of them are an attack ("billion laughs"). */
+export const MAX_ALIAS_COUNT = 1000;
+/** Nothing in a spec is nested deeper than 4 levels; 64 leaves room and stops pathological input. */
+export const MAX_NESTING_DEPTH = 64;
+
+export type JsonPath = readonly (string | number)[];
+
+/** A parsed spec with everything needed to turn a path in the data back into a range. */
+export class YamlSource {
+  readonly lineCounter = new LineCounter();
+  readonly doc: Document.Parsed;
+
+  constructor(
+    readonly text: string,
+    readonly file: string,
+  ) {
+    this.doc = parseDocument(text, { lineCounter: this.lineCounter, prettyErrors: false, uniqueKeys: true });
+  }
+
+  range(start: number, end: number): Range {
+    return rangeFromOffsets(this.lineCounter, start, end);
+  }
+
+  /** The range of a node: all of a scalar, the first line of a collection. */
+  nodeRange(node: Node | null | undefined): Range {
+    if (!node?.range) return this.firstContentLine();
+    const [start, valueEnd] = node.range;
+    if (isScalar(node) || isAlias(node)) return this.range(start, valueEnd);
+    return firstLineRangeFromOffsets(this.lineCounter, this.text, start, valueEnd);
+  }
+
+  /** The first line that holds content, for problems about the spec as a whole. */
+  firstContentLine(): Range {
+    const contents = this.doc.contents;
+    if (isMap(contents) && contents.items.length > 0 && isPair(contents.items[0])) {
+      const key = contents.items[0].key as Node | null;
+      if (key?.range) return this.range(key.range[0], key.range[1]);
+    }
+    if (contents?.range) return firstLineRangeFromOffsets(this.lineCounter, this.text, contents.range[0], contents.range[1]);
+    return START_OF_FILE;
+  }
+
+  /** Follows a data path through maps and sequences (and aliases) to the value node and its key. */
+  locate(path: JsonPath): { node?: Node; key?: Node } {
+    let node: Node | null | undefined = this.doc.contents as Node | null;
+    let key: Node | undefined;
+    for (const segment of path) {
+      if (isAlias(node)) node = node.resolve(this.doc) as Node | undefined;
+      if (isMap(node)) {
+        const pair = node.items.find((p) => isScalar(p.key) && String(p.key.value) === String(segment));
+        if (!pair) return {};
+        key = pair.key as Node;
+        node = pair.value as Node | null;
+      } else if (isSeq(node) && typeof segment === 'number') {
+        node = node.items[segment] as Node | null;
+        key = undefined;
+      } else {
+        return {};
+      }
+    }
+    if (isAlias(node)) node = node.resolve(this.doc) as Node | undefined;
+    return { node: node ?? undefined, key };
+  }
+
+  /** Range of the value at `path`; when the value is empty (`key:` alone), the key. */
+  valueRange(path: JsonPath): Range {
+    const { node, key } = this.locate(path);
+    if (node?.range && node.range[1] > node.range[0]) return this.nodeRange(node);
+    if (key) return this.nodeRange(key);
+    return this.firstContentLine();
+  }
+
+  /** Range of the key `name` in the mapping at `parent`, falling back to the mapping itself. */
+  keyRange(parent: JsonPath, name: string): Range {
+    const { node } = this.locate(parent);
+    if (isMap(node)) {
+      const pair = node.items.find((p) => isScalar(p.key) && String(p.key.value) === name);
+      if (pair) return this.nodeRange(pair.key as Node);
+    }
+    return this.valueRange(parent);
+  }
+
+  /** The syntax errors and warnings of the parser, and documents too deep to be a spec. */
+  syntaxDiagnostics(): SpecDiagnostic[] {
+    const out: SpecDiagnostic[] = [];
+    for (const error of this.doc.errors) {
+      out.push({ file: this.file, range: this.range(error.pos[0], error.pos[1]), severity: 'error', code: 'yaml-syntax', message: friendlyYamlMessage(error.code, error.message) });
+    }
+    for (const warning of this.doc.warnings) {
+      out.push({ file: this.file, range: this.range(warning.pos[0], warning.pos[1]), severity: 'warning', code: 'yaml-syntax', message: friendlyYamlMessage(warning.code, warning.message) });
+    }
+    const deep = this.firstNodeDeeperThan(MAX_NESTING_DEPTH);
+    if (deep) {
+      out.push({ file: this.file, range: this.nodeRange(deep), severity: 'error', code: 'yaml-limits', message: `The spec is nested more than ${MAX_NESTING_DEPTH} levels deep; a tuning spec never needs that` });
+    }
+    return out;
+  }
+
+  /** Iterative, so a hostile document cannot overflow the stack here. */
+  private firstNodeDeeperThan(limit: number): Node | undefined {
+    const stack: Array<{ node: unknown; depth: number }> = [{ node: this.doc.contents, depth: 0 }];
+    while (stack.length > 0) {
+      const { node, depth } = stack.pop()!;
+      if (depth > limit) return node as Node;
+      if (isMap(node)) {
+        for (const pair of node.items) stack.push({ node: pair.value, depth: depth + 1 }, { node: pair.key, depth: depth + 1 });
+      } else if (isSeq(node)) {
+        for (const item of node.items) stack.push({ node: item, depth: depth + 1 });
+      }
+    }
+    return undefined;
+  }
+
+  /** The spec as plain data, or a diagnostic when aliases expand past the limit. */
+  toData(): { data?: unknown; diagnostic?: SpecDiagnostic } {
+    try {
+      return { data: this.doc.toJS({ maxAliasCount: MAX_ALIAS_COUNT }) };
+    } catch (error) {
+      if (error instanceof ReferenceError && /alias/i.test(error.message)) {
+        let firstAlias: Node | undefined;
+        const stack: unknown[] = [this.doc.contents];
+        while (stack.length > 0 && !firstAlias) {
+          const node = stack.pop();
+          if (isAlias(node)) firstAlias = node;
+          else if (isMap(node)) for (const pair of node.items) stack.push(pair.value);
+          else if (isSeq(node)) stack.push(...node.items);
+        }
+        return {
+          diagnostic: {
+            file: this.file,
+            range: firstAlias ? this.nodeRange(firstAlias) : this.firstContentLine(),
+            severity: 'error',
+            code: 'yaml-limits',
+            message: `The YAML aliases in this spec expand to more than ${MAX_ALIAS_COUNT} copies; this looks like an alias bomb, so the spec was not read`,
+          },
+        };
+      }
+      if (error instanceof RangeError) {
+        return { diagnostic: { file: this.file, range: this.firstContentLine(), severity: 'error', code: 'yaml-limits', message: 'The spec is nested too deeply to be read' } };
+      }
+      throw error;
+    }
+  }
+}
+
+const FRIENDLY_YAML_MESSAGES: Partial<Record<string, string>> = {
+  MULTIPLE_DOCS: 'A tuning spec is a single YAML document; remove the second "---" section',
+  DUPLICATE_KEY: 'This key appears twice in the same mapping; keep one',
+  TAB_AS_INDENT: 'Tabs are not allowed as indentation in YAML; indent with spaces',
+};
+
+function friendlyYamlMessage(code: string, message: string): string {
+  return FRIENDLY_YAML_MESSAGES[code] ?? `YAML syntax error: ${message.split('\n')[0]}`;
+}

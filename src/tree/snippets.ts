@@ -1,0 +1,82 @@
+import { type TunedModel } from '../api/types';
+
+const SAMPLE_PROMPT = 'Hello';
+
+/** Quotes a value for a POSIX shell: single quotes, with embedded quotes closed and reopened. */
+export function shellQuote(value: string): string {
+  return `'${value.replace(/'/g, `'\\''`)}'`;
+}
+
+/**
+ * A curl command that calls the model. The key is never inlined: the shell expands
+ * `$GEMINI_API_KEY` when the command runs, so a copied snippet can be shared safely.
+ */
+export function curlSnippet(model: TunedModel, baseUrl: string, options: { withKey: boolean }): string {
+  const url = `${baseUrl.replace(/\/+$/, '')}/v1beta/${model.name}:generateContent`;
+  const body = JSON.stringify({ contents: [{ role: 'user', parts: [{ text: SAMPLE_PROMPT }] }] });
+  const lines = [`curl -sS -X POST ${shellQuote(url)}`, `  -H 'Content-Type: application/json'`];
+  if (options.withKey) lines.push(`  -H "x-goog-api-key: $GEMINI_API_KEY"`);
+  lines.push(`  -d ${shellQuote(body)}`);
+  return lines.join(' \\\n');
+}
+
+/** A TypeScript snippet for `@google/genai` that calls the model; the key comes from the environment. */
+export function typeScriptSnippet(model: TunedModel, baseUrl: string, options: { defaultBaseUrl: boolean }): string {
+  const httpOptions = options.defaultBaseUrl ? '' : `\n  httpOptions: { baseUrl: ${JSON.stringify(baseUrl.replace(/\/+$/, ''))} },`;
+  return [
+    `import { GoogleGenAI } from '@google/genai';`,
+    ``,
+    `const ai = new GoogleGenAI({`,
+    `  apiKey: process.env.GEMINI_API_KEY,${httpOptions}`,
+    `});`,
+    ``,
+    `const response = await ai.models.generateContent({`,
+    `  model: ${JSON.stringify(model.name)},`,
+    `  contents: ${JSON.stringify(SAMPLE_PROMPT)},`,
+    `});`,
+    `console.log(response.text);`,
+    ``,
+  ].join('\n');
+}
+
+/**
+ * A tuning spec that tunes `model` further: it names the model as `tunedModelSource` and keeps
+ * its hyperparameters. The training data is left for the person to add.
+ */
+export function tuneAgainSpec(model: TunedModel): string {
+  const label = model.displayName?.trim() || (model.name ?? '').replace(/^tunedModels\//, '');
+  const displayName = `${label} (again)`.slice(0, 40);
+  const hp = model.tuningTask?.hyperparameters ?? {};
+  const hyperparameters = [
+    hp.epochCount !== undefined ? `  epochCount: ${hp.epochCount}` : '  epochCount: 5',
+    hp.batchSize !== undefined ? `  batchSize: ${hp.batchSize}` : undefined,
+    hp.learningRate !== undefined ? `  learningRate: ${hp.learningRate}` : undefined,
+    hp.learningRateMultiplier !== undefined && hp.learningRate === undefined ? `  learningRateMultiplier: ${hp.learningRateMultiplier}` : undefined,
+  ].filter((l): l is string => l !== undefined);
+  const sampling = [
+    model.temperature !== undefined ? `temperature: ${model.temperature}` : undefined,
+    model.topP !== undefined ? `topP: ${model.topP}` : undefined,
+    model.topK !== undefined ? `topK: ${model.topK}` : undefined,
+  ].filter((l): l is string => l !== undefined);
+  return [
+    `# Tunes ${model.name} further, starting from its weights.`,
+    `# Add training examples below, then run "Gemini Tuning: Create Tuned Model from Spec".`,
+    ``,
+    `displayName: ${JSON.stringify(displayName)}`,
+    ...(model.description ? [`description: ${JSON.stringify(model.description)}`] : []),
+    `tunedModelSource:`,
+    `  tunedModel: ${JSON.stringify(model.name)}`,
+    ...sampling,
+    ``,
+    `hyperparameters:`,
+    ...hyperparameters,
+    ``,
+    `# Training examples: in files next to this spec (JSONL, CSV with a header, or a JSON array)...`,
+    `# examplesFile: examples.jsonl`,
+    `# ...and/or inline:`,
+    `examples:`,
+    `  - textInput: "replace with an input"`,
+    `    output: "replace with the output you want"`,
+    ``,
+  ].join('\n');
+}

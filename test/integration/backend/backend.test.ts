@@ -1,0 +1,124 @@
+import * as assert from 'node:assert/strict';
+import * as vscode from 'vscode';
+import type { BackendHealth } from '../../../src/backend/health';
+import { nextEvent } from '../../../src/common/event';
+import type { GeminiTuningApi } from '../../../src/extension';
+import {
+  activateExtension,
+  modelRecord,
+  resetSettings,
+  ScriptedPrompts,
+  startRecordingProxy,
+  startTestServer,
+  type TestServer,
+  useBackend,
+} from '../tree/support';
+
+const KEY = 'test-key-Zq81xVbN3kLm';
+
+/** Runs `command` answering its prompts from `prompts`. */
+async function withPrompts<T>(api: GeminiTuningApi, prompts: ScriptedPrompts, command: string, ...args: unknown[]): Promise<T> {
+  const scope = api.prompts.use(prompts);
+  try {
+    return (await vscode.commands.executeCommand(command, ...args)) as T;
+  } finally {
+    scope.dispose();
+  }
+}
+
+function whenHealth(api: GeminiTuningApi, kind: BackendHealth['kind']): Promise<BackendHealth> {
+  return api.backend.health.kind === kind ? Promise.resolve(api.backend.health) : nextEvent(api.backend.onDidChangeHealth, (h) => h.kind === kind);
+}
+
+describe('tree backend: switching backends and the API key', function () {
+  this.timeout(120_000);
+  let api: GeminiTuningApi & { extensionPath: string };
+  let keyed: TestServer;
+  let proxy: Awaited<ReturnType<typeof startRecordingProxy>>;
+  const savedEnv: Record<string, string | undefined> = {};
+
+  before(async () => {
+    api = await activateExtension();
+    // The key must come from SecretStorage here, not from the environment.
+    for (const variable of ['GEMINI_API_KEY', 'GOOGLE_API_KEY']) {
+      savedEnv[variable] = process.env[variable];
+      delete process.env[variable];
+    }
+    await vscode.commands.executeCommand('geminiTuning.clearApiKey');
+    keyed = await startTestServer(api.extensionPath, { apiKey: KEY, seed: [modelRecord('behind-a-key', 'ACTIVE', 1)] });
+    proxy = await startRecordingProxy(keyed.url);
+  });
+
+  after(async () => {
+    await vscode.commands.executeCommand('geminiTuning.clearApiKey');
+    await resetSettings();
+    for (const [variable, value] of Object.entries(savedEnv)) if (value !== undefined) process.env[variable] = value;
+    await proxy?.close();
+    await keyed?.stop();
+  });
+
+  it('switches to the Gemini backend and reports that no key is set', async () => {
+    const noKey = whenHealth(api, 'noKey');
+    assert.equal(await vscode.commands.executeCommand('geminiTuning.switchBackend', 'gemini'), 'gemini');
+    await noKey;
+    assert.equal(api.backend.baseUrl, 'https://generativelanguage.googleapis.com');
+    const changed = nextEvent(api.backend.onDidChange);
+    await vscode.workspace.getConfiguration('geminiTuning').update('baseUrl', proxy.url, vscode.ConfigurationTarget.Global);
+    await changed;
+    await whenHealth(api, 'noKey');
+    assert.equal(api.backend.kind, 'gemini');
+    assert.equal(api.backend.baseUrl, proxy.url);
+    await assert.rejects(api.backend.getClient(), /No Gemini API key is set/);
+    assert.equal(proxy.requests.length, 0, 'nothing is sent without a key');
+  });
+
+  it('reports a key the backend rejects as a bad key', async () => {
+    const health = await withPrompts<string>(api, new ScriptedPrompts().inputWith('not-the-key', (o) => assert.equal(o.password, true)), 'geminiTuning.setApiKey');
+    assert.equal(health, 'badKey');
+    assert.equal(api.backend.apiKeySource.kind, 'secretStorage');
+  });
+
+  it('sends a key stored in SecretStorage as the x-goog-api-key header, and lists the models', async () => {
+    const health = await withPrompts<string>(api, new ScriptedPrompts().inputWith(KEY), 'geminiTuning.setApiKey');
+    assert.equal(health, 'connected');
+    const from = proxy.requests.length;
+    await api.store.refresh();
+    assert.equal(api.store.status.kind, 'ready');
+    assert.deepEqual(
+      api.store.models.map((m) => m.name),
+      ['tunedModels/behind-a-key'],
+    );
+    const sent = proxy.requests.slice(from);
+    assert.ok(sent.length > 0);
+    for (const request of sent) {
+      assert.equal(request.headers['x-goog-api-key'], KEY);
+      assert.ok(!request.url.includes(KEY) && !/[?&]key=/.test(request.url), `no key in ${request.url}`);
+    }
+    const settingsText = JSON.stringify(vscode.workspace.getConfiguration('geminiTuning'));
+    assert.ok(!settingsText.includes(KEY), 'the key is not in the settings');
+  });
+
+  it('copies a curl command that uses $GEMINI_API_KEY, never the key', async () => {
+    const curl = await vscode.commands.executeCommand<string>('geminiTuning.copyModelAsCurl', 'tunedModels/behind-a-key');
+    assert.ok(curl.includes('-H "x-goog-api-key: $GEMINI_API_KEY"'), curl);
+    assert.ok(!curl.includes(KEY));
+    assert.equal(await vscode.env.clipboard.readText(), curl);
+  });
+
+  it('clears the key', async () => {
+    assert.equal(await vscode.commands.executeCommand('geminiTuning.clearApiKey'), 'noKey');
+    assert.equal(api.backend.apiKeySource.kind, 'none');
+  });
+
+  it('switches back to the local server, started by the extension itself', async () => {
+    await useBackend(api, 'local', '');
+    assert.equal(api.backend.kind, 'local');
+    const health = await api.backend.checkHealth();
+    assert.equal(health.kind, 'connected');
+    if (api.backend.runsLocalServer) {
+      assert.equal(api.backend.localServerState?.kind, 'running');
+      assert.match(api.backend.baseUrl ?? '', /^http:\/\/127\.0\.0\.1:\d+$/);
+    }
+    assert.equal(api.store.status.kind, 'ready');
+  });
+});

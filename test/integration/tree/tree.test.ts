@@ -1,0 +1,265 @@
+import * as assert from 'node:assert/strict';
+import * as vscode from 'vscode';
+import type { GeminiClient } from '../../../src/api/client';
+import { ApiError } from '../../../src/api/errors';
+import type { GeminiTuningApi } from '../../../src/extension';
+import {
+  activateExtension,
+  createRequest,
+  findItem,
+  modelNameOf,
+  modelRecord,
+  resetSettings,
+  ScriptedPrompts,
+  setPolling,
+  startRecordingProxy,
+  startTestServer,
+  treeSnapshot,
+  type TestServer,
+  useBackend,
+  whenStore,
+} from './support';
+
+describe('tree: tuned models view', function () {
+  this.timeout(120_000);
+  let api: GeminiTuningApi & { extensionPath: string };
+  let server: TestServer;
+  let proxy: Awaited<ReturnType<typeof startRecordingProxy>>;
+  let client: GeminiClient;
+
+  before(async () => {
+    api = await activateExtension();
+    server = await startTestServer(api.extensionPath, {
+      stepDelayMs: 40,
+      seed: [modelRecord('seeded-active-1', 'ACTIVE', 1), modelRecord('seeded-active-2', 'ACTIVE', 2), modelRecord('seeded-failed-1', 'FAILED', 3)],
+    });
+    proxy = await startRecordingProxy(server.url);
+    await setPolling(250);
+    await useBackend(api, 'local', proxy.url);
+    client = await api.backend.getClient();
+  });
+
+  after(async () => {
+    await resetSettings();
+    await proxy?.close();
+    await server?.stop();
+  });
+
+  it('shows Creating, Active and Failed with their counts, and hides empty groups', async () => {
+    await api.store.refresh();
+    let tree = treeSnapshot(api);
+    assert.deepEqual([...tree.keys()], ['Active', 'Failed'], 'no Creating group while nothing is being tuned');
+    assert.equal(tree.get('Active')?.count, '2');
+    assert.equal(tree.get('Failed')?.count, '1');
+
+    // A long job, so that it is still CREATING when the tree is read.
+    const op = await client.tunedModels.create(createRequest('Long job', 60));
+    const name = modelNameOf(op);
+    api.store.track(op);
+    await whenStore(api, () => api.store.get(name)?.state === 'CREATING' && api.store.models.length === 4, 'the new model');
+    tree = treeSnapshot(api);
+    assert.deepEqual([...tree.keys()], ['Creating', 'Active', 'Failed']);
+    assert.deepEqual(
+      [...tree].map(([group, { count, models }]) => [group, count, models.length]),
+      [
+        ['Creating', '1', 1],
+        ['Active', '2', 2],
+        ['Failed', '1', 1],
+      ],
+    );
+    const creating = findItem(api, name)!;
+    assert.equal(creating.group, 'Creating');
+    assert.equal(creating.item.label, 'Long job');
+    assert.equal(creating.item.contextValue, 'tunedModel.creating');
+    assert.equal((creating.item.iconPath as vscode.ThemeIcon).id, 'loading~spin');
+
+    // Progress in percent comes from the operation metadata, without a manual refresh.
+    await whenStore(api, () => (api.store.operation(name)?.metadata?.completedSteps ?? 0) > 0, 'training progress');
+    assert.match(String(findItem(api, name)!.item.description), /^\d+% · gemini-1\.5-flash-001-tuning · /);
+
+    const failed = findItem(api, 'tunedModels/seeded-failed-1')!;
+    assert.equal(failed.item.contextValue, 'tunedModel.failed');
+    assert.equal((failed.item.iconPath as vscode.ThemeIcon).id, 'error');
+    const active = findItem(api, 'tunedModels/seeded-active-2')!;
+    assert.equal(active.item.label, 'Seeded 2');
+    assert.equal(active.item.contextValue, 'tunedModel.active');
+    const resolved = api.tree.provider.resolveTreeItem(active.item, api.tree.provider.nodeFor('tunedModels/seeded-active-2')!);
+    assert.match((resolved.tooltip as vscode.MarkdownString).value, /Snapshots: 1/);
+
+    // Deleting a model that is still training removes it from the tree.
+    const prompts = new ScriptedPrompts().confirmWith(true);
+    const scope = api.prompts.use(prompts);
+    try {
+      assert.equal(await vscode.commands.executeCommand('geminiTuning.deleteModel', name), true);
+    } finally {
+      scope.dispose();
+    }
+    assert.equal(findItem(api, name), undefined);
+    assert.deepEqual([...treeSnapshot(api).keys()], ['Active', 'Failed']);
+  });
+
+  it('moves a CREATING model to Active by itself when tuning ends, and says so', async () => {
+    const op = await client.tunedModels.create(createRequest('Quick job', 2));
+    const name = modelNameOf(op);
+    const finished = new Promise<string | undefined>((resolve) => {
+      const subscription = api.store.onDidChangeState(({ model, previous }) => {
+        if (model.name === name && model.state !== 'CREATING') {
+          subscription.dispose();
+          resolve(`${previous} → ${model.state}`);
+        }
+      });
+    });
+    await api.store.refresh();
+    assert.equal(findItem(api, name)?.group, 'Creating');
+    assert.ok(api.store.isPolling, 'polls while a model is CREATING');
+    const listsBefore = proxy.requests.filter((r) => r.method === 'GET' && r.url.startsWith('/v1beta/tunedModels?')).length;
+
+    assert.equal(await finished, 'CREATING → ACTIVE');
+    assert.equal(findItem(api, name)?.group, 'Active');
+    assert.equal((findItem(api, name)!.item.iconPath as vscode.ThemeIcon).id, 'pass');
+    const listsAfter = proxy.requests.filter((r) => r.method === 'GET' && r.url.startsWith('/v1beta/tunedModels?')).length;
+    assert.ok(listsAfter > listsBefore, 'the tree polled the list');
+    assert.equal(api.store.isPolling, false, 'polling stops when nothing is in flight');
+  });
+
+  it('renames and edits through patch with exactly the changed fields in updateMask', async () => {
+    const name = 'tunedModels/seeded-active-1';
+    const patches = () => proxy.requests.filter((r) => r.method === 'PATCH').map((r) => new URL(r.url, 'http://x').searchParams.get('updateMask'));
+    const before = patches().length;
+
+    let prompts = new ScriptedPrompts().inputWith('Renamed model', (o) => assert.equal(o.value, 'Seeded 1'));
+    let scope = api.prompts.use(prompts);
+    try {
+      await vscode.commands.executeCommand('geminiTuning.renameModel', name);
+    } finally {
+      scope.dispose();
+    }
+    assert.equal(findItem(api, name)?.item.label, 'Renamed model');
+
+    prompts = new ScriptedPrompts()
+      .pickLabel('Description')
+      .inputWith('Adds one')
+      .pickLabel('topK')
+      .inputWith('40')
+      .pickLabel('Temperature')
+      .inputWith('1')
+      .pickLabel(/^\$\(check\) Save 2 changes$/);
+    scope = api.prompts.use(prompts);
+    try {
+      await vscode.commands.executeCommand('geminiTuning.editModel', name);
+    } finally {
+      scope.dispose();
+    }
+    assert.equal(prompts.remaining, 0);
+    assert.deepEqual(patches().slice(before), ['displayName', 'description,topK']);
+    const stored = await client.tunedModels.get(name);
+    assert.equal(stored.displayName, 'Renamed model');
+    assert.equal(stored.description, 'Adds one');
+    assert.equal(stored.topK, 40);
+    assert.equal(stored.temperature, 1);
+    assert.equal(api.store.get(name)?.description, 'Adds one');
+  });
+
+  it('deletes only after a confirmation that names the model', async () => {
+    const name = 'tunedModels/seeded-active-2';
+    let prompts = new ScriptedPrompts().confirmWith(false, (message, options) => {
+      assert.equal(message, 'Delete the tuned model "Seeded 2"?');
+      assert.match(options.detail ?? '', /tunedModels\/seeded-active-2/);
+      assert.equal(options.confirmLabel, 'Delete');
+    });
+    let scope = api.prompts.use(prompts);
+    try {
+      assert.equal(await vscode.commands.executeCommand('geminiTuning.deleteModel', name), false);
+    } finally {
+      scope.dispose();
+    }
+    assert.ok(findItem(api, name), 'kept when the person says no');
+
+    prompts = new ScriptedPrompts().confirmWith(true);
+    scope = api.prompts.use(prompts);
+    try {
+      assert.equal(await vscode.commands.executeCommand('geminiTuning.deleteModel', name), true);
+    } finally {
+      scope.dispose();
+    }
+    assert.equal(findItem(api, name), undefined);
+    await assert.rejects(client.tunedModels.get(name), (e) => e instanceof ApiError && e.httpStatus === 404);
+    await api.store.refresh();
+    assert.equal(findItem(api, name), undefined);
+  });
+
+  it('shows the model JSON in a read-only document', async () => {
+    const uri = await vscode.commands.executeCommand<vscode.Uri>('geminiTuning.showModelDetails', 'tunedModels/seeded-failed-1');
+    assert.ok(uri);
+    const document = await vscode.workspace.openTextDocument(uri);
+    const json = JSON.parse(document.getText());
+    assert.equal(json.name, 'tunedModels/seeded-failed-1');
+    assert.equal(json.state, 'FAILED');
+    assert.equal(document.languageId, 'json');
+    assert.equal(uri.scheme, 'gemini-tuning-model', 'served by a content provider, so the editor is read-only');
+    await vscode.commands.executeCommand('workbench.action.closeActiveEditor');
+  });
+
+  it('copies the name, a curl command and a TypeScript snippet', async () => {
+    const name = 'tunedModels/seeded-active-1';
+    assert.equal(await vscode.commands.executeCommand('geminiTuning.copyModelName', name), name);
+    assert.equal(await vscode.env.clipboard.readText(), name);
+
+    await vscode.commands.executeCommand('geminiTuning.copyModelAsCurl', name);
+    const curl = await vscode.env.clipboard.readText();
+    assert.ok(curl.startsWith(`curl -sS -X POST '${proxy.url}/v1beta/${name}:generateContent'`), curl);
+    assert.ok(!curl.includes('x-goog-api-key'), 'the local backend needs no key');
+
+    await vscode.commands.executeCommand('geminiTuning.copyModelAsTypeScript', name);
+    const ts = await vscode.env.clipboard.readText();
+    assert.ok(ts.includes(`from '@google/genai'`), ts);
+    assert.ok(ts.includes(`model: "${name}"`), ts);
+    assert.ok(ts.includes(`baseUrl: "${proxy.url}"`), ts);
+  });
+
+  it('opens a spec that tunes again from the model', async () => {
+    const uri = await vscode.commands.executeCommand<vscode.Uri>('geminiTuning.tuneAgain', 'tunedModels/seeded-active-1');
+    assert.ok(uri);
+    assert.equal(uri.scheme, 'untitled');
+    assert.match(uri.path, /seeded-active-1-again\.tuning\.yaml$/);
+    const text = vscode.workspace.textDocuments.find((d) => d.uri.toString() === uri.toString())?.getText() ?? '';
+    assert.match(text, /tunedModelSource:\n {2}tunedModel: "tunedModels\/seeded-active-1"/);
+    await vscode.commands.executeCommand('workbench.action.revertAndCloseActiveEditor');
+  });
+
+  it('filters through the API', async () => {
+    assert.equal(await vscode.commands.executeCommand('geminiTuning.filterModels', 'Quick'), 'Quick');
+    assert.deepEqual(
+      api.store.models.map((m) => m.displayName),
+      ['Quick job'],
+    );
+    assert.ok(proxy.requests.some((r) => r.url.includes('filter=Quick')));
+    await vscode.commands.executeCommand('geminiTuning.clearFilter');
+    assert.equal(api.store.filter, '');
+    assert.ok(api.store.models.length > 1);
+  });
+
+  it('shares: adds a person, changes the role, removes them', async () => {
+    const name = 'tunedModels/seeded-active-1';
+    const prompts = new ScriptedPrompts()
+      .pickLabel(/Add a person/)
+      .inputWith('ada@example.com')
+      .pickLabel('READER')
+      .pickLabel(/ada@example\.com/)
+      .pickLabel('Make writer')
+      .pickLabel(/ada@example\.com/)
+      .pickLabel(/Remove access/)
+      .confirmWith(true)
+      .cancelPick();
+    const scope = api.prompts.use(prompts);
+    try {
+      const count = await vscode.commands.executeCommand<number>('geminiTuning.shareModel', name);
+      assert.equal(count, 1, 'only the owner is left');
+    } finally {
+      scope.dispose();
+    }
+    assert.equal(prompts.remaining, 0);
+    const methods = proxy.requests.filter((r) => r.url.includes('/permissions') && r.method !== 'GET').map((r) => r.method);
+    assert.deepEqual(methods.slice(-3), ['POST', 'PATCH', 'DELETE']);
+  });
+});

@@ -1,0 +1,96 @@
+// `npm test`: type-check, lint, unit tests, integration tests in a real VS Code; then one summary.
+// The last line is `N passed, N failed, N skipped`, the totals of the mocha layers.
+import { spawn } from 'node:child_process';
+import * as fs from 'node:fs';
+import * as os from 'node:os';
+import * as path from 'node:path';
+import { formatDuration } from './host/exec';
+import { runIntegration } from './host/integration';
+import { repoRoot } from './host/paths';
+
+interface Layer {
+  name: string;
+  ok: boolean;
+  durationMs: number;
+  counts?: { passed: number; failed: number; pending: number };
+}
+
+const bin = (pkg: string, file: string): string => path.join(repoRoot, 'node_modules', pkg, file);
+
+async function main(): Promise<void> {
+  const layers: Layer[] = [];
+  layers.push(await timed('type-check', () => command(process.execPath, [bin('typescript', 'bin/tsc'), '--noEmit', '-p', '.'])));
+  layers.push(await timed('lint', () => command(process.execPath, [bin('eslint', 'bin/eslint.js'), '.'])));
+  layers.push(await timed('unit', unitTests));
+  layers.push(await timed('integration', async () => {
+    const outcome = await runIntegration();
+    return { ok: outcome.ok, counts: { passed: outcome.passed, failed: outcome.failed, pending: outcome.pending } };
+  }));
+
+  banner('summary');
+  for (const layer of layers) {
+    const counts = layer.counts ? `  ${layer.counts.passed} passed, ${layer.counts.failed} failed, ${layer.counts.pending} skipped` : '';
+    console.log(`  ${layer.ok ? 'ok    ' : 'FAILED'}  ${layer.name.padEnd(12)} ${formatDuration(layer.durationMs).padStart(10)}${counts}`);
+  }
+  const total = { passed: 0, failed: 0, pending: 0 };
+  for (const { counts } of layers) {
+    if (!counts) continue;
+    total.passed += counts.passed;
+    total.failed += counts.failed;
+    total.pending += counts.pending;
+  }
+  process.exitCode = layers.every((l) => l.ok) ? 0 : 1;
+  console.log(`${total.passed} passed, ${total.failed} failed, ${total.pending} skipped`);
+}
+
+async function timed(name: string, body: () => Promise<Omit<Layer, 'name' | 'durationMs'>>): Promise<Layer> {
+  banner(name);
+  const started = Date.now();
+  let result: Omit<Layer, 'name' | 'durationMs'>;
+  try {
+    result = await body();
+  } catch (err) {
+    console.error((err as Error).stack ?? String(err));
+    result = { ok: false };
+  }
+  return { name, durationMs: Date.now() - started, ...result };
+}
+
+function banner(name: string): void {
+  console.log(`\n━━ ${name} ${'━'.repeat(Math.max(0, 60 - name.length))}`);
+}
+
+async function unitTests(): Promise<Omit<Layer, 'name' | 'durationMs'>> {
+  const summaryFile = path.join(fs.mkdtempSync(path.join(os.tmpdir(), 'gemini-tuning-unit-')), 'summary.json');
+  try {
+    const { ok } = await command(
+      process.execPath,
+      [bin('mocha', 'bin/mocha.js'), '--config', 'test/unit/.mocharc.json', '--reporter', path.join(repoRoot, 'out/test/host/summaryReporter.js')],
+      { MOCHA_SUMMARY_FILE: summaryFile },
+    );
+    if (!fs.existsSync(summaryFile)) {
+      console.log('[unit] mocha wrote no summary: it did not run to the end');
+      return { ok: false, counts: { passed: 0, failed: 1, pending: 0 } };
+    }
+    const counts = JSON.parse(fs.readFileSync(summaryFile, 'utf8')) as { passed: number; failed: number; pending: number };
+    return { ok: ok && counts.failed === 0 && counts.passed > 0, counts };
+  } finally {
+    fs.rmSync(path.dirname(summaryFile), { recursive: true, force: true });
+  }
+}
+
+function command(cmd: string, args: string[], env: Record<string, string> = {}): Promise<{ ok: boolean }> {
+  return new Promise((resolve) => {
+    const child = spawn(cmd, args, { cwd: repoRoot, stdio: 'inherit', env: { ...process.env, ...env } });
+    child.on('error', (err) => {
+      console.error(`${cmd}: ${err.message}`);
+      resolve({ ok: false });
+    });
+    child.on('exit', (code) => resolve({ ok: code === 0 }));
+  });
+}
+
+main().catch((err: Error) => {
+  console.error(err.stack ?? err.message);
+  process.exit(1);
+});

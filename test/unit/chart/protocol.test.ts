@@ -1,0 +1,117 @@
+import * as assert from 'node:assert/strict';
+import { chartPageHtml, contentSecurityPolicy, newNonce } from '../../../src/chart/html';
+import {
+  DEFAULT_VIEW,
+  dispatch,
+  fromColumns,
+  isPersistedChartState,
+  parseFromWebview,
+  parseToWebview,
+  toColumns,
+  type FromWebviewMessage,
+  type MessageHandlers,
+} from '../../../src/chart/protocol';
+
+describe('chart protocol: messages from the webview', () => {
+  it('accepts each well-formed message', () => {
+    const state = { version: 1, models: ['tunedModels/a'], view: DEFAULT_VIEW };
+    assert.deepEqual(parseFromWebview({ type: 'ready', state }), { type: 'ready', state });
+    assert.deepEqual(parseFromWebview({ type: 'ready' }), { type: 'ready' });
+    assert.ok(parseFromWebview({ type: 'rendered', update: 'setData', models: [{ name: 'tunedModels/a', points: 3 }] }));
+    assert.ok(parseFromWebview({ type: 'png', requestId: 1, dataUrl: 'data:image/png;base64,AA==' }));
+    assert.ok(parseFromWebview({ type: 'pngFailed', requestId: 1, message: 'no canvas' }));
+    assert.ok(parseFromWebview({ type: 'action', action: 'exportCsv' }));
+    assert.ok(parseFromWebview({ type: 'removeModelRequest', name: 'tunedModels/a' }));
+    assert.ok(parseFromWebview({ type: 'viewChanged', view: { smoothingEnabled: true, smoothing: 0.9, logScale: true } }));
+  });
+
+  it('rejects unknown types, wrong shapes and non-objects', () => {
+    for (const bad of [
+      null,
+      'ready',
+      [],
+      { type: 'eval', code: 'x' },
+      { type: 'action', action: 'deleteModel' },
+      { type: 'png', requestId: '1', dataUrl: '' },
+      { type: 'rendered', update: 'setData', models: [{ name: 1, points: 3 }] },
+      { type: 'viewChanged', view: { smoothingEnabled: true, smoothing: 1.5, logScale: false } },
+    ]) {
+      assert.equal(parseFromWebview(bad), undefined, JSON.stringify(bad));
+    }
+  });
+
+  it('drops a malformed restored state but keeps the ready', () => {
+    assert.deepEqual(parseFromWebview({ type: 'ready', state: { version: 2 } }), { type: 'ready' });
+    assert.equal(isPersistedChartState({ version: 1, models: [3], view: DEFAULT_VIEW }), false);
+    assert.equal(isPersistedChartState({ version: 1, models: ['tunedModels/a'], view: DEFAULT_VIEW }), true);
+  });
+});
+
+describe('chart protocol: messages to the webview', () => {
+  const header = { name: 'tunedModels/a', displayName: 'a', state: 'ACTIVE' };
+  const points = toColumns([
+    { step: 1, epoch: 1, loss: null, computeTimeMs: null },
+    { step: 2, epoch: 1, loss: 0.5, computeTimeMs: 1_700_000_000_000 },
+  ]);
+
+  it('sends points as columns and reads them back unchanged', () => {
+    assert.deepEqual(points, { step: [1, 2], epoch: [1, 1], loss: [null, 0.5], computeTimeMs: [null, 1_700_000_000_000] });
+    assert.deepEqual(fromColumns(points), [
+      { step: 1, epoch: 1, loss: null, computeTimeMs: null },
+      { step: 2, epoch: 1, loss: 0.5, computeTimeMs: 1_700_000_000_000 },
+    ]);
+    assert.deepEqual(fromColumns(toColumns([])), []);
+  });
+
+  it('accepts data messages and rejects points that are not numbers or columns of unequal length', () => {
+    assert.ok(parseToWebview({ type: 'setModels', models: [{ header, points }] }));
+    assert.ok(parseToWebview({ type: 'appendPoints', name: 'tunedModels/a', points, header }));
+    assert.equal(parseToWebview({ type: 'appendPoints', name: 'tunedModels/a', points: { ...points, step: [1, 'x'] }, header }), undefined);
+    assert.equal(parseToWebview({ type: 'appendPoints', name: 'tunedModels/a', points: { ...points, loss: [1] }, header }), undefined);
+    assert.equal(parseToWebview({ type: 'appendPoints', name: 'tunedModels/a', points: [{ step: 1, epoch: 1, loss: 1, computeTimeMs: null }], header }), undefined);
+    assert.equal(parseToWebview({ type: 'setModels', models: [{ header: { ...header, state: 'DONE' }, points: toColumns([]) }] }), undefined);
+    assert.equal(parseToWebview({ type: 'requestPng' }), undefined);
+  });
+
+  it('dispatches each message to the handler of its type', () => {
+    const seen: string[] = [];
+    const handlers: MessageHandlers<FromWebviewMessage> = {
+      ready: () => seen.push('ready'),
+      rendered: (m) => seen.push(`rendered:${m.update}`),
+      png: (m) => seen.push(`png:${m.requestId}`),
+      pngFailed: () => seen.push('pngFailed'),
+      action: (m) => seen.push(`action:${m.action}`),
+      removeModelRequest: (m) => seen.push(`remove:${m.name}`),
+      viewChanged: () => seen.push('view'),
+    };
+    dispatch(handlers, { type: 'action', action: 'addModel' });
+    dispatch(handlers, { type: 'png', requestId: 7, dataUrl: '' });
+    assert.deepEqual(seen, ['action:addModel', 'png:7']);
+  });
+});
+
+describe('chart page HTML', () => {
+  it('has a strict CSP: nothing by default, styles from the webview source, scripts by nonce only', () => {
+    const csp = contentSecurityPolicy('https://webview.source', 'abc');
+    assert.equal(csp, "default-src 'none'; style-src https://webview.source; font-src https://webview.source; script-src 'nonce-abc'");
+  });
+
+  it('loads its script with the nonce and carries no data', () => {
+    const html = chartPageHtml({
+      cspSource: 'vscode-resource:',
+      nonce: 'n0nce',
+      scriptUri: 'https://file/dist/media/chart.js',
+      styleUris: ['https://file/dist/media/chart.css'],
+    });
+    assert.match(html, /<script nonce="n0nce" src="https:\/\/file\/dist\/media\/chart.js"><\/script>/);
+    assert.equal((html.match(/<script/g) ?? []).length, 1);
+    assert.doesNotMatch(html, /unsafe-inline|unsafe-eval/);
+    assert.doesNotMatch(html, /tunedModels\//);
+  });
+
+  it('makes a fresh 144-bit nonce each time', () => {
+    const a = newNonce();
+    assert.notEqual(a, newNonce());
+    assert.equal(Buffer.from(a, 'base64').length, 18);
+  });
+});
