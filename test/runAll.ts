@@ -1,4 +1,5 @@
-// `npm test`: type-check, lint, unit tests, integration tests in a real VS Code; then one summary.
+// `npm test`: type-check, lint, unit tests, integration tests in a real VS Code, UI tests driving
+// the workbench with Playwright; then one summary.
 // The last line is `N passed, N failed, N skipped`, the totals of the mocha layers.
 import { spawn } from 'node:child_process';
 import * as fs from 'node:fs';
@@ -19,13 +20,22 @@ const bin = (pkg: string, file: string): string => path.join(repoRoot, 'node_mod
 
 async function main(): Promise<void> {
   const layers: Layer[] = [];
-  layers.push(await timed('type-check', () => command(process.execPath, [bin('typescript', 'bin/tsc'), '--noEmit', '-p', '.'])));
-  layers.push(await timed('lint', () => command(process.execPath, [bin('eslint', 'bin/eslint.js'), '.'])));
+  // The two static checks share the machine's two cores; their output is printed one after the other.
+  const [typeCheck, lint] = await Promise.all([
+    buffered('type-check', process.execPath, [bin('typescript', 'bin/tsc'), '--noEmit', '-p', '.']),
+    buffered('lint', process.execPath, [bin('eslint', 'bin/eslint.js'), '.']),
+  ]);
+  for (const check of [typeCheck, lint]) {
+    banner(check.name);
+    process.stdout.write(check.output);
+    layers.push(check.layer);
+  }
   layers.push(await timed('unit', unitTests));
   layers.push(await timed('integration', async () => {
     const outcome = await runIntegration();
     return { ok: outcome.ok, counts: { passed: outcome.passed, failed: outcome.failed, pending: outcome.pending } };
   }));
+  layers.push(await timed('ui', () => mochaLayer('ui', 'test/ui/.mocharc.json')));
 
   banner('summary');
   for (const layer of layers) {
@@ -65,7 +75,7 @@ async function unitTests(): Promise<Omit<Layer, 'name' | 'durationMs'>> {
   try {
     const { ok } = await command(
       process.execPath,
-      [bin('mocha', 'bin/mocha.js'), '--config', 'test/unit/.mocharc.json', '--reporter', path.join(repoRoot, 'out/test/host/summaryReporter.js')],
+      [bin('mocha', 'bin/mocha.js'), '--config', 'test/unit/.mocharc.json', process.stdout.isTTY ? '--color' : '--no-color', '--reporter', path.join(repoRoot, 'out/test/host/summaryReporter.js')],
       { MOCHA_SUMMARY_FILE: summaryFile },
     );
     if (!fs.existsSync(summaryFile)) {
@@ -77,6 +87,42 @@ async function unitTests(): Promise<Omit<Layer, 'name' | 'durationMs'>> {
   } finally {
     fs.rmSync(path.dirname(summaryFile), { recursive: true, force: true });
   }
+}
+
+/** The Playwright UI tests (test/ui/**), each driving a real workbench in code-server. */
+async function mochaLayer(name: string, config: string): Promise<Omit<Layer, 'name' | 'durationMs'>> {
+  const summaryFile = path.join(fs.mkdtempSync(path.join(os.tmpdir(), `gemini-tuning-${name}-`)), 'summary.json');
+  try {
+    const { ok } = await command(
+      process.execPath,
+      [bin('mocha', 'bin/mocha.js'), '--config', config, process.stdout.isTTY ? '--color' : '--no-color', '--reporter', path.join(repoRoot, 'out/test/host/summaryReporter.js')],
+      { MOCHA_SUMMARY_FILE: summaryFile },
+    );
+    if (!fs.existsSync(summaryFile)) {
+      console.log(`[${name}] mocha wrote no summary: it did not run to the end`);
+      return { ok: false, counts: { passed: 0, failed: 1, pending: 0 } };
+    }
+    const counts = JSON.parse(fs.readFileSync(summaryFile, 'utf8')) as { passed: number; failed: number; pending: number };
+    return { ok: ok && counts.failed === 0 && counts.passed > 0, counts };
+  } finally {
+    fs.rmSync(path.dirname(summaryFile), { recursive: true, force: true });
+  }
+}
+
+async function buffered(name: string, cmd: string, args: string[]): Promise<{ name: string; output: string; layer: Layer }> {
+  const started = Date.now();
+  const child = spawn(cmd, args, { cwd: repoRoot, stdio: ['ignore', 'pipe', 'pipe'] });
+  let output = '';
+  child.stdout.on('data', (d: Buffer) => (output += d.toString()));
+  child.stderr.on('data', (d: Buffer) => (output += d.toString()));
+  const ok = await new Promise<boolean>((resolve) => {
+    child.on('error', (err) => {
+      output += `${cmd}: ${err.message}\n`;
+      resolve(false);
+    });
+    child.on('exit', (code) => resolve(code === 0));
+  });
+  return { name, output: output || (ok ? 'clean\n' : ''), layer: { name, ok, durationMs: Date.now() - started } };
 }
 
 function command(cmd: string, args: string[], env: Record<string, string> = {}): Promise<{ ok: boolean }> {

@@ -142,7 +142,7 @@ export class LocalServerProcess implements Disposable {
       return;
     }
     const node = nodeCommand(options.nodePath);
-    const args = [options.serverScript, '--host', '127.0.0.1', '--port', '0', '--data-dir', options.dataDir, ...(options.extraArgs ?? [])];
+    const args = [options.serverScript, '--host', '127.0.0.1', '--port', '0', '--data-dir', options.dataDir, '--parent-pid', String(process.pid), ...(options.extraArgs ?? [])];
     options.log.info(`starting local server (attempt ${attempt}): ${node.command} ${args.join(' ')}`);
     this.lastOutput = [];
     let child: ChildProcess;

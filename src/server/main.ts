@@ -4,7 +4,8 @@ import { parseArgs } from 'node:util';
 import { DEFAULT_STEP_DELAY_MS, startLocalServer } from './index';
 
 const USAGE = `usage: node server.js [--host 127.0.0.1] [--port N] [--data-dir DIR] [--api-key KEY]
-                      [--enable-fault-injection] [--step-delay-ms N] [--quiet]`;
+                      [--enable-fault-injection] [--step-delay-ms N] [--parent-pid PID] [--quiet]`;
+const PARENT_CHECK_INTERVAL_MS = 2000;
 
 async function main(): Promise<void> {
   let values;
@@ -17,6 +18,7 @@ async function main(): Promise<void> {
         'api-key': { type: 'string' },
         'enable-fault-injection': { type: 'boolean', default: false },
         'step-delay-ms': { type: 'string', default: String(DEFAULT_STEP_DELAY_MS) },
+        'parent-pid': { type: 'string' },
         quiet: { type: 'boolean', default: false },
         help: { type: 'boolean', default: false },
       },
@@ -38,6 +40,11 @@ async function main(): Promise<void> {
   }
   if (!Number.isInteger(stepDelayMs) || stepDelayMs < 0) {
     process.stderr.write(`--step-delay-ms must be a non-negative integer; got ${values['step-delay-ms']}\n`);
+    process.exit(2);
+  }
+  const parentPid = values['parent-pid'] === undefined ? undefined : Number(values['parent-pid']);
+  if (parentPid !== undefined && (!Number.isInteger(parentPid) || parentPid <= 0)) {
+    process.stderr.write(`--parent-pid must be a positive integer; got ${values['parent-pid']}\n`);
     process.exit(2);
   }
   const quiet = values.quiet;
@@ -69,6 +76,25 @@ async function main(): Promise<void> {
   };
   process.on('SIGTERM', () => stop('SIGTERM'));
   process.on('SIGINT', () => stop('SIGINT'));
+  if (parentPid !== undefined) {
+    // A parent killed with SIGKILL cannot stop its children, so the server watches for it.
+    const watchParent = setInterval(() => {
+      if (!isAlive(parentPid)) {
+        clearInterval(watchParent);
+        stop(`parent process ${parentPid} is gone`);
+      }
+    }, PARENT_CHECK_INTERVAL_MS);
+    watchParent.unref();
+  }
+}
+
+function isAlive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (e) {
+    return (e as NodeJS.ErrnoException).code === 'EPERM';
+  }
 }
 
 main().catch((e: unknown) => {

@@ -1,5 +1,5 @@
 import { isAlias, isMap, isPair, isScalar, isSeq, LineCounter, parseDocument, type Document, type Node } from 'yaml';
-import { type SpecDiagnostic } from './diagnostics';
+import { formatCount, type SpecDiagnostic } from './diagnostics';
 import { firstLineRangeFromOffsets, rangeFromOffsets, START_OF_FILE, type Range } from './positions';
 
 /** Aliases are legitimate in a spec, but thousands of them are an attack ("billion laughs"). */
@@ -135,7 +135,7 @@ export class YamlSource {
             range: firstAlias ? this.nodeRange(firstAlias) : this.firstContentLine(),
             severity: 'error',
             code: 'yaml-limits',
-            message: `The YAML aliases in this spec expand to more than ${MAX_ALIAS_COUNT} copies; this looks like an alias bomb, so the spec was not read`,
+            message: `The YAML aliases in this spec expand to more than ${formatCount(MAX_ALIAS_COUNT)} copies; this looks like an alias bomb, so the spec was not read`,
           },
         };
       }

@@ -147,8 +147,11 @@ export class TunedModelsStore extends DisposableBase implements vscode.Disposabl
     return this.refresh();
   }
 
-  /** Starts following a model that was just created, from its create operation. */
-  track(op: Operation): void {
+  /**
+   * Starts following a model that was just created, from its create operation. `request` (the
+   * TunedModel sent to create) lets the tree show its name and settings before the first poll.
+   */
+  track(op: Operation, request?: TunedModel): void {
     const modelName = op.metadata?.tunedModel ?? op.name?.split('/operations/')[0];
     if (!modelName) {
       this.log.warn(`cannot follow operation ${op.name ?? '(unnamed)'}: it names no tuned model`);
@@ -157,8 +160,7 @@ export class TunedModelsStore extends DisposableBase implements vscode.Disposabl
     if (op.name) this.operationNames.set(modelName, op.name);
     this.operations.set(modelName, op);
     if (!this.byName.has(modelName)) {
-      const placeholder: TunedModel = op.done && op.response ? stripType(op.response) : { name: modelName, state: 'CREATING' };
-      this.byName.set(modelName, placeholder);
+      this.byName.set(modelName, op.done && op.response ? stripType(op.response) : placeholderFor(modelName, request));
       this.publish();
     }
     void this.refresh();
@@ -320,6 +322,17 @@ export class TunedModelsStore extends DisposableBase implements vscode.Disposabl
 
 function isInFlight(state: State | undefined): boolean {
   return state === 'CREATING' || state === undefined || state === 'STATE_UNSPECIFIED';
+}
+
+function placeholderFor(name: string, request: TunedModel | undefined): TunedModel {
+  const hyperparameters = request?.tuningTask?.hyperparameters;
+  return {
+    ...request,
+    name,
+    state: 'CREATING',
+    createTime: new Date().toISOString(),
+    tuningTask: hyperparameters ? { hyperparameters } : undefined,
+  };
 }
 
 function completedSteps(op: Operation<CreateTunedModelMetadata> | undefined): number | undefined {

@@ -82,8 +82,7 @@ async function installCodeServer(dir: string, nodeDir: string, logFile: string):
     npm_config_user_agent: `npm/11 node/v${NODE_VERSION} linux x64`,
   };
   const pkg = path.join(dir, 'node_modules', 'code-server');
-  // Scripts are run below, each once and in order, whatever npm's own install-script policy does.
-  await run('npm', ['install', '--prefix', dir, ...npmQuiet, '--ignore-scripts', `code-server@${CODE_SERVER_VERSION}`], { cwd: dir, env, logFile });
+  await run('npm', ['install', '--prefix', dir, ...npmQuiet, `code-server@${CODE_SERVER_VERSION}`], { cwd: dir, env, logFile });
   await run('sh', ['./postinstall.sh'], { cwd: pkg, env, logFile });
   await run('npm', ['rebuild', '--dangerously-allow-all-scripts', '--loglevel=error'], { cwd: path.join(pkg, 'lib', 'vscode'), env, logFile });
   await run('npm', ['rebuild', 'argon2', '--dangerously-allow-all-scripts', '--loglevel=error'], { cwd: dir, env, logFile });

@@ -83,7 +83,7 @@ function cellRunEnded(cell: vscode.NotebookCell, before: number | undefined, tim
   });
 }
 
-function firstStreamedText(cell: vscode.NotebookCell, timeoutMs = 30_000): Promise<void> {
+function firstStreamedText(cell: vscode.NotebookCell, timeoutMs = 120_000): Promise<void> {
   const has = (): boolean => cell.outputs.some((o) => o.items.some((i) => i.mime === 'application/vnd.code.notebook.stdout' && i.data.byteLength > 0));
   if (has()) return Promise.resolve();
   return new Promise((resolve, reject) => {
@@ -104,7 +104,7 @@ function firstStreamedText(cell: vscode.NotebookCell, timeoutMs = 30_000): Promi
 async function openNotebookFor(modelName: string): Promise<vscode.NotebookDocument> {
   const uri = await vscode.commands.executeCommand<vscode.Uri>('geminiTuning.openInNotebook', modelName);
   assert.ok(uri, 'Open in Prompt Notebook returned the new notebook');
-  const notebook = vscode.workspace.notebookDocuments.find((n) => n.uri.toString() === uri.toString());
+  const notebook = vscode.workspace.notebookDocuments.find((n) => !n.isClosed && n.uri.toString() === uri.toString());
   assert.ok(notebook);
   assert.equal(notebook.metadata.model, modelName, 'the notebook remembers its model');
   return notebook;
@@ -130,7 +130,7 @@ function finishedRuns(cell: vscode.NotebookCell): Thenable<number> {
 
 /** Resolves when the extension has finished the cell's `count`-th run (outputs written, execution ended). */
 async function runFinished(cell: vscode.NotebookCell, count: number): Promise<void> {
-  await vscode.commands.executeCommand<number>(PROBE, { op: 'waitForRuns', cell: cell.document.uri.toString(), count, timeoutMs: 90_000 });
+  await vscode.commands.executeCommand<number>(PROBE, { op: 'waitForRuns', cell: cell.document.uri.toString(), count, timeoutMs: 240_000 });
   await cellRunEnded(cell, undefined);
 }
 
@@ -141,7 +141,8 @@ async function runCell(cell: vscode.NotebookCell): Promise<void> {
 }
 
 describe('prompt notebook', function () {
-  this.timeout(120_000);
+  // Generous: the local server shares two cores with everything else; the timings that matter are measured inside.
+  this.timeout(300_000);
 
   before(async () => {
     const extension = vscode.extensions.getExtension<Api>(EXTENSION_ID);
@@ -159,11 +160,8 @@ describe('prompt notebook', function () {
     await api.store.refresh();
   });
 
-  afterEach(async () => {
-    // Untitled notebooks are dirty: revert them so that closing asks nothing.
-    for (let i = 0; i < 20 && vscode.window.activeNotebookEditor; i++) await vscode.commands.executeCommand('workbench.action.revertAndCloseActiveEditor');
-    await vscode.commands.executeCommand('workbench.action.closeAllEditors');
-  });
+  // Notebooks stay open between tests on purpose: a closed untitled notebook's name (Untitled-1)
+  // is given to the next one, and cell URIs would repeat.
 
   after(async () => {
     if (api?.backend.baseUrl) await fetch(`${api.backend.baseUrl}/_faults`, { method: 'DELETE' }).catch(() => undefined);
@@ -312,7 +310,7 @@ describe('prompt notebook', function () {
     assert.equal(result.overall.exactMatches, 1);
     assert.ok(Math.abs(result.overall.meanF1 - (1 + 30 / 31 + 0.25) / 3) < 1e-12);
 
-    const notebook = vscode.workspace.notebookDocuments.find((n) => n.uri.toString() === result.notebook.toString())!;
+    const notebook = vscode.workspace.notebookDocuments.find((n) => !n.isClosed && n.uri.toString() === result.notebook.toString())!;
     const prompts = notebook.getCells().filter((c) => c.kind === vscode.NotebookCellKind.Code);
     assert.deepEqual(prompts.map((c) => c.document.getText()), ['France', 'Spain', 'Peru']);
     for (const cell of prompts) assert.ok(cell.outputs.some((o) => o.metadata?.role === 'score'), `cell ${cell.index} shows its score`);

@@ -1,7 +1,6 @@
 import * as assert from 'node:assert/strict';
 import * as vscode from 'vscode';
 import type { GeminiClient } from '../../../src/api/client';
-import { ApiError } from '../../../src/api/errors';
 import type { GeminiTuningApi } from '../../../src/extension';
 import {
   activateExtension,
@@ -55,8 +54,10 @@ describe('tree: tuned models view', function () {
     // A long job, so that it is still CREATING when the tree is read.
     const op = await client.tunedModels.create(createRequest('Long job', 60));
     const name = modelNameOf(op);
-    api.store.track(op);
-    await whenStore(api, () => api.store.get(name)?.state === 'CREATING' && api.store.models.length === 4, 'the new model');
+    api.store.track(op, createRequest('Long job', 60));
+    // Shown at once, from the request, before the first poll.
+    assert.equal(api.store.get(name)?.displayName, 'Long job');
+    await whenStore(api, () => api.store.get(name)?.createTime !== undefined && api.store.models.length === 4 && api.store.loaded, 'the new model');
     tree = treeSnapshot(api);
     assert.deepEqual([...tree.keys()], ['Creating', 'Active', 'Failed']);
     assert.deepEqual(
@@ -98,7 +99,7 @@ describe('tree: tuned models view', function () {
     assert.deepEqual([...treeSnapshot(api).keys()], ['Active', 'Failed']);
   });
 
-  it('moves a CREATING model to Active by itself when tuning ends, and says so', async () => {
+  it('moves a CREATING model to Active by itself when tuning ends, and reports the state change', async () => {
     const op = await client.tunedModels.create(createRequest('Quick job', 2));
     const name = modelNameOf(op);
     const finished = new Promise<string | undefined>((resolve) => {
@@ -183,7 +184,7 @@ describe('tree: tuned models view', function () {
       scope.dispose();
     }
     assert.equal(findItem(api, name), undefined);
-    await assert.rejects(client.tunedModels.get(name), (e) => e instanceof ApiError && e.httpStatus === 404);
+    await assert.rejects(client.tunedModels.get(name), (e: { httpStatus?: number }) => e.httpStatus === 404);
     await api.store.refresh();
     assert.equal(findItem(api, name), undefined);
   });

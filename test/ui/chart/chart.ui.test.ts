@@ -41,8 +41,8 @@ async function openChart(workbench: Workbench, displayName: string): Promise<Fra
   await row.waitFor({ timeout: 180_000 });
   await input.press('Enter');
   const frame = workbench.activeWebview();
-  await frame.locator('.model-name', { hasText: displayName }).waitFor({ timeout: 60_000 });
-  await frame.locator('#chart canvas').waitFor({ timeout: 30_000 });
+  await frame.locator('.model-name', { hasText: displayName }).waitFor({ timeout: 180_000 });
+  await frame.locator('#chart canvas').waitFor({ timeout: 60_000 });
   return frame;
 }
 

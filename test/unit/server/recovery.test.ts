@@ -80,6 +80,39 @@ describe('local server: crash recovery (kill -9)', function () {
     assert.match(child.stdout[0], /^listening on http:\/\/127\.0\.0\.1:\d+$/);
   });
 
+  it('--parent-pid: the server stops by itself when its parent is killed with SIGKILL', async () => {
+    const launcher = `
+      const { spawn } = require('node:child_process');
+      const child = spawn(process.execPath, [${JSON.stringify(SERVER_SCRIPT)}, '--port', '0', '--data-dir', ${JSON.stringify(dir())}, '--parent-pid', String(process.pid), '--quiet'], { stdio: ['ignore', 'pipe', 'inherit'] });
+      child.stdout.on('data', (d) => process.stdout.write('server ' + child.pid + ' ' + d));
+      setInterval(() => {}, 1000);`;
+    const parent = spawn(process.execPath, ['-e', launcher], { stdio: ['ignore', 'pipe', 'inherit'] });
+    const serverPid = await new Promise<number>((resolve, reject) => {
+      let text = '';
+      parent.stdout!.on('data', (d: Buffer) => {
+        text += d.toString();
+        const m = /^server (\d+) listening on /m.exec(text);
+        if (m) resolve(Number(m[1]));
+      });
+      parent.once('exit', () => reject(new Error('launcher exited before the server listened')));
+    });
+    const alive = (): boolean => {
+      try {
+        process.kill(serverPid, 0);
+        return true;
+      } catch {
+        return false;
+      }
+    };
+    assert.ok(alive(), 'the server runs while its parent lives');
+    parent.kill('SIGKILL');
+    const deadline = Date.now() + 30_000;
+    while (alive() && Date.now() < deadline) await sleep(100);
+    const survived = alive();
+    if (survived) process.kill(serverPid, 'SIGKILL');
+    assert.equal(survived, false, 'the orphaned server stopped within 30 s');
+  });
+
   it('mid-training: the job resumes from its checkpoint and ends ACTIVE with every snapshot; finished models stay intact', async () => {
     const dataDir = dir();
     let child = await spawnServer(dataDir, 40);

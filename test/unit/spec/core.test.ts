@@ -24,6 +24,7 @@ import {
   type SpecFileSystem,
 } from '../../../src/spec';
 import { didYouMean, levenshtein } from '../../../src/spec/didYouMean';
+import { jsonErrorOf } from '../../../src/spec/dataFiles';
 import { readLines } from '../../../src/spec/lines';
 import { nodeFileSystem } from '../../../src/spec/nodeFileSystem';
 
@@ -326,12 +327,29 @@ describe('the JSON Schema', () => {
 });
 
 describe('JSON error messages', () => {
-  it('are the same whichever Node version produced them', async () => {
-    const { jsonErrorOf } = await import('../../../src/spec/dataFiles');
+  it('are the same whichever Node version produced them', () => {
     const node20 = new SyntaxError("Expected ',' or '}' after property value in JSON at position 43");
     const node24 = new SyntaxError("Expected ',' or '}' after property value in JSON at position 43 (line 1 column 44)");
     assert.deepEqual(jsonErrorOf(node20), { message: "Expected ',' or '}' after property value", offset: 43 });
     assert.deepEqual(jsonErrorOf(node24), jsonErrorOf(node20));
     assert.deepEqual(jsonErrorOf(new SyntaxError('Unexpected token \'o\', "not json" is not valid JSON')), { message: "Unexpected token 'o'", offset: undefined });
+  });
+});
+
+describe('data file cache freshness', () => {
+  it('trusts a recently checked entry without a stat, and stats again once it is stale or invalidated', async () => {
+    const fs = memoryFs({ [spec('d.jsonl')]: jsonl(20) });
+    let stats = 0;
+    const counting: SpecFileSystem = { stat: (p) => (stats++, fs.stat(p)), read: (p, s) => fs.read(p, s) };
+    const cache = new DataFileCache(32, 60_000);
+    const text = 'baseModel: models/gemini-1.5-flash-001-tuning\nexamplesFile: d.jsonl\n';
+    await validateSpec(text, spec('s.tuning.yaml'), { fs: counting, cache });
+    const afterFirst = stats;
+    await validateSpec(text, spec('s.tuning.yaml'), { fs: counting, cache });
+    assert.equal(stats, afterFirst, 'no stat while fresh');
+    cache.invalidate(spec('d.jsonl'));
+    await validateSpec(text, spec('s.tuning.yaml'), { fs: counting, cache });
+    assert.ok(stats > afterFirst);
+    assert.equal(fs.reads.length, 2);
   });
 });
