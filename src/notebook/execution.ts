@@ -222,7 +222,7 @@ export class PromptRunner {
         score = ok ? scoreExample(text, expected) : { exactMatch: false, f1: 0 };
         outputs.push(scoreOutput(expected, score));
       }
-      await execution.replaceOutput(outputs);
+      await replaceOutputs(execution, outputs);
       end(ok);
       this.log.info(`[notebook] ran cell ${cell.index + 1} on ${model}: ${ok ? 'ok' : cancelled ? 'cancelled' : 'failed'} · ${describeStats(stats)} · ${stats.updates} updates`);
       return { ok, cancelled, text, stats, ...(score ? { score } : {}) };
@@ -311,7 +311,7 @@ export class PromptRunner {
           outputs.push(errorOutput(`${side}: ${report.name}`, report.message, cancelled ? 'cancelled' : 'error'));
         }
       }
-      await execution.replaceOutput(outputs);
+      await replaceOutputs(execution, outputs);
       const ok = tuned.failure === undefined && base.failure === undefined;
       end(ok);
       this.log.info(`[notebook] compared ${tunedModel} with ${baseModel} in ${Math.round(performance.now() - startedAt)} ms`);
@@ -331,4 +331,13 @@ export class PromptRunner {
       this.markFinished(cell);
     }
   }
+}
+
+/**
+ * The host treats a replacement whose items equal the streamed output's as no change and keeps
+ * the old metadata (stats, cancelled, interrupted), so the outputs are cleared first.
+ */
+async function replaceOutputs(execution: vscode.NotebookCellExecution, outputs: vscode.NotebookCellOutput[]): Promise<void> {
+  await execution.clearOutput();
+  await execution.appendOutput(outputs);
 }

@@ -53,6 +53,10 @@ function answerOf(cell: vscode.NotebookCell, candidate = 0): { text: string; met
   return output && { text: output.items.map(decode).join(''), meta: output.metadata as AnswerOutputMetadata };
 }
 
+function describeOutputs(cell: vscode.NotebookCell): string {
+  return JSON.stringify(cell.outputs.map((o) => ({ metadata: o.metadata, items: o.items.map((i) => `${i.mime}: ${decode(i).slice(0, 80)}`) })));
+}
+
 function errorsOf(cell: vscode.NotebookCell): { name: string; message: string }[] {
   return cell.outputs.flatMap((o) => o.items.filter((i) => i.mime === 'application/vnd.code.notebook.error').map((i) => JSON.parse(decode(i)) as { name: string; message: string }));
 }
@@ -132,6 +136,31 @@ function finishedRuns(cell: vscode.NotebookCell): Thenable<number> {
 async function runFinished(cell: vscode.NotebookCell, count: number): Promise<void> {
   await vscode.commands.executeCommand<number>(PROBE, { op: 'waitForRuns', cell: cell.document.uri.toString(), count, timeoutMs: 240_000 });
   await cellRunEnded(cell, undefined);
+  await finalOutputs(cell);
+}
+
+/** The final outputs reach this side of the host after the run: an answer with stats, or a notice. */
+function finalOutputs(cell: vscode.NotebookCell, timeoutMs = 60_000): Promise<void> {
+  // The host may deliver the new outputs before the answer's final metadata, so an answer must carry its stats.
+  const settled = (): boolean => {
+    const answer = cell.outputs.find((o) => o.metadata?.role === 'answer' && o.metadata?.candidateIndex === 0);
+    if (answer) return answer.metadata?.stats !== undefined;
+    return cell.outputs.some((o) => o.metadata?.role === 'notice' || o.metadata?.role === 'comparison');
+  };
+  if (settled()) return Promise.resolve();
+  return new Promise((resolve, reject) => {
+    const timer = setTimeout(() => {
+      sub.dispose();
+      reject(new Error(`the final outputs of cell ${cell.index} did not arrive`));
+    }, timeoutMs);
+    const sub = vscode.workspace.onDidChangeNotebookDocument((e) => {
+      if (e.notebook === cell.notebook && settled()) {
+        clearTimeout(timer);
+        sub.dispose();
+        resolve();
+      }
+    });
+  });
 }
 
 async function runCell(cell: vscode.NotebookCell): Promise<void> {
@@ -232,7 +261,7 @@ describe('prompt notebook', function () {
   });
 
   it('cancel mid-stream stops the HTTP stream within 250 ms and keeps the partial output, marked cancelled', async () => {
-    await setFaults([{ match: ':streamGenerateContent', action: 'slowStream', chunkDelayMs: 200 }]);
+    await setFaults([{ match: ':streamGenerateContent', action: 'slowStream', chunkDelayMs: 1000 }]);
     const notebook = await openNotebookFor(model);
     const [cell] = await setPrompts(notebook, ['Germany'], { generationConfig: { temperature: 0 } });
     const running = vscode.commands.executeCommand('notebook.cell.execute', { ranges: [{ start: cell.index, end: cell.index + 1 }], document: notebook.uri });
@@ -244,7 +273,7 @@ describe('prompt notebook', function () {
     assert.ok(answer, 'the partial answer stays');
     assert.ok(answer.text.length > 0 && answer.text.length < trained('Germany').length, `partial text: ${JSON.stringify(answer.text)}`);
     assert.ok(trained('Germany').startsWith(answer.text));
-    assert.equal(answer.meta.cancelled, true);
+    assert.equal(answer.meta.cancelled, true, `outputs: ${describeOutputs(cell)}`);
     assert.ok(answer.meta.stats?.cancelLatencyMs !== undefined && answer.meta.stats.cancelLatencyMs <= 250, `cancel took ${answer.meta.stats?.cancelLatencyMs} ms`);
     assert.equal(noticesOf(cell, 'cancelled').length, 1);
     assert.match(noticesOf(cell, 'cancelled')[0], /Cancelled/);
@@ -259,7 +288,7 @@ describe('prompt notebook', function () {
     const answer = answerOf(cell);
     assert.ok(answer, 'the partial answer stays');
     assert.ok(answer.text.length > 0 && trained('Japan').startsWith(answer.text) && answer.text !== trained('Japan'), `partial text: ${JSON.stringify(answer.text)}`);
-    assert.equal(answer.meta.interrupted, true);
+    assert.equal(answer.meta.interrupted, true, `outputs: ${describeOutputs(cell)}`);
     const errors = errorsOf(cell);
     assert.equal(errors.length, 1);
     assert.equal(errors[0].name, 'Stream interrupted');

@@ -37,6 +37,7 @@ describe('golden path: from the demo spec to a streamed answer, in a real workbe
   let firstExample: { textInput: string; output: string };
 
   before(async () => {
+    fs.rmSync(shots, { recursive: true, force: true });
     fs.mkdirSync(shots, { recursive: true });
     const specPath = path.join(demoWorkspace, SPEC_FILE);
     const validation = await validateSpec(fs.readFileSync(specPath, 'utf8'), specPath, { fs: nodeFileSystem });
@@ -63,6 +64,14 @@ describe('golden path: from the demo spec to a streamed answer, in a real workbe
   });
 
   const sidebar = (): Locator => page.locator('.part.sidebar');
+
+  /** Shows the Gemini Tuning view; its activity bar icon hides the side bar when already shown. */
+  async function showView(): Promise<void> {
+    const item = page.locator('.activitybar .action-item', { has: page.locator('[aria-label^="Gemini Tuning"]') }).first();
+    const shown = (await item.getAttribute('class'))?.split(' ').includes('checked') && (await sidebar().isVisible());
+    if (!shown) await item.click();
+    await sidebar().locator('.composite.title', { hasText: /Gemini Tuning/i }).first().waitFor({ timeout: 60_000 });
+  }
   const modelRow = (label: string): Locator => sidebar().locator('.monaco-list-row', { hasText: label }).first();
 
   /** The rows of the Tuned Models tree, in order, with their depth. */
@@ -116,11 +125,31 @@ describe('golden path: from the demo spec to a streamed answer, in a real workbe
   const codeCells = (): Locator => page.locator('.notebookOverlay .monaco-list-row.code-cell-row');
   const notebookOutputs = (): FrameLocator => workbench.activeWebview();
 
+  /** Clicks the ▷ beside a cell (it turns into ■ while the cell runs). */
+  async function runCell(index: number): Promise<void> {
+    const cell = codeCells().nth(index);
+    await cell.hover();
+    await cell.locator('.run-button-container .codicon-notebook-execute').first().click();
+  }
+
+  /** Adds a code cell with "+ Code" in the notebook toolbar and types `text` into it. */
+  async function addCell(index: number, text: string): Promise<void> {
+    await page.locator('.notebookOverlay .notebook-toolbar-container .action-item', { hasText: /^\s*Code\s*$/ }).first().click();
+    await codeCells().nth(index).waitFor({ timeout: 30_000 });
+    await codeCells().nth(index).locator('.monaco-editor').click();
+    await page.keyboard.type(text);
+  }
+
   it('1. the Gemini Tuning view welcomes a new user with a way to create a spec', async () => {
-    await page.locator('.activitybar [aria-label^="Gemini Tuning"]').first().click();
+    await showView();
     const welcome = sidebar().locator('.welcome-view-content', { hasText: 'No tuned models yet' });
     await welcome.waitFor({ timeout: LONG });
-    await welcome.locator('.monaco-button', { hasText: 'New Tuning Spec' }).waitFor();
+    // The offer works: it asks for the new spec's name (Escape leaves the workspace as it was).
+    await welcome.locator('.monaco-button', { hasText: 'New Tuning Spec' }).click();
+    const asked = page.locator('.quick-input-widget', { hasText: 'New Tuning Spec' });
+    await asked.waitFor({ timeout: 60_000 });
+    await page.keyboard.press('Escape');
+    await asked.waitFor({ state: 'hidden', timeout: 30_000 });
   });
 
   it('2. the demo spec shows its training summary; a typed error reaches Problems and clears when fixed', async () => {
@@ -167,7 +196,7 @@ describe('golden path: from the demo spec to a streamed answer, in a real workbe
 
   it('3. "Create tuned model" shows the model under Creating with progress, then under Active', async () => {
     await codeLens('Create tuned model').locator('a', { hasText: 'Create tuned model' }).click();
-    await page.locator('.activitybar [aria-label^="Gemini Tuning"]').first().click();
+    await showView();
     // Progress is the percentage in the row's description.
     await sidebar().locator('.monaco-list-row', { hasText: MODEL }).filter({ hasText: /\d+%/ }).first().waitFor({ timeout: LONG });
     assert.match((await groupOf(MODEL)) ?? '', /Creating/);
@@ -212,17 +241,13 @@ describe('golden path: from the demo spec to a streamed answer, in a real workbe
     // A training input: the trained answer.
     await codeCells().first().locator('.monaco-editor').click();
     await page.keyboard.type(firstExample.textInput);
-    await page.keyboard.press('Control+Enter');
+    await runCell(0);
     await codeCells().first().locator('.codicon-notebook-state-success').waitFor({ timeout: LONG });
     await notebookOutputs().getByText(firstExample.output, { exact: false }).first().waitFor({ timeout: 60_000 });
 
     // A new cell, with an input the model never saw: it answers something.
-    await page.keyboard.press('Escape');
-    await page.keyboard.press('b');
-    await codeCells().nth(1).waitFor({ timeout: 30_000 });
-    await codeCells().nth(1).locator('.monaco-editor').click();
-    await page.keyboard.type('Atlantis');
-    await page.keyboard.press('Control+Enter');
+    await addCell(1, 'Atlantis');
+    await runCell(1);
     await codeCells().nth(1).locator('.codicon-notebook-state-success, .codicon-notebook-state-error').first().waitFor({ timeout: LONG });
     assert.equal(await codeCells().nth(1).locator('.codicon-notebook-state-error').count(), 0, 'the new input ran without error');
     await page.screenshot({ path: path.join(shots, '5-notebook.png') });
@@ -231,15 +256,11 @@ describe('golden path: from the demo spec to a streamed answer, in a real workbe
     const rule = await fetch(`${server.url}/_faults`, {
       method: 'POST',
       headers: { 'content-type': 'application/json' },
-      body: JSON.stringify({ rules: [{ match: ':streamGenerateContent', count: 1, action: 'slowStream', chunkDelayMs: 2_000 }] }),
+      body: JSON.stringify({ rules: [{ match: ':streamGenerateContent', count: 1, action: 'slowStream', chunkDelayMs: 30_000 }] }),
     });
     assert.ok(rule.ok, `the slow stream rule was accepted (${rule.status})`);
-    await page.keyboard.press('Escape');
-    await page.keyboard.press('b');
-    await codeCells().nth(2).waitFor({ timeout: 30_000 });
-    await codeCells().nth(2).locator('.monaco-editor').click();
-    await page.keyboard.type('Write a very long story about every capital city of Europe');
-    await page.keyboard.press('Control+Enter');
+    await addCell(2, 'Write a very long story about every capital city of Europe');
+    await runCell(2);
     const stop = codeCells().nth(2).locator('.codicon-notebook-stop').first();
     await stop.waitFor({ timeout: LONG });
     await page.screenshot({ path: path.join(shots, '5-notebook-running.png') });
@@ -250,7 +271,7 @@ describe('golden path: from the demo spec to a streamed answer, in a real workbe
   });
 
   it('6. the model is renamed, then deleted, from the tree; the tree follows', async () => {
-    await page.locator('.activitybar [aria-label^="Gemini Tuning"]').first().click();
+    await showView();
     await contextMenu(modelRow(MODEL), 'Rename');
     const input = page.locator('.quick-input-widget input');
     await input.waitFor({ timeout: 30_000 });
