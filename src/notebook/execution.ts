@@ -227,12 +227,7 @@ export class PromptRunner {
       this.log.info(`[notebook] ran cell ${cell.index + 1} on ${model}: ${ok ? 'ok' : cancelled ? 'cancelled' : 'failed'} · ${describeStats(stats)} · ${stats.updates} updates`);
       return { ok, cancelled, text, stats, ...(score ? { score } : {}) };
     } catch (unexpected) {
-      this.log.error(`[notebook] running cell ${cell.index + 1} failed: ${unexpected instanceof Error ? (unexpected.stack ?? unexpected.message) : String(unexpected)}`);
-      try {
-        await execution.appendOutput(errorOutput('Error', unexpected instanceof Error ? unexpected.message : String(unexpected)));
-      } catch {
-        // the cell may be gone; ending the execution is what matters
-      }
+      await this.reportUnexpected(execution, `running cell ${cell.index + 1}`, unexpected);
       end(false);
       return { ok: false, cancelled: false, text: '' };
     } finally {
@@ -317,18 +312,22 @@ export class PromptRunner {
       this.log.info(`[notebook] compared ${tunedModel} with ${baseModel} in ${Math.round(performance.now() - startedAt)} ms`);
       return { ok, cancelled: abort.signal.aborted, text: tuned.text };
     } catch (unexpected) {
-      this.log.error(`[notebook] comparison failed: ${unexpected instanceof Error ? (unexpected.stack ?? unexpected.message) : String(unexpected)}`);
-      try {
-        await execution.appendOutput(errorOutput('Error', unexpected instanceof Error ? unexpected.message : String(unexpected)));
-      } catch {
-        // the cell may be gone
-      }
+      await this.reportUnexpected(execution, 'comparison', unexpected);
       end(false);
       return { ok: false, cancelled: false, text: '' };
     } finally {
       cancelListener.dispose();
       end(false);
       this.markFinished(cell);
+    }
+  }
+
+  private async reportUnexpected(execution: vscode.NotebookCellExecution, what: string, unexpected: unknown): Promise<void> {
+    this.log.error(`[notebook] ${what} failed: ${unexpected instanceof Error ? (unexpected.stack ?? unexpected.message) : String(unexpected)}`);
+    try {
+      await execution.appendOutput(errorOutput('Error', unexpected instanceof Error ? unexpected.message : String(unexpected)));
+    } catch {
+      // the cell may be gone; ending the execution is what matters
     }
   }
 }

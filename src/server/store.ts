@@ -1,5 +1,6 @@
-import { promises as fsp, constants as fsConstants, readFileSync } from 'node:fs';
+import { promises as fsp, readFileSync } from 'node:fs';
 import * as path from 'node:path';
+import { syncDirectory, writeFileAtomic } from './trainer/atomicWrite';
 import { isValidTunedModelId, randomId } from './wire';
 import type { ModelRecord, TrainingExample } from './records';
 
@@ -19,36 +20,7 @@ export const CHECKPOINT_FILE = 'checkpoint.json';
 export const WEIGHTS_FILE = 'weights.json';
 export const SOURCE_WEIGHTS_FILE = 'source-weights.json';
 
-export async function writeFileAtomic(file: string, data: string | Buffer): Promise<void> {
-  const dir = path.dirname(file);
-  const tmp = path.join(dir, `.${path.basename(file)}.tmp-${randomId(8)}`);
-  const handle = await fsp.open(tmp, 'w');
-  try {
-    await handle.writeFile(data);
-    await handle.sync();
-  } finally {
-    await handle.close();
-  }
-  try {
-    await fsp.rename(tmp, file);
-  } catch (e) {
-    await fsp.rm(tmp, { force: true });
-    throw e;
-  }
-  await syncDir(dir);
-}
-
-async function syncDir(dir: string): Promise<void> {
-  let handle: fsp.FileHandle | undefined;
-  try {
-    handle = await fsp.open(dir, fsConstants.O_RDONLY);
-    await handle.sync();
-  } catch {
-    // Some file systems refuse fsync on directories; the rename itself is still atomic.
-  } finally {
-    await handle?.close();
-  }
-}
+export { writeFileAtomic };
 
 function sortKey(r: ModelRecord): string {
   return `${r.createTime}|${r.id}`;
@@ -143,7 +115,7 @@ export class ModelStore {
         continue;
       }
       for (const name of names) {
-        if (!name.startsWith('.') || !name.includes('.tmp-')) continue;
+        if (!name.startsWith('.') || !name.endsWith('.tmp')) continue;
         const file = path.join(dir, name);
         const stat = await fsp.stat(file).catch(() => undefined);
         if (stat && stat.mtimeMs < before) await fsp.rm(file, { force: true });
@@ -281,7 +253,7 @@ export class ModelStore {
       if ((e as NodeJS.ErrnoException).code === 'ENOENT') return;
       throw e;
     }
-    await syncDir(this.modelsDir);
+    await syncDirectory(this.modelsDir);
     void fsp.rm(trashed, { recursive: true, force: true }).catch(() => undefined);
   }
 

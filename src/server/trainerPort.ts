@@ -8,18 +8,9 @@ export interface StepReport {
   totalSteps: number;
 }
 
-export interface TrainingJobSpec {
-  jobId: string;
-  examples: { textInput: string; output: string }[];
-  epochCount: number;
-  batchSize: number;
-  learningRate: number;
-  sourceWeightsFile?: string;
-  checkpointFile: string;
-  weightsFile: string;
-  seed: number;
-  stepDelayMs?: number;
-}
+import type { TrainingJobSpec } from './trainer/protocol';
+
+export type { TrainingJobSpec };
 
 export interface TrainingCallbacks {
   onStep(report: StepReport): void;

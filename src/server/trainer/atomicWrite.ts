@@ -26,7 +26,8 @@ export async function writeFileAtomic(file: string, data: string | Uint8Array): 
   await syncDirectory(dir);
 }
 
-async function syncDirectory(dir: string): Promise<void> {
+/** Makes a rename or removal inside `dir` durable. */
+export async function syncDirectory(dir: string): Promise<void> {
   let handle: fs.FileHandle | undefined;
   try {
     handle = await fs.open(dir, 'r');

@@ -1,9 +1,9 @@
 import assert from 'node:assert/strict';
 import { type ChildProcess, spawn } from 'node:child_process';
-import { mkdirSync, readFileSync, rmSync, unlinkSync, writeFileSync } from 'node:fs';
+import { cpSync, existsSync, mkdirSync, readFileSync, rmSync, unlinkSync, utimesSync, writeFileSync } from 'node:fs';
 import * as path from 'node:path';
 import type { ModelRecord } from '../../../src/server/records';
-import { SERVER_SCRIPT, WORKER_SCRIPT, call, examples, startServer, tempDir, tuningBody, waitDone } from './harness';
+import { SERVER_SCRIPT, WORKER_SCRIPT, call, examples, startServer, tempDir, trainModel, tuningBody, waitDone } from './harness';
 
 interface Child {
   url: string;
@@ -222,10 +222,23 @@ describe('local server: crash recovery (kill -9)', function () {
     mkdirSync(half, { recursive: true });
     writeFileSync(path.join(half, 'training-data.json'), '{"examples":[]}');
     mkdirSync(path.join(dataDir, 'tunedModels', 'Not_An_Id'), { recursive: true });
+    const seeded = await startServer({ dataDir: dir() });
+    const finished = await trainModel(seeded.url, tuningBody({ displayName: 'kept' }));
+    await seeded.close();
+    const finishedDir = path.join(seeded.dataDir, 'tunedModels', finished.split('/')[1]);
+    const keptDir = path.join(dataDir, 'tunedModels', finished.split('/')[1]);
+    cpSync(finishedDir, keptDir, { recursive: true });
+    const leftover = path.join(keptDir, '.model.json.4242.abcdef.tmp');
+    writeFileSync(leftover, '{"torn');
+    utimesSync(leftover, new Date(Date.now() - 60_000), new Date(Date.now() - 60_000));
     const logs: string[] = [];
     const h = await startServer({ dataDir, log: (l) => logs.push(l) });
     try {
-      assert.deepEqual((await call(h.url, 'GET', '/v1beta/tunedModels')).json, {});
+      const listed = (await call(h.url, 'GET', '/v1beta/tunedModels')).json;
+      assert.deepEqual(listed.tunedModels.map((m: { name: string }) => m.name), [finished], 'only the finished model is served');
+      const deadline = Date.now() + 20_000;
+      while (existsSync(leftover) && Date.now() < deadline) await sleep(50);
+      assert.equal(existsSync(leftover), false, 'the temp file a crash left behind is removed (cleanup runs after start-up)');
       assert.ok(logs.some((l) => l.includes('half-created') && l.includes('never completed')));
       assert.ok(logs.some((l) => l.includes('Not_An_Id') && l.includes('ignored')));
     } finally {
