@@ -58,6 +58,11 @@ export async function openWorkbench(options: WorkbenchOptions = {}): Promise<Wor
 
     const runCommand = async (title: string): Promise<void> => {
       await page.locator('.monaco-workbench').click({ position: { x: 600, y: 300 } }).catch(() => undefined);
+      // A click on an open webview leaves focus inside its iframe, where F1 never reaches the workbench.
+      await page.evaluate(() => {
+        const active = document.activeElement;
+        if (active instanceof HTMLIFrameElement) active.blur();
+      });
       await page.keyboard.press('F1');
       const input = page.locator('.quick-input-widget input');
       await input.waitFor({ timeout: 20_000 });
