@@ -6,8 +6,7 @@ import {
   formatMs,
   sleep,
   type Call,
-  type ProxyOptions,
-  type RetryPolicy,
+  type TransportOptions,
 } from './transport';
 import type {
   ErrorEnvelope,
@@ -25,25 +24,9 @@ import type {
 
 export { DEFAULT_RETRY_POLICY, type RetryPolicy, type ProxyOptions } from './transport';
 
-export interface GeminiClientOptions {
-  /** e.g. `http://127.0.0.1:PORT` or `https://generativelanguage.googleapis.com`; `/v1beta` is appended. */
-  baseUrl: string;
-  /** Sent only in the `x-goog-api-key` header. A function is asked before every request. */
-  apiKey?: string | (() => string | undefined | Promise<string | undefined>);
-  /** OAuth access token provider, sent as `Authorization: Bearer`. */
-  accessToken?: () => Promise<string>;
-  /** Quota project for OAuth calls (`x-goog-user-project`). */
-  userProject?: string;
-  /** Retry policy for safe-to-repeat requests; `false` turns retries off. */
-  retry?: Partial<RetryPolicy> | false;
-  /** Explicit proxy; without it HTTPS_PROXY / HTTP_PROXY / NO_PROXY apply. */
-  proxy?: ProxyOptions;
+export interface GeminiClientOptions extends TransportOptions {
   /** A stream that sends no bytes for this long is stopped. Default 60 s; 0 turns it off. */
   streamIdleTimeoutMs?: number;
-  /** Limit for one unary request attempt. Default 120 s; 0 turns it off. */
-  requestTimeoutMs?: number;
-  /** Receives one line per request, retry and recovered failure. Never receives secrets. */
-  log?: (line: string) => void;
 }
 
 export interface CallOptions {

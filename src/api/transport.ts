@@ -34,13 +34,21 @@ export interface ProxyOptions {
 }
 
 export interface TransportOptions {
+  /** e.g. `http://127.0.0.1:PORT` or `https://generativelanguage.googleapis.com`; `/v1beta` is appended. */
   baseUrl: string;
+  /** Sent only in the `x-goog-api-key` header. A function is asked before every request. */
   apiKey?: string | (() => string | undefined | Promise<string | undefined>);
+  /** OAuth access token provider, sent as `Authorization: Bearer`. */
   accessToken?: () => Promise<string>;
+  /** Quota project for OAuth calls (`x-goog-user-project`). */
   userProject?: string;
+  /** Retry policy for safe-to-repeat requests; `false` turns retries off. */
   retry?: Partial<RetryPolicy> | false;
+  /** Explicit proxy; without it HTTPS_PROXY / HTTP_PROXY / NO_PROXY apply. */
   proxy?: ProxyOptions;
+  /** Limit for one unary request attempt. Default 120 s; 0 turns it off. */
   requestTimeoutMs?: number;
+  /** Receives one line per request, retry and recovered failure. Never receives secrets. */
   log?: (line: string) => void;
 }
 
