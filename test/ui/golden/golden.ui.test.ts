@@ -107,8 +107,18 @@ describe('golden path: from the demo spec to a streamed answer, in a real workbe
   }
 
   async function contextMenu(row: Locator, item: string): Promise<void> {
+    const menu = page.locator('.context-view .monaco-menu');
+    if (await menu.isVisible()) await page.keyboard.press('Escape');
     await row.click({ button: 'right' });
-    await page.locator('.context-view .monaco-menu .action-item', { hasText: item }).first().click();
+    const entry = menu.locator('.action-item', { hasText: item }).first();
+    await entry.click();
+    // A click that lands while the menu is still settling only highlights the entry.
+    const closed = await menu.waitFor({ state: 'hidden', timeout: 5_000 }).then(() => true, () => false);
+    if (!closed) {
+      await entry.hover();
+      await page.keyboard.press('Enter');
+      await menu.waitFor({ state: 'hidden', timeout: 10_000 });
+    }
   }
 
   async function goToLine(line: number): Promise<void> {
