@@ -6,8 +6,9 @@ import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { formatDuration } from './host/exec';
-import { runIntegration } from './host/integration';
+import { runIntegrationHosts } from './host/integration';
 import { repoRoot } from './host/paths';
+import { formatSweepTable, readSweepCases, SWEEP_FILE_VARIABLE } from './host/sweepTable';
 
 interface Layer {
   name: string;
@@ -20,6 +21,8 @@ const bin = (pkg: string, file: string): string => path.join(repoRoot, 'node_mod
 
 async function main(): Promise<void> {
   const layers: Layer[] = [];
+  const sweepFile = path.join(fs.mkdtempSync(path.join(os.tmpdir(), 'gemini-tuning-sweep-')), 'cases.jsonl');
+  process.env[SWEEP_FILE_VARIABLE] = sweepFile;
   // The two static checks share the machine's two cores; their output is printed one after the other.
   const [typeCheck, lint] = await Promise.all([
     buffered('type-check', process.execPath, [bin('typescript', 'bin/tsc'), '--noEmit', '-p', '.']),
@@ -32,21 +35,17 @@ async function main(): Promise<void> {
   }
   layers.push(await timed('unit', unitTests));
   layers.push(await timed('integration', async () => {
-    // The tree suites switch backends and start servers of their own, so they get a fresh host
-    // rather than one already busy with the notebooks, panels and servers of the other suites.
-    const hosts = process.env.INTEGRATION_GREP ? [undefined] : ['^(?!tree)', '^tree'];
-    const counts = { passed: 0, failed: 0, pending: 0 };
-    let ok = true;
-    for (const grep of hosts) {
-      const outcome = await runIntegration(grep ? { grep } : {});
-      ok &&= outcome.ok;
-      counts.passed += outcome.passed;
-      counts.failed += outcome.failed;
-      counts.pending += outcome.pending;
-    }
-    return { ok, counts };
+    const { ok, passed, failed, pending } = await runIntegrationHosts();
+    return { ok, counts: { passed, failed, pending } };
   }));
   layers.push(await timed('ui', () => mochaLayer('ui', 'test/ui/.mocharc.json')));
+
+  const sweep = readSweepCases(sweepFile);
+  fs.rmSync(path.dirname(sweepFile), { recursive: true, force: true });
+  if (sweep.length > 0) {
+    banner('reliability and security sweep');
+    console.log(formatSweepTable(sweep));
+  }
 
   banner('summary');
   for (const layer of layers) {

@@ -27,7 +27,39 @@ export interface IntegrationOptions {
   /** Time allowed for the extension host to call run() (INTEGRATION_STARTUP_TIMEOUT_MS, default 5 min). */
   startupTimeoutMs?: number;
   grep?: string;
+  /** Leave workspace trust on, so the copied demo workspace opens untrusted (Restricted Mode). */
+  workspaceTrust?: boolean;
   log?: (line: string) => void;
+}
+
+/**
+ * Each integration host is a fresh VS Code. The tree suites switch backends and start servers of
+ * their own, the sweep kills servers and floods them with faults, so neither shares a host with
+ * the notebooks and panels of the other suites; the Restricted Mode suites need a workspace that
+ * is really untrusted.
+ */
+const integrationHosts: IntegrationOptions[] = [
+  { grep: '^(?!tree|sweep|restricted)' },
+  { grep: '^tree' },
+  { grep: '^sweep' },
+  { grep: '^restricted', workspaceTrust: true },
+];
+
+/**
+ * Every suite, host after host; or, with INTEGRATION_GREP, the matching suites in one host
+ * (untrusted when INTEGRATION_WORKSPACE_TRUST=1).
+ */
+export async function runIntegrationHosts(): Promise<IntegrationOutcome> {
+  const hosts = process.env.INTEGRATION_GREP ? [{ workspaceTrust: process.env.INTEGRATION_WORKSPACE_TRUST === '1' }] : integrationHosts;
+  const total: IntegrationOutcome = { ok: true, passed: 0, failed: 0, pending: 0 };
+  for (const host of hosts) {
+    const outcome = await runIntegration(host);
+    total.ok &&= outcome.ok;
+    total.passed += outcome.passed;
+    total.failed += outcome.failed;
+    total.pending += outcome.pending;
+  }
+  return total;
 }
 
 export async function runIntegration(options: IntegrationOptions = {}): Promise<IntegrationOutcome> {
@@ -56,8 +88,8 @@ export async function runIntegration(options: IntegrationOptions = {}): Promise<
   try {
     const desktop = process.env.INTEGRATION_HOST === 'code-server' ? undefined : await desktopVSCode();
     const outcome = desktop
-      ? await viaTestElectron(desktop, workspace, tmp, extensionEnvironment, resultsFile, timeoutMs, log)
-      : await viaCodeServer(workspace, tmp, extensionEnvironment, resultsFile, { timeoutMs, startupTimeoutMs }, log);
+      ? await viaTestElectron(desktop, workspace, tmp, extensionEnvironment, resultsFile, { timeoutMs, workspaceTrust: options.workspaceTrust === true }, log)
+      : await viaCodeServer(workspace, tmp, extensionEnvironment, resultsFile, { timeoutMs, startupTimeoutMs, workspaceTrust: options.workspaceTrust === true }, log);
     log(`[integration] finished in ${formatDuration(Date.now() - started)}`);
     if (!outcome.ok && outcome.logFile) {
       log(`--- last lines of ${outcome.logFile} ---\n${tail(outcome.logFile, 60)}\n--- end of log ---`);
@@ -76,7 +108,7 @@ async function viaCodeServer(
   tmp: string,
   extensionEnvironment: Record<string, string>,
   resultsFile: string,
-  limits: { timeoutMs: number; startupTimeoutMs: number },
+  limits: { timeoutMs: number; startupTimeoutMs: number; workspaceTrust: boolean },
   log: (line: string) => void,
 ): Promise<IntegrationOutcome> {
   const tools = await ensureHostTools(log);
@@ -87,6 +119,7 @@ async function viaCodeServer(
     userDataDir: path.join(tmp, 'user-data'),
     extensionsDir: path.join(tmp, 'extensions'),
     logFile,
+    workspaceTrust: limits.workspaceTrust,
   });
   let browser: Awaited<ReturnType<typeof launchBrowser>> | undefined;
   try {
@@ -138,7 +171,7 @@ async function viaTestElectron(
   tmp: string,
   extensionEnvironment: Record<string, string>,
   resultsFile: string,
-  timeoutMs: number,
+  { timeoutMs, workspaceTrust }: { timeoutMs: number; workspaceTrust: boolean },
   log: (line: string) => void,
 ): Promise<IntegrationOutcome> {
   const { runTests } = await import('@vscode/test-electron');
@@ -153,7 +186,7 @@ async function viaTestElectron(
     launchArgs: [
       workspace,
       '--disable-extensions',
-      '--disable-workspace-trust',
+      ...(workspaceTrust ? [] : ['--disable-workspace-trust']),
       '--skip-welcome',
       '--skip-release-notes',
       `--user-data-dir=${path.join(tmp, 'user-data')}`,

@@ -1,7 +1,7 @@
 // `node out/test/host/runIntegration.js`: the integration suites in a real VS Code.
-import { runIntegration } from './integration';
+import { runIntegrationHosts } from './integration';
 
-runIntegration().then(
+runIntegrationHosts().then(
   (outcome) => process.exit(outcome.ok ? 0 : 1),
   (err: Error) => {
     console.error(err.stack ?? err.message);
