@@ -1,5 +1,5 @@
 import { STATUS_CODES } from 'node:http';
-import { Agent, EnvHttpProxyAgent, type Dispatcher } from 'undici';
+import type { Dispatcher } from 'undici';
 import { ApiError, NetworkError, type NetworkErrorKind } from './errors';
 import { Redactor } from './redact';
 import type { ErrorDetail, ErrorEnvelope } from './types';
@@ -123,7 +123,7 @@ export class AttemptControl {
 
 export class Transport {
   readonly #options: TransportOptions;
-  readonly #dispatcher: Dispatcher;
+  #dispatcher: Promise<Dispatcher> | undefined;
   readonly #redactor = new Redactor();
   readonly #retry: RetryPolicy;
   readonly #origin: string;
@@ -151,7 +151,6 @@ export class Transport {
     this.#displayBase = url.origin + prefix;
     this.#retry = options.retry === false ? { ...DEFAULT_RETRY_POLICY, maxAttempts: 1 } : { ...DEFAULT_RETRY_POLICY, ...options.retry };
     if (typeof options.apiKey === 'string') this.#redactor.remember(options.apiKey);
-    this.#dispatcher = createDispatcher(options.proxy);
   }
 
   get baseUrl(): string {
@@ -176,12 +175,22 @@ export class Transport {
     }
   }
 
-  close(): Promise<void> {
-    return this.#dispatcher.close();
+  async close(): Promise<void> {
+    const dispatcher = this.#dispatcher;
+    this.#dispatcher = undefined;
+    if (dispatcher) await (await dispatcher).close();
   }
 
-  destroy(): Promise<void> {
-    return this.#dispatcher.destroy();
+  async destroy(): Promise<void> {
+    const dispatcher = this.#dispatcher;
+    this.#dispatcher = undefined;
+    if (dispatcher) await (await dispatcher).destroy();
+  }
+
+  /** undici is a large module: it is loaded at the first request, not when the editor activates. */
+  #connection(): Promise<Dispatcher> {
+    this.#dispatcher ??= createDispatcher(this.#options.proxy);
+    return this.#dispatcher;
   }
 
   /** A unary JSON call with retries for idempotent requests. */
@@ -265,7 +274,7 @@ export class Transport {
     const headers = await this.headers(call.body !== undefined, extraHeaders);
     if (control.signal.aborted) throw this.abortedError(call);
     try {
-      const response = await this.#dispatcher.request({
+      const response = await (await this.#connection()).request({
         origin: this.#origin,
         path: this.buildPath(call),
         method: call.httpMethod,
@@ -442,7 +451,8 @@ export class Transport {
   }
 }
 
-function createDispatcher(proxy: ProxyOptions | undefined): Dispatcher {
+async function createDispatcher(proxy: ProxyOptions | undefined): Promise<Dispatcher> {
+  const { Agent, EnvHttpProxyAgent } = await import('undici');
   const strictSSL = proxy?.strictSSL !== false;
   const tls = strictSSL ? undefined : { rejectUnauthorized: false };
   const env = process.env;
