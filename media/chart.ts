@@ -15,25 +15,26 @@ import {
 } from '../src/chart/protocol';
 import {
   AlignedLossTable,
+  appendPacked,
   clampSmoothing,
   describeEmpty,
-  appendColumns,
+  describeSteps,
   elapsedMs,
   emptyReason,
-  epochBoundaries,
   finalLoss,
   firstNonNull,
   forLogScale,
   formatDuration,
   formatLoss,
   identityValue,
-  isAscending,
   lastNonNull,
-  normalizeColumns,
+  normalizePacked,
+  scanPacked,
   sortedIndexOf,
+  valueAt,
   type EpochBoundary,
-  type LossColumns,
   type ModelHeader,
+  type PackedColumns,
 } from '../src/chart/series';
 
 interface VsCodeApi {
@@ -133,7 +134,7 @@ function dashOf(position: number): number[] {
 
 interface ModelEntry {
   header: ModelHeader;
-  points: LossColumns;
+  points: PackedColumns;
   boundaries: EpochBoundary[];
   loadError?: string;
 }
@@ -159,11 +160,28 @@ function noticeOf(entry: ModelEntry): string | undefined {
   return reason ? describeEmpty(reason, entry.header) : undefined;
 }
 
-function report(update: 'created' | 'setData' | 'recreated' | 'empty'): void {
+type Update = 'created' | 'setData' | 'recreated' | 'empty';
+let pendingReport: Update | undefined;
+
+/**
+ * Says what is on screen once uPlot has drawn it: uPlot draws in a microtask after
+ * construction or `setData`, so the report goes from its draw hook, or from a microtask queued
+ * after uPlot's when nothing needed a redraw.
+ */
+function reportAfterDraw(update: Update): void {
+  pendingReport = update;
+  queueMicrotask(flushReport);
+}
+
+function flushReport(): void {
+  const update = pendingReport;
+  if (update === undefined) return;
+  pendingReport = undefined;
   vscode.postMessage({
     type: 'rendered',
     update,
-    models: entriesInOrder().map((m) => ({ name: m.header.name, points: m.points.step.length, notice: noticeOf(m) })),
+    models: entriesInOrder().map((m, position) => ({ name: m.header.name, points: m.points.step.length, notice: noticeOf(m), color: colorOf(position) })),
+    legend: legendArea.hidden ? [] : Array.from(legendArea.querySelectorAll('.legend-name'), (name) => name.textContent ?? ''),
   });
 }
 
@@ -178,14 +196,15 @@ const epochLinesPlugin: uPlot.Plugin = {
       const xMax = u.scales.x.max ?? Infinity;
       const pxRatio = devicePixelRatio || 1;
       const entries = entriesInOrder();
+      // Only boundaries inside the x range are drawn, from the plot's top to its bottom, and labels
+      // keep clear of its right edge: nothing needs clipping. The labels use the axes' font, which
+      // the canvas has already resolved.
       ctx.save();
-      ctx.beginPath();
-      ctx.rect(left, top, width, height);
-      ctx.clip();
       ctx.lineWidth = pxRatio;
       ctx.setLineDash([4 * pxRatio, 4 * pxRatio]);
-      ctx.font = theme.font.replace(/^12px/, `${Math.round(11 * pxRatio)}px`);
+      ctx.font = theme.font.replace(/^12px/, `${Math.round(12 * pxRatio)}px`);
       ctx.textBaseline = 'top';
+      const labelLimit = left + width - 56 * pxRatio;
       entries.forEach((entry, position) => {
         ctx.strokeStyle = entries.length > 1 ? withAlpha(colorOf(position), 0.7) : withAlpha(theme.muted, 0.8);
         ctx.fillStyle = theme.muted;
@@ -197,7 +216,7 @@ const epochLinesPlugin: uPlot.Plugin = {
           ctx.moveTo(x, top);
           ctx.lineTo(x, top + height);
           ctx.stroke();
-          if (position === 0 && x - lastLabelX > 48 * pxRatio) {
+          if (position === 0 && x - lastLabelX > 48 * pxRatio && x < labelLimit) {
             ctx.fillText(`epoch ${b.epoch}`, x + 3 * pxRatio, top + 3 * pxRatio);
             lastLabelX = x;
           }
@@ -266,41 +285,44 @@ function createChart(size: { width: number; height: number }): void {
     legend: { show: false },
     cursor: { drag: { x: true, y: false }, points: { size: 6 } },
     plugins: [epochLinesPlugin],
-    hooks: { setCursor: [() => renderReadout()] },
+    hooks: { setCursor: [() => renderReadout()], draw: [flushReport] },
   };
   chart = new uPlot(opts, table.data() as uPlot.AlignedData, chartArea);
 }
 
 /** Draws the current models: keeps the uPlot instance and only swaps its data when it can. */
-function render(update: 'created' | 'setData' | 'recreated' | 'empty', forceRecreate = false): void {
+function render(update: Update, forceRecreate = false): void {
   const entries = entriesInOrder();
   const anyPoints = entries.some((e) => e.points.step.length > 0);
-  // Measured before the DOM changes below, so that reading it does not force a layout.
-  const size = anyPoints && (chart === undefined || forceRecreate) ? chartSize() : undefined;
-  renderHeaders();
-  renderNotices();
   if (!anyPoints) {
     chart?.destroy();
     chart = undefined;
     table = undefined;
     chartArea.hidden = true;
-    renderLegend();
-    renderReadout();
-    renderTableSoon();
-    report('empty');
+    renderPage();
+    reportAfterDraw('empty');
     return;
   }
-  chartArea.hidden = false;
-  const wasCreated = chart === undefined;
-  if (size) {
+  if (chart === undefined || forceRecreate) {
+    // Measured before anything on the page changes, so that reading it does not force a layout.
+    const size = chartSize();
+    chartArea.hidden = false;
+    const wasCreated = chart === undefined;
     createChart(size);
     update = wasCreated ? 'created' : 'recreated';
   }
-  updateAriaLabel();
+  renderPage();
+  reportAfterDraw(update);
+}
+
+/** Everything around the curve; none of it is read back before the browser lays the page out. */
+function renderPage(): void {
+  renderHeaders();
+  renderNotices();
+  if (chart) updateAriaLabel();
   renderLegend();
   renderReadout();
   renderTableSoon();
-  report(update);
 }
 
 function setData(): void {
@@ -316,12 +338,6 @@ function describeHyperparameters(h: ModelHeader): string {
   if (h.learningRate !== undefined) parts.push(`learning rate ${h.learningRate}`);
   if (h.learningRateMultiplier !== undefined) parts.push(`learning rate ×${h.learningRateMultiplier}`);
   return parts.length > 0 ? parts.join(' · ') : 'not reported';
-}
-
-function describeSteps(h: ModelHeader, points: LossColumns): string {
-  const done = points.step.length > 0 ? points.step[points.step.length - 1] : h.completedSteps;
-  if (h.totalSteps !== undefined) return `${done ?? 0} of ${h.totalSteps}`;
-  return done !== undefined ? String(done) : '—';
 }
 
 function addField(list: HTMLElement, term: string, value: string): void {
@@ -380,7 +396,7 @@ function renderLegend(): void {
     swatch.style.borderTopColor = colorOf(position);
     swatch.style.borderTopStyle = dashOf(position).length === 0 ? 'solid' : 'dashed';
     swatch.setAttribute('aria-hidden', 'true');
-    item.append(swatch, make('span', undefined, entry.header.displayName));
+    item.append(swatch, make('span', 'legend-name', entry.header.displayName));
     if (entries.length > 1) {
       const remove = make('button', 'remove', '×');
       remove.title = `Remove ${entry.header.displayName} from the chart`;
@@ -407,9 +423,9 @@ function readoutLine(entry: ModelEntry, position: number, index: number, smoothe
   swatch.setAttribute('aria-hidden', 'true');
   const { step, epoch, loss, computeTimeMs } = entry.points;
   const first = firstNonNull(computeTimeMs);
-  const parts = [`step ${step[index]}`, `epoch ${epoch[index]}`, `loss ${formatLoss(loss[index])}`];
+  const parts = [`step ${step[index]}`, `epoch ${epoch[index]}`, `loss ${formatLoss(valueAt(loss, index))}`];
   if (view.smoothingEnabled && smoothed !== undefined) parts.push(`smoothed ${formatLoss(smoothed)}`);
-  const computed = computeTimeMs[index];
+  const computed = valueAt(computeTimeMs, index);
   if (computed !== null) {
     const since = first !== null ? ` (+${formatDuration(computed - first)})` : '';
     parts.push(`computed ${clock(computed)}${since}`);
@@ -438,7 +454,7 @@ function renderReadout(): void {
       smoothed = lastNonNull(smoothedValues);
     } else {
       pointIndex = sortedIndexOf(entry.points.step, steps[idx]);
-      smoothed = smoothedValues[idx];
+      smoothed = idx < smoothedValues.length ? valueAt(smoothedValues, idx) : undefined;
     }
     if (pointIndex >= 0) lines.push(readoutLine(entry, position, pointIndex, smoothed));
   });
@@ -497,8 +513,8 @@ function renderTable(): void {
     const tbody = make('tbody');
     for (const i of rows) {
       const tr = make('tr');
-      const lossValue = loss[i];
-      const computed = computeTimeMs[i];
+      const lossValue = valueAt(loss, i);
+      const computed = valueAt(computeTimeMs, i);
       tr.append(
         make('td', undefined, String(step[i])),
         make('td', undefined, String(epoch[i])),
@@ -550,8 +566,8 @@ function exportPng(requestId: number): void {
 // ---- messages from the extension ----
 
 function entryFor(model: WireModel): ModelEntry {
-  const points = normalizeColumns(model.points);
-  return { header: model.header, points, boundaries: epochBoundaries(points) };
+  const points = normalizePacked(model.points);
+  return { header: model.header, points, boundaries: scanPacked(points).boundaries };
 }
 
 const handlers: MessageHandlers<ToWebviewMessage> = {
@@ -593,9 +609,8 @@ const handlers: MessageHandlers<ToWebviewMessage> = {
     entry.header = header;
     entry.loadError = undefined;
     if (points.step.length > 0) {
-      appendColumns(entry.points, points);
-      if (!isAscending(entry.points.step)) entry.points = normalizeColumns(entry.points);
-      entry.boundaries = epochBoundaries(entry.points);
+      entry.points = normalizePacked(appendPacked(entry.points, points));
+      entry.boundaries = scanPacked(entry.points).boundaries;
       if (chart && table) {
         table.append(order.indexOf(name), points);
         setData();
@@ -679,12 +694,21 @@ for (const [id, action] of [['addModel', 'addModel'], ['exportCsv', 'exportCsv']
 }
 
 new ResizeObserver(() => {
-  if (chart) chart.setSize(chartSize());
+  if (!chart) return;
+  // uPlot redraws on every setSize, and the observer also reports the size the chart was just made with.
+  const size = chartSize();
+  if (size.width !== chart.width || size.height !== chart.height) chart.setSize(size);
 }).observe(chartArea);
 
 // VS Code swaps the body class and the CSS variables on <html> when the theme changes.
+function reportTheme(): void {
+  vscode.postMessage({ type: 'theme', colors: { foreground: theme.foreground, background: theme.background, palette: [...theme.palette] } });
+}
+
 const themeObserver = new MutationObserver(() => {
+  const before = JSON.stringify(theme);
   theme = readTheme();
+  if (JSON.stringify(theme) !== before) reportTheme();
   chart?.redraw(false);
   renderHeaders();
   renderLegend();
@@ -701,3 +725,4 @@ setInterval(() => {
 applyViewToControls();
 renderNotices();
 vscode.postMessage({ type: 'ready', state: isPersistedChartState(restored) ? restored : undefined });
+reportTheme();

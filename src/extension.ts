@@ -2,6 +2,7 @@ import * as vscode from 'vscode';
 import { type BackendConnection } from './backend/connection';
 import { SwappablePrompts } from './backend/prompts';
 import { createBackend } from './backend/register';
+import { type BackendStatusBarView } from './backend/statusBar';
 import { registerLossChart } from './chart/index';
 import { registerPromptNotebook } from './notebook/index';
 import { registerSpecFeatures } from './specEditor/register';
@@ -15,6 +16,10 @@ export interface GeminiTuningApi {
   /** Tests answer dialogs with `prompts.use(...)`. */
   readonly prompts: SwappablePrompts;
   readonly tree: TunedModelsTree;
+  /** The backend status bar item as shown (text, tooltip, colour). */
+  readonly statusBar: BackendStatusBarView;
+  /** Where the extension writes: its log files, global and workspace storage (tests check what lands there). */
+  readonly locations: Pick<vscode.ExtensionContext, 'logUri' | 'globalStorageUri' | 'storageUri'>;
 }
 
 export function activate(context: vscode.ExtensionContext): GeminiTuningApi {
@@ -35,10 +40,11 @@ export function activate(context: vscode.ExtensionContext): GeminiTuningApi {
 
     context.subscriptions.push(registerPromptNotebook({ context, log, connection, store }));
 
-    context.subscriptions.push(registerLossChart({ context, log, store, connection }));
+    context.subscriptions.push(registerLossChart({ context, log, store, connection, prompts }));
 
     log.info(`activated in VS Code ${vscode.version}`);
-    return { backend: connection, store, prompts, tree };
+    const { logUri, globalStorageUri, storageUri } = context;
+    return { backend: connection, store, prompts, tree, statusBar: backend.statusBar, locations: { logUri, globalStorageUri, storageUri } };
   } catch (error) {
     log.error('activation failed', error);
     void vscode.window.showErrorMessage(`Gemini Tuning could not start: ${error instanceof Error ? error.message : String(error)}`, 'Show Log').then((c) => {

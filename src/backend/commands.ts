@@ -1,4 +1,5 @@
 import * as vscode from 'vscode';
+import { inertNotificationText } from '../common/inertText';
 import { type Log } from '../common/log';
 import { type BackendConnection } from './connection';
 import { type BackendHealth } from './health';
@@ -73,7 +74,7 @@ export function registerBackendCommands(deps: BackendCommandDeps): vscode.Dispos
     }
     const health = await connection.refreshCredentials();
     if (health.kind === 'badKey') {
-      void vscode.window.showErrorMessage(`The Gemini API rejected this key. ${health.message}`, 'Set API Key').then((c) => {
+      void vscode.window.showErrorMessage(inertNotificationText(`The Gemini API rejected this key. ${health.message}`), 'Set API Key').then((c) => {
         if (c) void vscode.commands.executeCommand(BackendCommands.setApiKey);
       });
     }

@@ -1,5 +1,6 @@
 import * as vscode from 'vscode';
 import { ApiError, GeminiClientError } from '../api/errors';
+import { inertNotificationText } from '../common/inertText';
 import { describeError, type Log } from '../common/log';
 
 /**
@@ -8,7 +9,8 @@ import { describeError, type Log } from '../common/log';
  */
 export function showError(log: Log & { show?(preserveFocus?: boolean): void }, what: string, error: unknown): void {
   log.error(`${what}: ${describeError(error)}`);
-  void vscode.window.showErrorMessage(`${what}: ${shortMessage(error)}`, 'Show Log').then((choice) => {
+  // Both parts may carry text from the network (a model name, a server message) that must not become a link.
+  void vscode.window.showErrorMessage(inertNotificationText(`${what}: ${shortMessage(error)}`), 'Show Log').then((choice) => {
     if (choice === 'Show Log') log.show?.(true);
   });
 }

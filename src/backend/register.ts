@@ -6,11 +6,13 @@ import { BackendConnection } from './connection';
 import { type Prompts } from './prompts';
 import { Secrets } from './secrets';
 import { Settings } from './settings';
-import { registerBackendStatusBar } from './statusBar';
+import { type BackendStatusBarView, registerBackendStatusBar } from './statusBar';
 
 export interface Backend {
   readonly connection: BackendConnection;
   readonly settings: Settings;
+  /** The status bar item, read only. */
+  readonly statusBar: BackendStatusBarView;
   readonly disposable: vscode.Disposable;
 }
 
@@ -31,8 +33,8 @@ export function createBackend(context: vscode.ExtensionContext, logChannel: vsco
       serverOutput: (line) => serverLogChannel.info(line),
     }),
   );
-  store.add(registerBackendStatusBar(connection));
+  const statusBar = store.add(registerBackendStatusBar(connection));
   store.add(registerBackendContextKeys(connection));
   store.add(registerBackendCommands({ connection, settings, secrets, prompts, log, logChannel, serverLogChannel }));
-  return { connection, settings, disposable: store };
+  return { connection, settings, statusBar: statusBar.view, disposable: store };
 }

@@ -4,15 +4,19 @@ import { type BackendHealth } from './health';
 
 export const SHOW_BACKEND_MENU_COMMAND = 'geminiTuning.showBackendMenu';
 
+/** What the status bar item shows, for tests and for anything that mirrors it. */
+export type BackendStatusBarView = Readonly<Pick<vscode.StatusBarItem, 'text' | 'tooltip' | 'backgroundColor' | 'command' | 'accessibilityInformation'>>;
+
 /** The status bar item showing the backend and its health; clicking it opens the backend menu. */
-export function registerBackendStatusBar(connection: BackendConnection): vscode.Disposable {
+export function registerBackendStatusBar(connection: BackendConnection): vscode.Disposable & { readonly view: BackendStatusBarView } {
   const item = vscode.window.createStatusBarItem('geminiTuning.backend', vscode.StatusBarAlignment.Left, 50);
   item.name = 'Gemini Tuning Backend';
   item.command = SHOW_BACKEND_MENU_COMMAND;
   const update = () => render(item, connection);
   update();
   item.show();
-  return vscode.Disposable.from(item, connection.onDidChangeHealth(update), connection.onDidChange(update));
+  const disposable = vscode.Disposable.from(item, connection.onDidChangeHealth(update), connection.onDidChange(update));
+  return { view: item, dispose: () => disposable.dispose() };
 }
 
 function render(item: vscode.StatusBarItem, connection: BackendConnection): void {

@@ -1,8 +1,10 @@
 import * as vscode from 'vscode';
+import { showError } from '../backend/notify';
 import { LossChartPanel, createLossChartWebviewPanel, type Exchange } from './panel';
-import { DEFAULT_VIEW, LOSS_CHART_VIEW_TYPE, isPersistedChartState, type RenderedMessage } from './protocol';
+import { DEFAULT_VIEW, LOSS_CHART_VIEW_TYPE, isPersistedChartState, type RenderedMessage, type ThemeColors } from './protocol';
 import { summarizeModel } from './series';
-import { ChartDataSource, errorText, type ChartConnection, type ChartModelsStore } from './source';
+import type { Prompts } from '../backend/prompts';
+import { ChartDataSource, type ChartConnection, type ChartModelsStore } from './source';
 
 export const CHART_COMMANDS = {
   open: 'geminiTuning.openLossChart',
@@ -22,6 +24,8 @@ export interface LossChartDeps {
   log: vscode.LogOutputChannel;
   store: ChartModelsStore;
   connection: ChartConnection;
+  /** asks where to save exports, so that integration tests can answer in place of a person */
+  prompts?: Pick<Prompts, 'saveFile'>;
 }
 
 /**
@@ -56,7 +60,9 @@ export type ChartTestProbeRequest =
   | { op: 'capturePng'; model: string }
   | { op: 'deserialize'; panel: vscode.WebviewPanel; state: unknown }
   /** resolves with the first `rendered` report (the latest one included) that `until` accepts */
-  | { op: 'waitForRendered'; model: string; until: (rendered: RenderedMessage) => boolean; timeoutMs?: number };
+  | { op: 'waitForRendered'; model: string; until: (rendered: RenderedMessage) => boolean; timeoutMs?: number }
+  /** resolves with the first theme colours (the latest ones included) the webview reports that `until` accepts */
+  | { op: 'waitForTheme'; model: string; until: (colors: ThemeColors) => boolean; timeoutMs?: number };
 
 export interface ChartPanelSnapshot {
   models: readonly string[];
@@ -72,6 +78,8 @@ export function registerLossChart(deps: LossChartDeps): vscode.Disposable {
   const exchanges = new Map<LossChartPanel, Exchange[]>();
   let active: LossChartPanel | undefined;
   const testing = context.extensionMode === vscode.ExtensionMode.Test;
+  const saveFile = async (options: vscode.SaveDialogOptions): Promise<vscode.Uri | undefined> =>
+    deps.prompts?.saveFile ? deps.prompts.saveFile(options) : vscode.window.showSaveDialog(options);
 
   const pickModels = async (exclude: readonly string[], canPickMany = true): Promise<string[]> => {
     const items = (await source.listModels())
@@ -124,7 +132,7 @@ export function registerLossChart(deps: LossChartDeps): vscode.Disposable {
 
   const newPanel = (names: string[]): LossChartPanel => {
     const webviewPanel = createLossChartWebviewPanel('Loss', mediaRoot);
-    return adopt(new LossChartPanel(webviewPanel, names, { source, mediaRoot, log, pickModels }));
+    return adopt(new LossChartPanel(webviewPanel, names, { source, mediaRoot, log, pickModels, saveFile }));
   };
 
   const panelFor = (name: string): LossChartPanel | undefined => [...panels].find((p) => p.primaryModel === name);
@@ -155,9 +163,7 @@ export function registerLossChart(deps: LossChartDeps): vscode.Disposable {
       try {
         return await fn(...args);
       } catch (error) {
-        log.error(`[chart] ${what}: ${errorText(error)}`);
-        const choice = await vscode.window.showErrorMessage(`${what}: ${errorText(error)}`, 'Show Log');
-        if (choice) log.show(true);
+        showError(log, what, error);
         return undefined;
       }
     };
@@ -209,7 +215,7 @@ export function registerLossChart(deps: LossChartDeps): vscode.Disposable {
       return undefined;
     }
     log.info(`[chart] restoring the loss chart of ${state.models.join(', ')}`);
-    return adopt(new LossChartPanel(webviewPanel, state.models, { source, mediaRoot, log, pickModels }, state.view ?? DEFAULT_VIEW));
+    return adopt(new LossChartPanel(webviewPanel, state.models, { source, mediaRoot, log, pickModels, saveFile }, state.view ?? DEFAULT_VIEW));
   };
 
   if (testing) {
@@ -232,6 +238,11 @@ export function registerLossChart(deps: LossChartDeps): vscode.Disposable {
             const panel = find(request.model);
             if (!panel) throw new Error(`no loss chart shows ${request.model}`);
             return waitForRendered(panel, request.until, request.timeoutMs ?? 30_000);
+          }
+          case 'waitForTheme': {
+            const panel = find(request.model);
+            if (!panel) throw new Error(`no loss chart shows ${request.model}`);
+            return waitForTheme(panel, request.until, request.timeoutMs ?? 30_000);
           }
           case 'deserialize': {
             const panel = restore(request.panel, request.state);
@@ -261,6 +272,23 @@ function waitForRendered(panel: LossChartPanel, until: (r: RenderedMessage) => b
         clearTimeout(timer);
         subscription.dispose();
         resolve(e.message);
+      }
+    });
+  });
+}
+
+function waitForTheme(panel: LossChartPanel, until: (colors: ThemeColors) => boolean, timeoutMs: number): Promise<ThemeColors> {
+  if (panel.themeColors && until(panel.themeColors)) return Promise.resolve(panel.themeColors);
+  return new Promise((resolve, reject) => {
+    const timer = setTimeout(() => {
+      subscription.dispose();
+      reject(new Error(`the chart did not report the expected theme within ${timeoutMs} ms; last report: ${JSON.stringify(panel.themeColors)}`));
+    }, timeoutMs);
+    const subscription = panel.onDidExchange((e) => {
+      if (e.direction === 'fromWebview' && e.message.type === 'theme' && until(e.message.colors)) {
+        clearTimeout(timer);
+        subscription.dispose();
+        resolve(e.message.colors);
       }
     });
   });

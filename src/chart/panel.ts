@@ -1,15 +1,17 @@
 import * as vscode from 'vscode';
+import { showError } from '../backend/notify';
 import { chartPageHtml, newNonce } from './html';
 import {
   LOSS_CHART_VIEW_TYPE,
   dispatch,
   parseFromWebview,
-  toColumns,
+  toScanned,
   toWire,
   type ChartModel,
   type FromWebviewMessage,
   type MessageHandlers,
   type RenderedMessage,
+  type ThemeColors,
   type ToWebviewMessage,
   type ViewSettings,
   DEFAULT_VIEW,
@@ -27,6 +29,8 @@ export interface LossChartPanelOptions {
   log: vscode.LogOutputChannel;
   /** asks the user for more models to add; returns their names */
   pickModels: (exclude: readonly string[]) => Promise<string[]>;
+  /** asks where to save an export */
+  saveFile: (options: vscode.SaveDialogOptions) => Promise<vscode.Uri | undefined>;
 }
 
 const PNG_TIMEOUT_MS = 15_000;
@@ -49,6 +53,7 @@ export class LossChartPanel implements vscode.Disposable {
   private readonly disposeEmitter = new vscode.EventEmitter<void>();
   private readonly exchangeEmitter = new vscode.EventEmitter<Exchange>();
   private lastRendered: RenderedMessage | undefined;
+  private lastTheme: ThemeColors | undefined;
 
   readonly onDidDispose = this.disposeEmitter.event;
   /** Every message in either direction, for the extension's integration tests. */
@@ -93,6 +98,11 @@ export class LossChartPanel implements vscode.Disposable {
     return this.view;
   }
 
+  /** The colours the webview last said it resolved from the theme. */
+  get themeColors(): ThemeColors | undefined {
+    return this.lastTheme;
+  }
+
   /** What the webview last said it drew. */
   get rendered(): RenderedMessage | undefined {
     return this.lastRendered;
@@ -126,7 +136,7 @@ export class LossChartPanel implements vscode.Disposable {
       void vscode.window.showInformationMessage('There are no loss values to export yet.');
       return;
     }
-    const target = await vscode.window.showSaveDialog({
+    const target = await this.options.saveFile({
       defaultUri: this.defaultExportUri('csv'),
       filters: { 'CSV files': ['csv'] },
       saveLabel: 'Export Loss CSV',
@@ -139,7 +149,7 @@ export class LossChartPanel implements vscode.Disposable {
 
   async exportPng(): Promise<void> {
     const image = await this.capturePng();
-    const target = await vscode.window.showSaveDialog({
+    const target = await this.options.saveFile({
       defaultUri: this.defaultExportUri('png'),
       filters: { 'PNG images': ['png'] },
       saveLabel: 'Export Chart PNG',
@@ -188,6 +198,9 @@ export class LossChartPanel implements vscode.Disposable {
     ready: () => void this.onReady(),
     rendered: (message) => {
       this.lastRendered = message;
+    },
+    theme: ({ colors }) => {
+      this.lastTheme = colors;
     },
     png: ({ requestId, dataUrl }) => this.pngWaiters.get(requestId)?.({ dataUrl }),
     pngFailed: ({ requestId, message }) => this.pngWaiters.get(requestId)?.({ error: message }),
@@ -278,7 +291,7 @@ export class LossChartPanel implements vscode.Disposable {
     if (!known) return;
     if (update.kind === 'append') {
       this.models.set(name, { header: update.header, points: [...known.points, ...update.points] });
-      this.post({ type: 'appendPoints', name, points: toColumns(update.points), header: update.header });
+      this.post({ type: 'appendPoints', name, ...toScanned(update.points), header: update.header });
     } else if (update.kind === 'replace') {
       this.models.set(name, update.model);
       this.post({ type: 'upsertModel', model: toWire(update.model) });
@@ -300,10 +313,7 @@ export class LossChartPanel implements vscode.Disposable {
   }
 
   private showError(what: string, error: unknown): void {
-    this.options.log.error(`[chart] ${what}: ${errorText(error)}`);
-    void vscode.window.showErrorMessage(`${what}: ${errorText(error)}`, 'Show Log').then((choice) => {
-      if (choice) this.options.log.show(true);
-    });
+    showError(this.options.log, what, error);
   }
 }
 

@@ -3,9 +3,9 @@
  * nothing here touches the editor or the DOM. Every message crossing the boundary is checked
  * by `parse…Message` before it is dispatched to a typed handler.
  */
-import { toColumns, type LossColumns, type LossPoint, type ModelHeader } from './series';
+import { packColumns, rememberScan, scanPacked, type ColumnScan, type LossPoint, type ModelHeader, type PackedColumns } from './series';
 
-export { fromColumns, toColumns } from './series';
+export { packColumns, unpackColumns } from './series';
 
 export const LOSS_CHART_VIEW_TYPE = 'geminiTuning.lossChart';
 
@@ -14,16 +14,29 @@ export interface ChartModel {
   points: LossPoint[];
 }
 
-/** Points cross to the webview as columns (see `LossColumns`). */
-export type PointColumns = LossColumns;
+/** Points cross to the webview as typed columns (see `PackedColumns`). */
+export type PointColumns = PackedColumns;
 
-export interface WireModel {
-  header: ModelHeader;
+/**
+ * Points with their scan (order, gaps, epoch boundaries), made by the extension while it packs
+ * them: the webview then draws without walking the columns first.
+ */
+export interface ScannedColumns {
   points: PointColumns;
+  scan: ColumnScan;
+}
+
+export interface WireModel extends ScannedColumns {
+  header: ModelHeader;
+}
+
+export function toScanned(points: readonly LossPoint[]): ScannedColumns {
+  const packed = packColumns(points);
+  return { points: packed, scan: scanPacked(packed) };
 }
 
 export function toWire(model: ChartModel): WireModel {
-  return { header: model.header, points: toColumns(model.points) };
+  return { header: model.header, ...toScanned(model.points) };
 }
 
 export interface ViewSettings {
@@ -52,10 +65,9 @@ export interface UpsertModelMessage {
   type: 'upsertModel';
   model: WireModel;
 }
-export interface AppendPointsMessage {
+export interface AppendPointsMessage extends ScannedColumns {
   type: 'appendPoints';
   name: string;
-  points: PointColumns;
   header: ModelHeader;
 }
 export interface RemoveModelMessage {
@@ -89,10 +101,23 @@ export interface ReadyMessage {
 }
 export interface RenderedMessage {
   type: 'rendered';
-  /** what is on screen now: per model, points drawn and its notice, if any */
-  models: { name: string; points: number; notice?: string }[];
+  /** what is on screen now: per model, points drawn, its notice, if any, and its curve's colour */
+  models: { name: string; points: number; notice?: string; color?: string }[];
   /** how the chart was updated: first draw, data appended to the live instance, or a re-init */
   update: 'created' | 'setData' | 'recreated' | 'empty';
+  /** the names the legend shows (empty while it is hidden) */
+  legend?: string[];
+}
+/** The theme colours the page resolved from VS Code's CSS variables, sent at start and on every theme change. */
+export interface ThemeMessage {
+  type: 'theme';
+  colors: ThemeColors;
+}
+export interface ThemeColors {
+  foreground: string;
+  background: string;
+  /** one colour per curve position */
+  palette: string[];
 }
 export interface PngMessage {
   type: 'png';
@@ -121,6 +146,7 @@ export interface ViewChangedMessage {
 export type FromWebviewMessage =
   | ReadyMessage
   | RenderedMessage
+  | ThemeMessage
   | PngMessage
   | PngFailedMessage
   | UserActionMessage
@@ -150,9 +176,6 @@ function isString(value: unknown): value is string {
 function isFiniteNumber(value: unknown): value is number {
   return typeof value === 'number' && Number.isFinite(value);
 }
-function isNumberOrNull(value: unknown): value is number | null {
-  return value === null || isFiniteNumber(value);
-}
 
 export function isViewSettings(value: unknown): value is ViewSettings {
   return (
@@ -175,15 +198,41 @@ export function isPersistedChartState(value: unknown): value is PersistedChartSt
   );
 }
 
-function isPointColumns(value: unknown): value is PointColumns {
-  if (!isObject(value)) return false;
-  const { step, epoch, loss, computeTimeMs } = value;
-  if (!Array.isArray(step) || !Array.isArray(epoch) || !Array.isArray(loss) || !Array.isArray(computeTimeMs)) return false;
+function isFloat64Array(value: unknown): value is Float64Array {
+  // By tag rather than instanceof: a message revived in another frame has that frame's constructor.
+  return Object.prototype.toString.call(value) === '[object Float64Array]';
+}
+
+function isBoundary(value: unknown): boolean {
+  return isObject(value) && isFiniteNumber(value.step) && isFiniteNumber(value.epoch);
+}
+
+function isColumnScan(value: unknown, length: number): value is ColumnScan {
+  return (
+    isObject(value) &&
+    value.wellFormed === true &&
+    typeof value.ascending === 'boolean' &&
+    typeof value.lossesFinite === 'boolean' &&
+    typeof value.lossesPositive === 'boolean' &&
+    Array.isArray(value.boundaries) &&
+    value.boundaries.length < Math.max(1, length) &&
+    value.boundaries.every(isBoundary)
+  );
+}
+
+/**
+ * Typed columns of one length with a well-formed scan. The values themselves are not walked here:
+ * they are numbers by construction, and the scan the extension made while packing them says
+ * where the gaps are. The scan is kept with the columns for the code that draws them.
+ */
+function isScannedColumns(value: Json): value is Json & ScannedColumns {
+  const points = value.points;
+  if (!isObject(points)) return false;
+  const { step, epoch, loss, computeTimeMs } = points;
+  if (!isFloat64Array(step) || !isFloat64Array(epoch) || !isFloat64Array(loss) || !isFloat64Array(computeTimeMs)) return false;
   const n = step.length;
-  if (epoch.length !== n || loss.length !== n || computeTimeMs.length !== n) return false;
-  for (let i = 0; i < n; i++) {
-    if (!isFiniteNumber(step[i]) || !isFiniteNumber(epoch[i]) || !isNumberOrNull(loss[i]) || !isNumberOrNull(computeTimeMs[i])) return false;
-  }
+  if (epoch.length !== n || loss.length !== n || computeTimeMs.length !== n || !isColumnScan(value.scan, n)) return false;
+  rememberScan(points as unknown as PointColumns, value.scan);
   return true;
 }
 
@@ -194,7 +243,7 @@ function isModelHeader(value: unknown): value is ModelHeader {
 }
 
 function isWireModel(value: unknown): value is WireModel {
-  return isObject(value) && isModelHeader(value.header) && isPointColumns(value.points);
+  return isObject(value) && isModelHeader(value.header) && isScannedColumns(value);
 }
 
 const ACTIONS = new Set(['exportCsv', 'exportPng', 'addModel']);
@@ -209,8 +258,19 @@ export function parseFromWebview(value: unknown): FromWebviewMessage | undefined
     case 'rendered':
       return UPDATES.has(m.update as string) &&
         Array.isArray(m.models) &&
-        m.models.every((x) => isObject(x) && isString(x.name) && isFiniteNumber(x.points) && (x.notice === undefined || isString(x.notice)))
+        m.models.every(
+          (x) => isObject(x) && isString(x.name) && isFiniteNumber(x.points) && (x.notice === undefined || isString(x.notice)) && (x.color === undefined || isString(x.color)),
+        )
+        && (m.legend === undefined || (Array.isArray(m.legend) && m.legend.every(isString)))
         ? (m as unknown as RenderedMessage)
+        : undefined;
+    case 'theme':
+      return isObject(m.colors) &&
+        isString(m.colors.foreground) &&
+        isString(m.colors.background) &&
+        Array.isArray(m.colors.palette) &&
+        m.colors.palette.every(isString)
+        ? (m as unknown as ThemeMessage)
         : undefined;
     case 'png':
       return isFiniteNumber(m.requestId) && isString(m.dataUrl) ? (m as unknown as PngMessage) : undefined;
@@ -236,7 +296,7 @@ export function parseToWebview(value: unknown): ToWebviewMessage | undefined {
     case 'upsertModel':
       return isWireModel(m.model) ? (m as unknown as UpsertModelMessage) : undefined;
     case 'appendPoints':
-      return isString(m.name) && isPointColumns(m.points) && isModelHeader(m.header)
+      return isString(m.name) && isScannedColumns(m) && isModelHeader(m.header)
         ? (m as unknown as AppendPointsMessage)
         : undefined;
     case 'removeModel':

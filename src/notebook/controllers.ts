@@ -24,6 +24,9 @@ interface ControllerEntry {
   readonly model: string;
   readonly kind: ModelKind;
   readonly controller: vscode.NotebookController;
+  /** What was last sent to the workbench, so that a sync sends only what changed. */
+  readonly affinities: WeakMap<vscode.NotebookDocument, vscode.NotebookControllerAffinity>;
+  labels?: string;
 }
 
 export const CONTROLLER_ID_PREFIX = 'gemini-tuning:';
@@ -151,12 +154,18 @@ export class PromptControllers implements vscode.Disposable {
     for (const [model, want] of desired) {
       let entry = this.entries.get(model);
       if (!entry) {
-        entry = { model, kind: want.kind, controller: this.createController(model) };
+        entry = { model, kind: want.kind, controller: this.createController(model), affinities: new WeakMap() };
         this.entries.set(model, entry);
       }
-      entry.controller.label = want.label;
-      entry.controller.description = want.description;
-      entry.controller.detail = want.detail;
+      // Every property set and affinity update is a message to the workbench, which then re-ranks
+      // all controllers: with thousands of models, unchanged values must not be sent again.
+      const labels = `${want.label}\n${want.description}\n${want.detail}`;
+      if (entry.labels !== labels) {
+        entry.labels = labels;
+        entry.controller.label = want.label;
+        entry.controller.description = want.description;
+        entry.controller.detail = want.detail;
+      }
     }
     for (const notebook of vscode.workspace.notebookDocuments) {
       if (notebook.notebookType === TUNEBOOK_NOTEBOOK_TYPE) this.applyAffinity(notebook);
@@ -179,10 +188,11 @@ export class PromptControllers implements vscode.Disposable {
   private applyAffinity(notebook: vscode.NotebookDocument): void {
     const chosen = notebookSettings(notebook).model;
     for (const entry of this.entries.values()) {
-      entry.controller.updateNotebookAffinity(
-        notebook,
-        entry.model === chosen ? vscode.NotebookControllerAffinity.Preferred : vscode.NotebookControllerAffinity.Default,
-      );
+      const affinity = entry.model === chosen ? vscode.NotebookControllerAffinity.Preferred : vscode.NotebookControllerAffinity.Default;
+      // The workbench ranks a controller it was told nothing about as Default.
+      if ((entry.affinities.get(notebook) ?? vscode.NotebookControllerAffinity.Default) === affinity) continue;
+      entry.affinities.set(notebook, affinity);
+      entry.controller.updateNotebookAffinity(notebook, affinity);
     }
   }
 
@@ -199,7 +209,7 @@ export class PromptControllers implements vscode.Disposable {
     this.sync();
     let entry = this.entries.get(model);
     if (!entry) {
-      entry = { model, kind: 'unlisted', controller: this.createController(model) };
+      entry = { model, kind: 'unlisted', controller: this.createController(model), affinities: new WeakMap() };
       entry.controller.label = `${shortId(model)} — not listed`;
       entry.controller.description = model;
       this.entries.set(model, entry);

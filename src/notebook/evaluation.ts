@@ -1,4 +1,5 @@
 /** The evaluation notebook: one prompt cell per held-out example, and the results table. */
+import { escapeMarkdownText, markdownCodeSpan } from '../common/inertText';
 import { type Tunebook, type TunebookCell } from './format';
 import { type ExampleScore, formatPercent, type OverallScore } from './scoring';
 
@@ -16,7 +17,7 @@ export function evaluationBook(model: string, specName: string, examples: readon
   const cells: TunebookCell[] = [
     {
       kind: 'markdown',
-      source: `# Evaluation of \`${model}\`\n\nHeld-out examples from \`${specName}\` (${examples.length}), run at temperature 0. Each answer is scored by exact match (ignoring surrounding whitespace) and character-level F1 against the expected output.`,
+      source: `# Evaluation of ${markdownCodeSpan(model)}\n\nHeld-out examples from ${markdownCodeSpan(specName)} (${examples.length}), run at temperature 0. Each answer is scored by exact match (ignoring surrounding whitespace) and character-level F1 against the expected output.`,
     },
     ...examples.map(
       (e): TunebookCell => ({ kind: 'prompt', source: e.textInput, metadata: { evaluation: { expected: e.output, where: e.where } } }),
@@ -29,7 +30,8 @@ export function evaluationBook(model: string, specName: string, examples: readon
 function tableCell(text: string, max = 60): string {
   const flat = text.replace(/\s+/g, ' ').trim();
   const short = flat.length > max ? `${flat.slice(0, max - 1)}…` : flat;
-  return short.replace(/\\/g, '\\\\').replace(/\|/g, '\\|').replace(/`/g, '\\`') || ' ';
+  // Inputs come from specs and may hold Markdown, HTML or links: they are shown as the text they are.
+  return escapeMarkdownText(short) || ' ';
 }
 
 export function resultsMarkdown(rows: readonly { input: string; score: ExampleScore | undefined }[], overall: OverallScore): string {

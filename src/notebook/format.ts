@@ -23,7 +23,8 @@ export const TUNEBOOK_NOTEBOOK_TYPE = 'gemini-tuning-notebook';
 export const TUNEBOOK_EXTENSION = '.tunebook';
 export const TUNEBOOK_FORMAT_ID = 'gemini-tuning.tunebook';
 export const TUNEBOOK_FORMAT_VERSION = 1;
-export const PROMPT_LANGUAGE = 'prompt';
+/** Not `prompt`: VS Code's chat prompt files own that id, with their own grammar and checks. */
+export const PROMPT_LANGUAGE = 'gemini-prompt';
 
 /** The generation settings a notebook or a cell may set; the subset of GenerationConfig people tune by hand. */
 export interface PromptGenerationConfig {
@@ -97,6 +98,9 @@ export class TunebookFormatError extends Error {
   }
 }
 
+/** What VS Code accepts as the mime type of an output item: `type/subtype[;parameters]` on one line. */
+const MIME_TYPE = /^(.+)\/(.+?)(;.+)?$/;
+
 /** Text mimes are stored as text (readable diffs); anything else as base64. */
 export function isTextMime(mime: string): boolean {
   return (
@@ -108,6 +112,47 @@ export function isTextMime(mime: string): boolean {
 }
 
 // ---------------------------------------------------------------- reading
+
+/** The file's text: strict UTF-8 (a BOM dropped), or a TunebookFormatError at the first byte that is not. */
+export function decodeTunebook(bytes: Uint8Array): string {
+  try {
+    return new TextDecoder('utf-8', { fatal: true }).decode(bytes);
+  } catch {
+    const bad = firstInvalidUtf8Byte(bytes);
+    const before = new TextDecoder('utf-8').decode(bytes.subarray(0, bad));
+    const { line, column } = positionAt(before, before.length);
+    const utf16 = (bytes[0] === 0xff && bytes[1] === 0xfe) || (bytes[0] === 0xfe && bytes[1] === 0xff);
+    const hint = utf16 ? '; it is UTF-16: save it as UTF-8' : '';
+    throw new TunebookFormatError(`the file is not valid UTF-8 text (byte 0x${(bytes[bad] ?? 0).toString(16).padStart(2, '0')} at offset ${bad})${hint}`, line, column);
+  }
+}
+
+/** Offset of the first byte of `bytes` that cannot be read as UTF-8 (`bytes` is known to be invalid). */
+function firstInvalidUtf8Byte(bytes: Uint8Array): number {
+  // With `stream`, a prefix that ends inside a sequence still decodes, so validity only drops once.
+  const validPrefix = (n: number): boolean => {
+    try {
+      new TextDecoder('utf-8', { fatal: true }).decode(bytes.subarray(0, n), { stream: true });
+      return true;
+    } catch {
+      return false;
+    }
+  };
+  if (validPrefix(bytes.length)) {
+    // Only the last sequence is cut short: it starts at the last lead byte.
+    let start = bytes.length - 1;
+    while (start > 0 && (bytes[start] & 0xc0) === 0x80) start--;
+    return start;
+  }
+  let low = 0;
+  let high = bytes.length;
+  while (high - low > 1) {
+    const mid = (low + high) >> 1;
+    if (validPrefix(mid)) low = mid;
+    else high = mid;
+  }
+  return low;
+}
 
 export function parseTunebook(text: string): Tunebook {
   if (text.trim() === '') return { metadata: {}, cells: [] };
@@ -313,6 +358,8 @@ class TunebookReader {
       const v = entry.value;
       if (entry.key === 'mime') {
         if (v.kind !== 'string' || v.value === '') this.fail(v, `${where}.mime must be a non-empty string`);
+        // The editor refuses any other output item, with a message that does not say where.
+        if (!MIME_TYPE.test(v.value)) this.fail(v, `${where}.mime must be a media type such as "text/plain"; got ${JSON.stringify(v.value)}`);
         mime = v.value;
       } else if (entry.key === 'text') {
         text = this.textOrLines(v, `${where}.text`);

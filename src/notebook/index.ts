@@ -1,6 +1,7 @@
 import * as path from 'node:path';
 import * as vscode from 'vscode';
 import type { TunedModel } from '../api/types';
+import { escapeMarkdownText, inertNotificationText, markdownCodeSpan } from '../common/inertText';
 import { nodeFileSystem } from '../spec/nodeFileSystem';
 import { validateSpec } from '../spec/validate';
 import { type NotebookBackend, type NotebookModelSource, PromptControllers, selectController } from './controllers';
@@ -57,6 +58,12 @@ export interface AddExampleOptions {
 
 const SPEC_GLOB = '**/*.tuning.{yaml,yml}';
 
+/** VS Code asks for trust before it runs a notebook cell; the commands that send prompts themselves ask the same. */
+export const RESTRICTED_MODE_NO_RUN =
+  'Restricted Mode: prompts are not sent from an untrusted workspace. Trust the workspace to run prompt cells.';
+export const RESTRICTED_MODE_NO_EVALUATION =
+  'Restricted Mode: a spec in an untrusted workspace is not evaluated, because it decides which files are read and sent to the model. Trust the workspace to evaluate tuned models on it.';
+
 /** Where a held-out example came from, e.g. `validation.examples[2]` or `line 3 of held-out.jsonl`. */
 function describeOrigin(example: unknown): string {
   const e = example as { origin?: { describe?(at: number): string }; at?: number; where?: unknown };
@@ -94,7 +101,8 @@ export function registerPromptNotebook(deps: PromptNotebookDeps): vscode.Disposa
   const statusBar = new PromptCellStatusBar();
 
   const showError = async (message: string): Promise<void> => {
-    const choice = await vscode.window.showErrorMessage(message, 'Show Log');
+    // Messages carry server errors and file names, which must not turn into links.
+    const choice = await vscode.window.showErrorMessage(inertNotificationText(message), 'Show Log');
     if (choice === 'Show Log') log.show();
   };
 
@@ -139,7 +147,7 @@ export function registerPromptNotebook(deps: PromptNotebookDeps): vscode.Disposa
     const { notebook } = await openBook({
       metadata: { model, chat: false },
       cells: [
-        { kind: 'markdown', source: `# Prompts for ${title}\n\nEach code cell is a prompt; run it to stream the answer of \`${model}\`.` },
+        { kind: 'markdown', source: `# Prompts for ${escapeMarkdownText(title)}\n\nEach code cell is a prompt; run it to stream the answer of ${markdownCodeSpan(model)}.` },
         { kind: 'prompt', source: '' },
       ],
     });
@@ -150,6 +158,10 @@ export function registerPromptNotebook(deps: PromptNotebookDeps): vscode.Disposa
     const cell = activeCell(arg);
     if (!cell || !isPromptCell(cell)) {
       void vscode.window.showInformationMessage('Select a prompt cell of a prompt notebook first.');
+      return undefined;
+    }
+    if (!vscode.workspace.isTrusted) {
+      void vscode.window.showErrorMessage(RESTRICTED_MODE_NO_RUN);
       return undefined;
     }
     const model = notebookSettings(cell.notebook).model;
@@ -191,6 +203,11 @@ export function registerPromptNotebook(deps: PromptNotebookDeps): vscode.Disposa
       spec = picked?.uri;
     }
     if (!spec) return undefined;
+    if (!vscode.workspace.isTrusted && (vscode.workspace.getWorkspaceFolder(spec) !== undefined || spec.scheme !== 'file')) {
+      log.warn(`[notebook] refused to evaluate on ${spec.toString(true)}: workspace not trusted`);
+      void vscode.window.showErrorMessage(RESTRICTED_MODE_NO_EVALUATION);
+      return undefined;
+    }
     const examples = await readHeldOut(spec);
     if (examples.length === 0) {
       await showError(`${path.basename(spec.fsPath)} has no validation: examples to evaluate on. Add held-out examples under validation: (examples or examplesFile).`);
@@ -313,7 +330,7 @@ export function registerPromptNotebook(deps: PromptNotebookDeps): vscode.Disposa
     }
     if (!wasDirty) await document.save();
     const shown = path.basename(target.fsPath);
-    void vscode.window.showInformationMessage(`Added the example to ${shown}${wasDirty ? ' (the file had unsaved changes, so it was not saved)' : ''}.`, 'Open').then((choice) => {
+    void vscode.window.showInformationMessage(inertNotificationText(`Added the example to ${shown}${wasDirty ? ' (the file had unsaved changes, so it was not saved)' : ''}.`), 'Open').then((choice) => {
       if (choice === 'Open') void vscode.window.showTextDocument(document);
     });
     return target;

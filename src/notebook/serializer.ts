@@ -6,6 +6,7 @@ import {
   type TunebookOutput,
   type TunebookOutputItem,
   TunebookFormatError,
+  decodeTunebook,
   isTextMime,
   parseTunebook,
   serializeTunebook,
@@ -15,19 +16,12 @@ const STREAM_MIMES = new Set(['application/vnd.code.notebook.stdout', 'applicati
 
 /** Reads and writes `*.tunebook` files. A file it cannot read fails to open; it never becomes an empty notebook. */
 export class TunebookSerializer implements vscode.NotebookSerializer {
-  private readonly decoder = new TextDecoder('utf-8', { fatal: true });
   private readonly encoder = new TextEncoder();
 
   deserializeNotebook(content: Uint8Array): vscode.NotebookData {
-    let text: string;
-    try {
-      text = this.decoder.decode(content);
-    } catch {
-      throw new Error('Cannot open this prompt notebook: the file is not valid UTF-8 text. It was left untouched.');
-    }
     let book: Tunebook;
     try {
-      book = parseTunebook(text);
+      book = parseTunebook(decodeTunebook(content));
     } catch (e) {
       if (e instanceof TunebookFormatError) {
         throw new Error(`Cannot open this prompt notebook: ${e.message}. Fix the file in a text editor (Reopen Editor With… › Text Editor); it was left untouched.`);

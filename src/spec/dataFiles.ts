@@ -335,6 +335,14 @@ async function readDelimited(
   let previousEnd = 1;
   let lastBadLine = 0;
   const rangeOf = (first: number, last: number): Range => linesRange(first, last, lengths[last] ?? 0);
+  const badRow = (line: number, error: CsvError): void => {
+    // csv-parse notices a stray quote where the quoted field ends, often lines later; the row
+    // starts after the previous record, and that is where the person must look.
+    let first = Math.min(previousEnd + 1, line);
+    while (first < line && blankLines.has(first)) first++;
+    const message = csvMessage(error);
+    sink.add(rangeOf(first, line), 'csv-row', first < line ? `${message} (the row starts on line ${first})` : message);
+  };
   const parser = parseCsv({
     delimiter,
     bom: true,
@@ -373,11 +381,10 @@ async function readDelimited(
     on_skip: (error: CsvError | undefined) => {
       if (!error) return undefined;
       const line = Number(error.lines ?? previousEnd + 1);
-      previousEnd = line;
       // After a skipped row csv-parse may report the same broken quote again at the end.
-      if (line === lastBadLine) return undefined;
+      if (line !== lastBadLine) badRow(line, error);
       lastBadLine = line;
-      sink.add(rangeOf(line, line), 'csv-row', csvMessage(error));
+      previousEnd = line;
       return undefined;
     },
   });
@@ -410,7 +417,7 @@ async function readDelimited(
   if (parseError) {
     const error = parseError as CsvError;
     const line = Number(error.lines ?? 1);
-    if (line !== lastBadLine) sink.add(rangeOf(line, line), 'csv-row', csvMessage(error));
+    if (line !== lastBadLine) badRow(line, error);
   }
 }
 

@@ -107,8 +107,7 @@ function knownKeys(error: ErrorObject): string[] {
  */
 export function schemaDiagnostics(source: YamlSource, data: unknown): SpecDiagnostic[] {
   const validate = validator();
-  if (validate(data)) return [];
-  const errors = validate.errors ?? [];
+  const errors = validate(data) ? [] : (validate.errors ?? []);
   // A custom message on a combinator replaces the errors of its branches.
   const summarized = errors.filter((e) => ['anyOf', 'oneOf', 'not'].includes(e.keyword) && customMessage(e)).map((e) => `${e.schemaPath}/`);
   const out: SpecDiagnostic[] = [];
@@ -156,5 +155,29 @@ export function schemaDiagnostics(source: YamlSource, data: unknown): SpecDiagno
       out.push(diagnostic);
     }
   }
+  const reported = new Set(errors.map((e) => e.instancePath));
+  for (const { path, value } of nonFiniteNumbers(data)) {
+    if (reported.has(pointerOf(path))) continue;
+    out.push({ file: source.file, range: source.valueRange(path), severity: 'error', code: 'schema', message: `${labelOf(path)} must be a finite number; YAML reads this value as ${String(value)}` });
+  }
   return out;
+}
+
+/**
+ * YAML reads `.inf`, `.nan` and `1e400` as numbers that JSON cannot carry (they would be sent as
+ * null), and ajv's `number` and `integer` types let them through.
+ */
+function nonFiniteNumbers(data: unknown, path: (string | number)[] = [], out: { path: JsonPath; value: number }[] = []): { path: JsonPath; value: number }[] {
+  if (typeof data === 'number') {
+    if (!Number.isFinite(data)) out.push({ path, value: data });
+  } else if (Array.isArray(data)) {
+    data.forEach((item, i) => nonFiniteNumbers(item, [...path, i], out));
+  } else if (data && typeof data === 'object') {
+    for (const [key, value] of Object.entries(data)) nonFiniteNumbers(value, [...path, key], out);
+  }
+  return out;
+}
+
+function pointerOf(path: readonly (string | number)[]): string {
+  return path.map((s) => `/${String(s).replace(/~/g, '~0').replace(/\//g, '~1')}`).join('');
 }

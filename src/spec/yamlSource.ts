@@ -18,7 +18,13 @@ export class YamlSource {
     readonly text: string,
     readonly file: string,
   ) {
-    this.doc = parseDocument(text, { lineCounter: this.lineCounter, prettyErrors: false, uniqueKeys: true });
+    // logLevel 'error': problems become diagnostics; the library's console warnings (a mapping used
+    // as a key, say) would only reach the extension host's log.
+    this.doc = parseDocument(text, { prettyErrors: false, uniqueKeys: true, logLevel: 'error' });
+    // Counted here rather than by the parser, which skips the line breaks inside tokens it cannot
+    // place (a scalar after the end of the document), and every position after them would be off.
+    this.lineCounter.addNewLine(0);
+    for (let nl = text.indexOf('\n'); nl >= 0; nl = text.indexOf('\n', nl + 1)) this.lineCounter.addNewLine(nl + 1);
   }
 
   range(start: number, end: number): Range {
@@ -87,15 +93,23 @@ export class YamlSource {
   /** The syntax errors and warnings of the parser, and documents too deep to be a spec. */
   syntaxDiagnostics(): SpecDiagnostic[] {
     const out: SpecDiagnostic[] = [];
+    let overflow: { pos: [number, number] } | undefined;
     for (const error of this.doc.errors) {
+      // The parser recurses per nesting level and reports running out of stack as a syntax error,
+      // at a place that depends on how deep the caller's stack already was.
+      if (/call stack/i.test(error.message)) {
+        overflow ??= error;
+        continue;
+      }
       out.push({ file: this.file, range: this.range(error.pos[0], error.pos[1]), severity: 'error', code: 'yaml-syntax', message: friendlyYamlMessage(error.code, error.message) });
     }
     for (const warning of this.doc.warnings) {
       out.push({ file: this.file, range: this.range(warning.pos[0], warning.pos[1]), severity: 'warning', code: 'yaml-syntax', message: friendlyYamlMessage(warning.code, warning.message) });
     }
     const deep = this.firstNodeDeeperThan(MAX_NESTING_DEPTH);
-    if (deep) {
-      out.push({ file: this.file, range: this.nodeRange(deep), severity: 'error', code: 'yaml-limits', message: `The spec is nested more than ${MAX_NESTING_DEPTH} levels deep; a tuning spec never needs that` });
+    if (deep || overflow) {
+      const range = deep ? this.nodeRange(deep) : this.range(overflow!.pos[0], overflow!.pos[1]);
+      out.push({ file: this.file, range, severity: 'error', code: 'yaml-limits', message: `The spec is nested more than ${MAX_NESTING_DEPTH} levels deep; a tuning spec never needs that` });
     }
     return out;
   }

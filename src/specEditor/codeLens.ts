@@ -8,14 +8,27 @@ export class SpecCodeLensProvider implements vscode.CodeLensProvider {
   readonly onDidChangeCodeLenses = this.emitter.event;
   private readonly subscription: vscode.Disposable;
 
-  constructor(private readonly validation: SpecValidationService) {
-    this.subscription = validation.onDidValidate(() => this.emitter.fire());
+  constructor(
+    private readonly validation: SpecValidationService,
+    private readonly isTrusted: () => boolean = () => vscode.workspace.isTrusted,
+  ) {
+    this.subscription = vscode.Disposable.from(
+      validation.onDidValidate(() => this.emitter.fire()),
+      vscode.workspace.onDidGrantWorkspaceTrust(() => this.emitter.fire()),
+    );
   }
 
   async provideCodeLenses(doc: vscode.TextDocument, token: vscode.CancellationToken): Promise<vscode.CodeLens[]> {
     const top = new vscode.Range(0, 0, 0, 0);
     const lenses = [
-      new vscode.CodeLens(top, { title: '▶ Create tuned model', command: SpecCommands.create, arguments: [doc.uri], tooltip: 'Validate this spec and create a tuned model from it' }),
+      // In Restricted Mode the spec cannot send anything, so the lens offers trust instead of a request.
+      this.isTrusted()
+        ? new vscode.CodeLens(top, { title: '▶ Create tuned model', command: SpecCommands.create, arguments: [doc.uri], tooltip: 'Validate this spec and create a tuned model from it' })
+        : new vscode.CodeLens(top, {
+            title: '$(shield) Restricted Mode: trust the workspace to create tuned models',
+            command: 'workbench.trust.manage',
+            tooltip: 'Specs in an untrusted workspace cannot send requests',
+          }),
       new vscode.CodeLens(top, { title: 'Validate', command: SpecCommands.validate, arguments: [doc.uri], tooltip: 'Check the spec and its data files now' }),
     ];
     const result = await this.validation.validate(doc);

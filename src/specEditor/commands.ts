@@ -2,6 +2,7 @@ import * as path from 'node:path';
 import * as vscode from 'vscode';
 import type { Operation, TunedModel } from '../api/types';
 import { WindowPrompts, type Prompts } from '../backend/prompts';
+import { inertNotificationText } from '../common/inertText';
 import { type Log } from '../common/log';
 import { creationRefusal, previousCreation, rememberCreation, type SpecCreations } from '../spec/creationPolicy';
 import { CancelledError } from '../spec/fileSystem';
@@ -73,10 +74,17 @@ async function pickSpec(prompts: Prompts, arg: unknown, title: string): Promise<
   return picked?.uri;
 }
 
+/**
+ * The spec as the editor reads it (its encoding, BOM and line endings), so that the problems
+ * published land on the lines the person sees, whether or not the spec was open.
+ */
 async function specText(uri: vscode.Uri): Promise<string> {
-  const open = vscode.workspace.textDocuments.find((d) => d.uri.toString() === uri.toString());
-  if (open) return open.getText();
-  return new TextDecoder().decode(await vscode.workspace.fs.readFile(uri));
+  try {
+    return (await vscode.workspace.openTextDocument(uri)).getText();
+  } catch {
+    // The editor refuses binary files; validating the bytes as UTF-8 still says what is wrong.
+    return new TextDecoder().decode(await vscode.workspace.fs.readFile(uri));
+  }
 }
 
 function problemList(result: SpecValidation): string[] {
@@ -127,10 +135,10 @@ export function specCommandHandlers(deps: SpecCommandDeps): SpecCommandHandlers 
     const warnings = result.diagnostics.length - errors;
     const outcome = { errors, warnings, summary: result.summary?.text };
     if (errors === 0 && warnings === 0) {
-      void vscode.window.showInformationMessage(`${path.basename(uri.path)}: no problems. ${result.summary?.text ?? ''}`.trim());
+      void vscode.window.showInformationMessage(inertNotificationText(`${path.basename(uri.path)}: no problems. ${result.summary?.text ?? ''}`.trim()));
     } else {
       const text = `${path.basename(uri.path)}: ${errors} error${errors === 1 ? '' : 's'}, ${warnings} warning${warnings === 1 ? '' : 's'}.`;
-      void vscode.window.showWarningMessage(text, 'Show Problems').then((c) => c && vscode.commands.executeCommand('workbench.actions.view.problems'));
+      void vscode.window.showWarningMessage(inertNotificationText(text), 'Show Problems').then((c) => c && vscode.commands.executeCommand('workbench.actions.view.problems'));
     }
     return outcome;
   };
@@ -235,24 +243,24 @@ export function specCommandHandlers(deps: SpecCommandDeps): SpecCommandHandlers 
           deps.models?.track(done);
           if (done.error) {
             const message = `Tuning ${model} failed: ${done.error.message ?? 'no reason given'}`;
-            void vscode.window.showErrorMessage(message);
+            void vscode.window.showErrorMessage(inertNotificationText(message));
             return { status: 'failed', model, message };
           }
           void vscode.commands.executeCommand(REVEAL_MODEL_COMMAND, model).then(undefined, () => undefined);
-          void vscode.window.showInformationMessage(`${model} is ready.`);
+          void vscode.window.showInformationMessage(inertNotificationText(`${model} is ready.`));
           return { status: 'created', model, state: (done.response as TunedModel | undefined)?.state ?? 'ACTIVE' };
         } catch (error) {
           const model = op ? modelNameOf(op) : undefined;
           if (controller.signal.aborted) {
             if (model) {
-              void vscode.window.showInformationMessage(`Stopped watching ${model}; it keeps training. The Tuned Models view follows it.`);
+              void vscode.window.showInformationMessage(inertNotificationText(`Stopped watching ${model}; it keeps training. The Tuned Models view follows it.`));
               return { status: 'watching', model };
             }
             return { status: 'cancelled' };
           }
           const message = error instanceof Error ? error.message : String(error);
           log.error(`creating a tuned model from ${uri.toString(true)} failed: ${message}`);
-          void vscode.window.showErrorMessage(`Could not create the tuned model: ${message}`, 'Show Log').then((c) => c && vscode.commands.executeCommand('geminiTuning.showLog'));
+          void vscode.window.showErrorMessage(inertNotificationText(`Could not create the tuned model: ${message}`), 'Show Log').then((c) => c && vscode.commands.executeCommand('geminiTuning.showLog'));
           return { status: 'failed', model, message };
         }
       },

@@ -1,6 +1,7 @@
 import * as path from 'node:path';
 import * as vscode from 'vscode';
 import { type GeminiClient } from '../api/client';
+import { ApiError } from '../api/errors';
 import { type Permission, type Role, type TunedModel } from '../api/types';
 import { type BackendConnection } from '../backend/connection';
 import { showError } from '../backend/notify';
@@ -102,7 +103,7 @@ export function registerTreeCommands(deps: TreeCommandDeps): vscode.Disposable {
     if (store.status.kind === 'error') throw store.status.error;
   });
 
-  const filter = guarded('Could not filter the tuned models', async (value?: unknown) => {
+  const filter = guarded('The filter was not applied', async (value?: unknown) => {
     let next = typeof value === 'string' ? value : undefined;
     if (next === undefined) {
       next = await prompts.input({
@@ -113,7 +114,14 @@ export function registerTreeCommands(deps: TreeCommandDeps): vscode.Disposable {
       });
     }
     if (next === undefined) return store.filter;
+    const previous = store.filter;
     await store.setFilter(next);
+    if (store.status.kind === 'error' && store.status.error instanceof ApiError && store.status.error.httpStatus === 400) {
+      // A filter the API refuses would leave an empty view; keep the one that worked and say why.
+      const refused = store.status.error;
+      await store.setFilter(previous);
+      throw refused;
+    }
     return store.filter;
   });
 
@@ -126,7 +134,9 @@ export function registerTreeCommands(deps: TreeCommandDeps): vscode.Disposable {
     return true;
   });
 
-  const copyName = guarded('Could not copy the name', async (arg?: ModelArgument) => {
+  const copyName = guarded('Could not copy the name', async (arg?: ModelArgument, selection?: unknown) => {
+    const several = selectedModels(arg, selection);
+    if (several.length > 1) return copy(several.join('\n'), `${several.length} names`);
     const model = await resolveModel(arg, 'Copy Name');
     return model ? copy(model.name, model.name) : undefined;
   });
@@ -144,7 +154,8 @@ export function registerTreeCommands(deps: TreeCommandDeps): vscode.Disposable {
     if (!model) return undefined;
     await client();
     const baseUrl = connection.baseUrl ?? GEMINI_API_BASE_URL;
-    return copy(typeScriptSnippet(model, baseUrl, { defaultBaseUrl: baseUrl === GEMINI_API_BASE_URL }), 'a TypeScript snippet');
+    const snippet = typeScriptSnippet(model, baseUrl, { defaultBaseUrl: baseUrl === GEMINI_API_BASE_URL, withKey: connection.kind === 'gemini' });
+    return copy(snippet, 'a TypeScript snippet');
   });
 
   const applyEdits = async (model: TunedModel & { name: string }, edits: ModelEdits): Promise<TunedModel | undefined> => {
@@ -210,12 +221,15 @@ export function registerTreeCommands(deps: TreeCommandDeps): vscode.Disposable {
     }
   });
 
-  const deleteModel = guarded('Could not delete the model', async (arg?: ModelArgument) => {
+  const deleteModel = guarded('Could not delete the model', async (arg?: ModelArgument, selection?: unknown) => {
+    const where = connection.kind === 'local' ? 'the local server' : 'the Gemini API';
+    const several = selectedModels(arg, selection);
+    if (several.length > 1) return deleteModels(several, where);
     const model = await resolveModel(arg, 'Delete Tuned Model');
     if (!model) return false;
     const label = modelLabel(model);
     const confirmed = await prompts.confirm(`Delete the tuned model "${label}"?`, {
-      detail: `${model.name} will be deleted from the ${connection.kind === 'local' ? 'local server' : 'Gemini API'}. This cannot be undone.`,
+      detail: `${model.name} will be deleted from ${where}. This cannot be undone.`,
       confirmLabel: 'Delete',
     });
     if (!confirmed) return false;
@@ -225,6 +239,35 @@ export function registerTreeCommands(deps: TreeCommandDeps): vscode.Disposable {
     void store.refresh();
     return true;
   });
+
+  /** Deletes the models selected together in the tree, after one confirmation that names them all. */
+  const deleteModels = async (names: readonly string[], where: string): Promise<boolean> => {
+    const labels = names.map((name) => {
+      const model = store.get(name);
+      return model ? `"${modelLabel(model)}" (${name})` : name;
+    });
+    const shown = labels.length > 10 ? [...labels.slice(0, 10), `and ${labels.length - 10} more`] : labels;
+    const confirmed = await prompts.confirm(`Delete ${names.length} tuned models?`, {
+      detail: `${shown.join('\n')}\n\nThey will be deleted from ${where}. This cannot be undone.`,
+      confirmLabel: `Delete ${names.length} Models`,
+    });
+    if (!confirmed) return false;
+    const api = await client();
+    const failures: unknown[] = [];
+    for (const name of names) {
+      try {
+        await api.tunedModels.delete(name);
+        log.info(`deleted ${name}`);
+        store.remove(name);
+      } catch (error) {
+        failures.push(error);
+        log.error(`could not delete ${name}: ${error instanceof Error ? error.message : String(error)}`);
+      }
+    }
+    void store.refresh();
+    if (failures.length) throw new Error(`${failures.length} of ${names.length} models were not deleted. ${failures[0] instanceof Error ? failures[0].message : String(failures[0])}`);
+    return true;
+  };
 
   const showDetails = guarded('Could not show the model details', async (arg?: ModelArgument) => {
     const model = await resolveModel(arg, 'Show Model Details');
@@ -248,7 +291,8 @@ export function registerTreeCommands(deps: TreeCommandDeps): vscode.Disposable {
   const share = guarded('Could not change sharing', async (arg?: ModelArgument) => {
     const model = await resolveModel(arg, 'Share Tuned Model');
     if (!model) return undefined;
-    return shareModel(model, { client, prompts, log });
+    // Ownership decides what `owner:me` lists.
+    return shareModel(model, { client, prompts, log, onTransferred: () => void store.refresh() });
   });
 
   return vscode.Disposable.from(
@@ -266,6 +310,17 @@ export function registerTreeCommands(deps: TreeCommandDeps): vscode.Disposable {
     vscode.commands.registerCommand(TreeCommands.details, showDetails),
     vscode.commands.registerCommand(TreeCommands.tuneAgain, tuneAgain),
   );
+}
+
+/**
+ * The models a context-menu command acts on when several items are selected: VS Code passes the
+ * clicked item and the whole selection. One model, or a click outside the selection, is not several.
+ */
+function selectedModels(arg: ModelArgument, selection: unknown): string[] {
+  if (!Array.isArray(selection) || selection.length < 2) return [];
+  const names = selection.filter((n): n is ModelNode => typeof n === 'object' && n !== null && (n as { kind?: unknown }).kind === 'model').map((n) => n.name);
+  const clicked = arg && typeof arg === 'object' && 'name' in arg ? arg.name : typeof arg === 'string' ? arg : undefined;
+  return clicked && names.includes(clicked) ? names : [];
 }
 
 function fieldLabel(field: EditableField): string {
@@ -324,6 +379,7 @@ interface ShareDeps {
   readonly client: () => Promise<GeminiClient>;
   readonly prompts: Prompts;
   readonly log: Log;
+  readonly onTransferred: () => void;
 }
 
 const ROLES: readonly Role[] = ['READER', 'WRITER', 'OWNER'];
@@ -413,6 +469,7 @@ async function shareModel(model: TunedModel & { name: string }, deps: ShareDeps)
         if (!ok) continue;
         await client.tunedModels.transferOwnership(model.name, email.trim());
         log.info(`transferred ownership of ${model.name}`);
+        deps.onTransferred();
         continue;
       }
       default:

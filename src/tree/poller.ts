@@ -23,6 +23,7 @@ export interface PollDelays {
  */
 export class InFlightPoller implements Disposable {
   private timer: ReturnType<typeof setTimeout> | undefined;
+  private scheduledDelayMs: number | undefined;
   private delayMs: number | undefined;
   private inFlight = false;
   private lastPollAt = 0;
@@ -35,9 +36,7 @@ export class InFlightPoller implements Disposable {
     private readonly focus: WindowFocus,
     private readonly now: () => number = Date.now,
   ) {
-    this.focusSubscription = focus.onDidChangeFocus((focused) => {
-      if (focused) this.onRefocus();
-    });
+    this.focusSubscription = focus.onDidChangeFocus((focused) => (focused ? this.onRefocus() : this.reschedule()));
   }
 
   /** True while a poll is scheduled. */
@@ -45,9 +44,9 @@ export class InFlightPoller implements Disposable {
     return this.timer !== undefined;
   }
 
-  /** The delay the next poll waits, when one is scheduled. */
+  /** The delay the scheduled poll was given, counted from when it was scheduled. */
   get nextDelayMs(): number | undefined {
-    return this.timer === undefined ? undefined : this.effectiveDelay();
+    return this.timer === undefined ? undefined : this.scheduledDelayMs;
   }
 
   /** Tell the poller what the latest data showed: whether anything is in flight, and whether anything moved. */
@@ -99,10 +98,21 @@ export class InFlightPoller implements Disposable {
     if (stale) {
       this.cancel();
       this.poll();
+    } else {
+      this.reschedule();
     }
   }
 
+  /** The window gained or lost focus: the pending poll moves to the delay that now applies, counted from the last poll. */
+  private reschedule(): void {
+    if (this.disposed || this.timer === undefined) return;
+    const remaining = Math.max(0, this.effectiveDelay() - (this.now() - this.lastPollAt));
+    this.cancel();
+    this.schedule(remaining);
+  }
+
   private schedule(delayMs: number): void {
+    this.scheduledDelayMs = delayMs;
     this.timer = setTimeout(() => {
       this.timer = undefined;
       if (!this.disposed) this.poll();

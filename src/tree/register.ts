@@ -1,6 +1,6 @@
 import * as vscode from 'vscode';
 import { type BackendConnection } from '../backend/connection';
-import { type Prompts } from '../backend/prompts';
+import { type Notifier, type Prompts } from '../backend/prompts';
 import { type Settings } from '../backend/settings';
 import { Emitter } from '../common/event';
 import { taggedLog } from '../common/log';
@@ -17,7 +17,7 @@ export interface TunedModelsTreeDeps {
   readonly connection: BackendConnection;
   readonly settings: Settings;
   readonly store: TunedModelsStore;
-  readonly prompts: Prompts;
+  readonly prompts: Prompts & Notifier;
   readonly logChannel: vscode.LogOutputChannel;
 }
 
@@ -92,7 +92,7 @@ export function registerTunedModelsTree(deps: TunedModelsTreeDeps): TunedModelsT
     vscode.workspace.registerTextDocumentContentProvider(MODEL_DETAILS_SCHEME, details),
     store.onDidChange(updateView),
     treeView.onDidChangeVisibility(loadWhenVisible),
-    registerStateNotifications(store),
+    registerStateNotifications(store, deps.prompts),
     registerTreeCommands({
       connection,
       store,

@@ -20,14 +20,19 @@ export function curlSnippet(model: TunedModel, baseUrl: string, options: { withK
   return lines.join(' \\\n');
 }
 
-/** A TypeScript snippet for `@google/genai` that calls the model; the key comes from the environment. */
-export function typeScriptSnippet(model: TunedModel, baseUrl: string, options: { defaultBaseUrl: boolean }): string {
+/**
+ * A TypeScript snippet for `@google/genai` that calls the model. The key comes from the
+ * environment. The local tuning server needs none, but without one the SDK looks for Google
+ * Cloud credentials instead, so the snippet passes a placeholder there.
+ */
+export function typeScriptSnippet(model: TunedModel, baseUrl: string, options: { defaultBaseUrl: boolean; withKey: boolean }): string {
   const httpOptions = options.defaultBaseUrl ? '' : `\n  httpOptions: { baseUrl: ${JSON.stringify(baseUrl.replace(/\/+$/, ''))} },`;
+  const apiKey = options.withKey ? 'process.env.GEMINI_API_KEY,' : `'unused', // the local tuning server needs no key`;
   return [
     `import { GoogleGenAI } from '@google/genai';`,
     ``,
     `const ai = new GoogleGenAI({`,
-    `  apiKey: process.env.GEMINI_API_KEY,${httpOptions}`,
+    `  apiKey: ${apiKey}${httpOptions}`,
     `});`,
     ``,
     `const response = await ai.models.generateContent({`,

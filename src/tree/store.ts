@@ -49,11 +49,11 @@ export interface TunedModelsStoreOptions {
   readonly log?: Log;
   /** Page size of the list calls; 1000 is the API's maximum. */
   readonly pageSize?: number;
-  /** At most this many operations are fetched per refresh, for progress of CREATING models. */
-  readonly maxOperationsPerRefresh?: number;
+  /** How many operations are fetched at once, for the progress of CREATING models. */
+  readonly operationConcurrency?: number;
 }
 
-const OPERATION_FETCH_CONCURRENCY = 4;
+const OPERATION_FETCH_CONCURRENCY = 6;
 
 /**
  * Holds the tuned models of the current backend. It lists every page, coalesces bursts of
@@ -234,14 +234,18 @@ export class TunedModelsStore extends DisposableBase implements vscode.Disposabl
     }
   }
 
+  /**
+   * The latest operation of every CREATING model, for its progress, and of every followed model
+   * that has just failed, for the reason. All of them, a few requests at a time.
+   */
   private async fetchOperations(client: TunedModelsApi, listed: readonly TunedModel[], generation: number): Promise<Map<string, Operation>> {
-    const creating = listed.filter((m) => isInFlight(m.state) && m.name).slice(0, this.options.maxOperationsPerRefresh ?? 50);
+    const justFailed = (m: TunedModel) => m.state === 'FAILED' && this.operationNames.has(m.name!) && isInFlight(this.byName.get(m.name!)?.state);
+    const wanted = listed.filter((m) => m.name && (isInFlight(m.state) || justFailed(m)));
     const result = new Map<string, Operation>();
     let next = 0;
     const worker = async () => {
-      while (next < creating.length && generation === this.generation) {
-        const model = creating[next++];
-        const name = model.name!;
+      while (next < wanted.length && generation === this.generation) {
+        const name = wanted[next++].name!;
         try {
           const op = await this.latestOperation(client, name);
           if (op) result.set(name, op);
@@ -253,7 +257,8 @@ export class TunedModelsStore extends DisposableBase implements vscode.Disposabl
         }
       }
     };
-    await Promise.all(Array.from({ length: Math.min(OPERATION_FETCH_CONCURRENCY, creating.length) }, worker));
+    const concurrency = Math.max(1, this.options.operationConcurrency ?? OPERATION_FETCH_CONCURRENCY);
+    await Promise.all(Array.from({ length: Math.min(concurrency, wanted.length) }, worker));
     return result;
   }
 
@@ -292,6 +297,10 @@ export class TunedModelsStore extends DisposableBase implements vscode.Disposabl
       if (completedSteps(op) !== completedSteps(this.operations.get(name))) progressed = true;
     }
 
+    // The final operation of a failed job says why; keep it for the tooltip.
+    for (const [name, op] of this.operations) {
+      if (!operations.has(name) && op.done && op.error && next.get(name)?.state === 'FAILED') operations.set(name, op);
+    }
     this.operations.clear();
     for (const [name, op] of operations) this.operations.set(name, op);
     for (const name of [...this.operationNames.keys()]) {

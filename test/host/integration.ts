@@ -33,14 +33,12 @@ export interface IntegrationOptions {
 }
 
 /**
- * Each integration host is a fresh VS Code. The tree suites switch backends and start servers of
- * their own, the sweep kills servers and floods them with faults, so neither shares a host with
- * the notebooks and panels of the other suites; the Restricted Mode suites need a workspace that
- * is really untrusted.
+ * Each integration host is a fresh VS Code. The sweep kills servers and floods them with faults,
+ * so it does not share a host with the notebooks and panels of the other suites; the Restricted
+ * Mode suites need a workspace that is really untrusted.
  */
 const integrationHosts: IntegrationOptions[] = [
-  { grep: '^(?!tree|sweep|restricted)' },
-  { grep: '^tree' },
+  { grep: '^(?!sweep|restricted)' },
   { grep: '^sweep' },
   { grep: '^restricted', workspaceTrust: true },
 ];

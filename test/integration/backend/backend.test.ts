@@ -1,4 +1,5 @@
 import * as assert from 'node:assert/strict';
+import * as net from 'node:net';
 import * as vscode from 'vscode';
 import type { BackendHealth } from '../../../src/backend/health';
 import { nextEvent } from '../../../src/common/event';
@@ -28,6 +29,21 @@ async function withPrompts<T>(api: GeminiTuningApi, prompts: ScriptedPrompts, co
 
 function whenHealth(api: GeminiTuningApi, kind: BackendHealth['kind']): Promise<BackendHealth> {
   return api.backend.health.kind === kind ? Promise.resolve(api.backend.health) : nextEvent(api.backend.onDidChangeHealth, (h) => h.kind === kind);
+}
+
+/** The status bar item as a person sees it: text, background colour and tooltip. */
+function statusBar(api: GeminiTuningApi): { text: string; background: string | undefined; tooltip: string } {
+  const { text, backgroundColor, tooltip } = api.statusBar;
+  return { text, background: backgroundColor?.id, tooltip: typeof tooltip === 'string' ? tooltip : (tooltip?.value ?? '') };
+}
+
+/** A loopback URL where nothing listens. */
+async function closedPortUrl(): Promise<string> {
+  const server = net.createServer();
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const { port } = server.address() as net.AddressInfo;
+  await new Promise<void>((resolve) => server.close(() => resolve()));
+  return `http://127.0.0.1:${port}`;
 }
 
 describe('tree backend: switching backends and the API key', function () {
@@ -70,12 +86,24 @@ describe('tree backend: switching backends and the API key', function () {
     assert.equal(api.backend.baseUrl, proxy.url);
     await assert.rejects(api.backend.getClient(), /No Gemini API key is set/);
     assert.equal(proxy.requests.length, 0, 'nothing is sent without a key');
+    const bar = statusBar(api);
+    assert.equal(bar.text, '$(cloud) Gemini API $(key) no key');
+    assert.equal(bar.background, 'statusBarItem.warningBackground');
+    assert.match(bar.tooltip, /Status: no API key/);
+    assert.match(bar.tooltip, /API key: none/);
   });
 
   it('reports a key the backend rejects as a bad key', async () => {
     const health = await withPrompts<string>(api, new ScriptedPrompts().inputWith('not-the-key', (o) => assert.equal(o.password, true)), 'geminiTuning.setApiKey');
     assert.equal(health, 'badKey');
     assert.equal(api.backend.apiKeySource.kind, 'secretStorage');
+    const bar = statusBar(api);
+    assert.equal(bar.text, '$(cloud) Gemini API $(key) bad key');
+    assert.equal(bar.background, 'statusBarItem.errorBackground');
+    assert.match(bar.tooltip, /Status: the API key was rejected/);
+    assert.match(bar.tooltip, /API key: stored in SecretStorage/);
+    assert.ok(bar.tooltip.includes(`Endpoint: \`${proxy.url}\``), bar.tooltip);
+    assert.ok(!bar.tooltip.includes('not-the-key'), 'the tooltip never shows the key');
   });
 
   it('sends a key stored in SecretStorage as the x-goog-api-key header, and lists the models', async () => {
@@ -96,13 +124,22 @@ describe('tree backend: switching backends and the API key', function () {
     }
     const settingsText = JSON.stringify(vscode.workspace.getConfiguration('geminiTuning'));
     assert.ok(!settingsText.includes(KEY), 'the key is not in the settings');
+    const bar = statusBar(api);
+    assert.equal(bar.text, '$(cloud) Gemini API');
+    assert.equal(bar.background, undefined);
+    assert.match(bar.tooltip, /Status: connected/);
+    assert.ok(!bar.tooltip.includes(KEY), 'the tooltip never shows the key');
   });
 
-  it('copies a curl command that uses $GEMINI_API_KEY, never the key', async () => {
+  it('copies a curl command and a TypeScript snippet that take the key from $GEMINI_API_KEY, never the key itself', async () => {
     const curl = await vscode.commands.executeCommand<string>('geminiTuning.copyModelAsCurl', 'tunedModels/behind-a-key');
     assert.ok(curl.includes('-H "x-goog-api-key: $GEMINI_API_KEY"'), curl);
     assert.ok(!curl.includes(KEY));
     assert.equal(await vscode.env.clipboard.readText(), curl);
+    const ts = await vscode.commands.executeCommand<string>('geminiTuning.copyModelAsTypeScript', 'tunedModels/behind-a-key');
+    assert.ok(ts.includes('apiKey: process.env.GEMINI_API_KEY,'), ts);
+    assert.ok(ts.includes(`baseUrl: "${proxy.url}"`), ts);
+    assert.ok(!ts.includes(KEY));
   });
 
   it('clears the key', async () => {
@@ -120,5 +157,67 @@ describe('tree backend: switching backends and the API key', function () {
       assert.match(api.backend.baseUrl ?? '', /^http:\/\/127\.0\.0\.1:\d+$/);
     }
     assert.equal(api.store.status.kind, 'ready');
+    const bar = statusBar(api);
+    assert.equal(bar.text, '$(server-process) Local');
+    assert.equal(bar.background, undefined);
+    assert.match(bar.tooltip, /Status: connected/);
+    assert.ok(bar.tooltip.includes(`Endpoint: \`${api.backend.baseUrl}\``), bar.tooltip);
+    assert.ok(!/API key/.test(bar.tooltip), 'no key with the local backend');
+  });
+
+  it('shows a local server that stopped answering as unreachable', async () => {
+    const local = await startTestServer(api.extensionPath);
+    let stopped = false;
+    try {
+      await useBackend(api, 'local', local.url);
+      assert.equal((await api.backend.checkHealth()).kind, 'connected');
+      assert.equal(statusBar(api).text, '$(server-process) Local');
+
+      await local.stop();
+      stopped = true;
+      await api.store.refresh();
+      assert.equal(api.store.status.kind, 'error');
+      assert.equal(api.backend.health.kind, 'unreachable');
+      const bar = statusBar(api);
+      assert.equal(bar.text, '$(server-process) Local $(debug-disconnect) unreachable');
+      assert.equal(bar.background, 'statusBarItem.warningBackground');
+      assert.match(bar.tooltip, /Status: unreachable/);
+      assert.ok(bar.tooltip.includes(`Endpoint: \`${local.url}\``), bar.tooltip);
+    } finally {
+      if (!stopped) await local.stop();
+    }
+  });
+
+  it('shows a base URL where nothing listens as unreachable, and says so in the tooltip', async () => {
+    const url = await closedPortUrl();
+    await useBackend(api, 'local', url);
+    assert.equal((await api.backend.checkHealth()).kind, 'unreachable');
+    const bar = statusBar(api);
+    assert.equal(bar.text, '$(server-process) Local $(debug-disconnect) unreachable');
+    assert.equal(bar.background, 'statusBarItem.warningBackground');
+    assert.ok(bar.tooltip.includes(`Endpoint: \`${url}\``), bar.tooltip);
+    assert.match(bar.tooltip, /refused|ECONNREFUSED|connect/i);
+
+    // Clicking the item opens the backend menu.
+    assert.equal(api.statusBar.command, 'geminiTuning.showBackendMenu');
+    let offered: string[] = [];
+    await withPrompts(
+      api,
+      new ScriptedPrompts().pickWith((items) => {
+        offered = items.map((i) => i.label);
+        return undefined;
+      }),
+      'geminiTuning.showBackendMenu',
+    );
+    for (const label of ['$(cloud) Switch to the Gemini API', '$(key) Set API Key…', '$(refresh) Retry Connection', '$(output) Show Log']) {
+      assert.ok(offered.includes(label), `the menu offers ${label}: ${offered.join(' | ')}`);
+    }
+
+    // Retry from the menu reconnects once the settings point somewhere that answers.
+    await useBackend(api, 'local', '');
+    await withPrompts(api, new ScriptedPrompts().pickLabel('$(refresh) Retry Connection'), 'geminiTuning.showBackendMenu');
+    assert.equal(api.backend.health.kind, 'connected');
+    assert.equal(statusBar(api).text, '$(server-process) Local');
+    assert.equal(await vscode.commands.executeCommand('geminiTuning.retryConnection'), 'connected');
   });
 });

@@ -94,9 +94,11 @@ describe('chart: loss chart panel', function () {
     assert.equal(series.header.state, 'ACTIVE');
     assert.equal(series.header.baseModel, BASE_MODEL);
     assert.equal(series.header.epochCount, 2);
-    assert.deepEqual(series.points.step, snapshots.map((s) => s.step));
-    assert.deepEqual(series.points.loss, snapshots.map((s) => s.meanLoss ?? 0));
+    assert.ok(series.points.step instanceof Float64Array, 'points cross as typed columns');
+    assert.deepEqual(Array.from(series.points.step), snapshots.map((s) => s.step));
+    assert.deepEqual(Array.from(series.points.loss), snapshots.map((s) => s.meanLoss ?? 0));
     assert.ok(new Set(series.points.epoch).size >= 2, 'the points span two epochs, so a boundary is drawn');
+    assert.equal(series.scan.boundaries.length, 1, 'the epoch boundary travels with the columns');
 
     // One panel per model: opening again reveals the same panel.
     const before = await probe<ChartPanelSnapshot[]>({ op: 'panels' });

@@ -8,7 +8,7 @@ import * as path from 'node:path';
 import * as vscode from 'vscode';
 import type { Operation, TunedModel } from '../../../src/api/types';
 import { LocalServerProcess } from '../../../src/backend/localServer';
-import type { ConfirmOptions, Prompts } from '../../../src/backend/prompts';
+import type { ConfirmOptions, NotifyOptions, Prompts } from '../../../src/backend/prompts';
 import { nextEvent } from '../../../src/common/event';
 import { silentLog } from '../../../src/common/log';
 import type { GeminiTuningApi } from '../../../src/extension';
@@ -27,6 +27,8 @@ export async function activateExtension(): Promise<GeminiTuningApi & { extension
 export interface TestServer {
   readonly url: string;
   readonly dataDir: string;
+  /** Stops the server, runs `whileStopped` on its data, and starts it again (on a new port: see `url`). */
+  restart(whileStopped?: () => void): Promise<void>;
   stop(): Promise<void>;
 }
 
@@ -48,16 +50,25 @@ export async function startTestServer(
     log: silentLog,
     maxConsecutiveFailures: 1,
   });
-  server.start();
-  let url: string;
-  try {
-    url = await server.whenReady(60_000);
-  } catch (error) {
-    throw new Error(`${(error as Error).message}\n${output.join('\n')}`);
-  }
+  const ready = async (): Promise<string> => {
+    server.start();
+    try {
+      return await server.whenReady(60_000);
+    } catch (error) {
+      throw new Error(`${(error as Error).message}\n${output.join('\n')}`);
+    }
+  };
+  let url = await ready();
   return {
-    url,
+    get url() {
+      return url;
+    },
     dataDir,
+    restart: async (whileStopped) => {
+      await server.stop();
+      whileStopped?.();
+      url = await ready();
+    },
     stop: async () => {
       await server.stop();
       server.dispose();
@@ -112,9 +123,11 @@ export interface RecordedRequest {
 }
 
 /** Forwards every request to `target` and remembers what it saw, so a test can check the wire. */
-export async function startRecordingProxy(target: string): Promise<{ url: string; requests: RecordedRequest[]; close(): Promise<void> }> {
+export async function startRecordingProxy(
+  target: string,
+): Promise<{ url: string; requests: RecordedRequest[]; retarget(target: string): void; close(): Promise<void> }> {
   const requests: RecordedRequest[] = [];
-  const targetUrl = new URL(target);
+  let targetUrl = new URL(target);
   const server = http.createServer((req, res) => {
     requests.push({ method: req.method ?? '', url: req.url ?? '', headers: req.headers });
     const upstream = http.request(
@@ -135,6 +148,9 @@ export async function startRecordingProxy(target: string): Promise<{ url: string
   return {
     url: `http://127.0.0.1:${port}`,
     requests,
+    retarget: (next) => {
+      targetUrl = new URL(next);
+    },
     close: () =>
       new Promise<void>((resolve) => {
         server.close(() => resolve());
@@ -211,6 +227,12 @@ export class ScriptedPrompts implements Prompts {
 
   cancelPick(): this {
     this.answers.push({ kind: 'pick', choose: () => undefined });
+    return this;
+  }
+
+  /** Answers the next pick with what `choose` returns, after it has seen the items offered. */
+  pickWith(choose: (items: readonly vscode.QuickPickItem[]) => vscode.QuickPickItem | undefined): this {
+    this.answers.push({ kind: 'pick', choose });
     return this;
   }
 
@@ -299,6 +321,83 @@ export function whenStore(api: GeminiTuningApi, predicate: () => boolean, what: 
         clearTimeout(timer);
         subscription.dispose();
         resolve();
+      }
+    });
+  });
+}
+
+/** Resolves as `promise` does, or rejects naming `what` when it has not settled within `ms`. */
+export function withinDeadline<T>(promise: PromiseLike<T>, ms: number, what: string): Promise<T> {
+  return new Promise<T>((resolve, reject) => {
+    const timer = setTimeout(() => reject(new Error(`${what} did not complete within ${ms / 1000} s`)), ms);
+    Promise.resolve(promise).then(
+      (value) => {
+        clearTimeout(timer);
+        resolve(value);
+      },
+      (error: unknown) => {
+        clearTimeout(timer);
+        reject(error instanceof Error ? error : new Error(String(error)));
+      },
+    );
+  });
+}
+
+export interface RecordedNotification {
+  readonly message: string;
+  readonly severity: NotifyOptions['severity'];
+  readonly actions: readonly string[];
+}
+
+/**
+ * Takes the extension's notifications in place of the window: records each one and answers with
+ * the button `click` chooses. Any question (confirm, input, pick) fails the test.
+ */
+export class NotificationRecorder implements Prompts {
+  readonly notifications: RecordedNotification[] = [];
+  private readonly emitter = new vscode.EventEmitter<RecordedNotification>();
+
+  constructor(private readonly click: (notification: RecordedNotification) => string | undefined = () => undefined) {}
+
+  /** The first notification, seen or still to come, that `predicate` accepts. */
+  next(predicate: (notification: RecordedNotification) => boolean): Promise<RecordedNotification> {
+    const seen = this.notifications.find(predicate);
+    return seen ? Promise.resolve(seen) : nextEvent(this.emitter.event, predicate);
+  }
+
+  async notify(message: string, options: NotifyOptions): Promise<string | undefined> {
+    const notification = { message, severity: options.severity, actions: options.actions };
+    this.notifications.push(notification);
+    this.emitter.fire(notification);
+    const choice = this.click(notification);
+    if (choice !== undefined && !options.actions.includes(choice)) throw new Error(`no button "${choice}" on "${message}"`);
+    return choice;
+  }
+
+  async confirm(message: string): Promise<boolean> {
+    throw new Error(`unexpected confirm while recording notifications: ${message}`);
+  }
+
+  async input(options: vscode.InputBoxOptions): Promise<string | undefined> {
+    throw new Error(`unexpected input while recording notifications: ${options.title ?? options.prompt}`);
+  }
+
+  async pick<T extends vscode.QuickPickItem>(_items: readonly T[], options: vscode.QuickPickOptions): Promise<T | undefined> {
+    throw new Error(`unexpected pick while recording notifications: ${options.title ?? options.placeHolder}`);
+  }
+}
+
+/** Resolves with the first tab, open now or opened later, that `predicate` accepts. */
+export function whenTab(predicate: (tab: vscode.Tab) => boolean): Promise<vscode.Tab> {
+  const find = () => vscode.window.tabGroups.all.flatMap((g) => g.tabs).find(predicate);
+  const open = find();
+  if (open) return Promise.resolve(open);
+  return new Promise((resolve) => {
+    const subscription = vscode.window.tabGroups.onDidChangeTabs(() => {
+      const tab = find();
+      if (tab) {
+        subscription.dispose();
+        resolve(tab);
       }
     });
   });

@@ -1,4 +1,6 @@
 import * as assert from 'node:assert/strict';
+import * as fs from 'node:fs';
+import * as path from 'node:path';
 import * as vscode from 'vscode';
 import type { GeminiClient } from '../../../src/api/client';
 import type { GeminiTuningApi } from '../../../src/extension';
@@ -8,6 +10,7 @@ import {
   findItem,
   modelNameOf,
   modelRecord,
+  NotificationRecorder,
   resetSettings,
   ScriptedPrompts,
   setPolling,
@@ -17,7 +20,22 @@ import {
   type TestServer,
   useBackend,
   whenStore,
+  whenTab,
 } from './support';
+
+/** Resolves with the active text editor once one shows a document `predicate` accepts. */
+function whenActiveEditor(predicate: (uri: vscode.Uri) => boolean): Promise<vscode.TextEditor> {
+  const active = vscode.window.activeTextEditor;
+  if (active && predicate(active.document.uri)) return Promise.resolve(active);
+  return new Promise((resolve) => {
+    const subscription = vscode.window.onDidChangeActiveTextEditor((editor) => {
+      if (editor && predicate(editor.document.uri)) {
+        subscription.dispose();
+        resolve(editor);
+      }
+    });
+  });
+}
 
 describe('tree: tuned models view', function () {
   this.timeout(120_000);
@@ -123,6 +141,45 @@ describe('tree: tuned models view', function () {
     assert.equal(api.store.isPolling, false, 'polling stops when nothing is in flight');
   });
 
+  it('notifies when a job ends: ready, with Open Loss Chart and Try in Notebook; failed, with the reason', async () => {
+    const recorder = new NotificationRecorder((n) => (n.message.includes('"Notified job"') ? 'Open Loss Chart' : n.message.includes('"Doomed job"') ? 'Show Details' : undefined));
+    const scope = api.prompts.use(recorder);
+    try {
+      const op = await client.tunedModels.create(createRequest('Notified job', 2));
+      api.store.track(op, createRequest('Notified job', 2));
+      const ready = await recorder.next((n) => n.message.includes('"Notified job"'));
+      assert.deepEqual(ready, { message: 'Tuned model "Notified job" is ready.', severity: 'info', actions: ['Open Loss Chart', 'Try in Notebook'] });
+      // The button opens the loss chart of that model.
+      const chart = await whenTab((tab) => tab.input instanceof vscode.TabInputWebview && tab.input.viewType.endsWith('geminiTuning.lossChart') && tab.label.includes('Notified job'));
+      await vscode.window.tabGroups.close(chart);
+
+      // A long job, then the server stops and loses the job's training data: it cannot resume.
+      const doomed = await client.tunedModels.create(createRequest('Doomed job', 60));
+      const name = modelNameOf(doomed);
+      api.store.track(doomed, createRequest('Doomed job', 60));
+      await whenStore(api, () => api.store.get(name)?.createTime !== undefined && api.store.loaded, 'the doomed job in the list');
+      await server.restart(() => fs.rmSync(path.join(server.dataDir, 'tunedModels', name.replace(/^tunedModels\//, ''), 'training-data.json')));
+      proxy.retarget(server.url);
+      client = await api.backend.getClient();
+      const failed = await recorder.next((n) => n.message.includes('"Doomed job"'));
+      assert.match(failed.message, /^Tuning "Doomed job" failed: .*training data could not be read back/);
+      assert.equal(failed.severity, 'warning');
+      assert.deepEqual(failed.actions, ['Open Loss Chart', 'Show Details']);
+      // The button shows the model's JSON.
+      const details = await whenActiveEditor((uri) => uri.scheme === 'gemini-tuning-model' && uri.path.includes(name));
+      assert.equal(JSON.parse(details.document.getText()).state, 'FAILED');
+      await vscode.commands.executeCommand('workbench.action.closeActiveEditor');
+      // The tree shows it under Failed, and the tooltip says why.
+      const item = findItem(api, name)!;
+      assert.equal(item.group, 'Failed');
+      const resolved = api.tree.provider.resolveTreeItem(item.item, api.tree.provider.nodeFor(name)!);
+      assert.match((resolved.tooltip as vscode.MarkdownString).value, /Error: Tuning was interrupted/);
+      assert.equal(recorder.notifications.filter((n) => n.message.includes('Doomed job')).length, 1, 'one notification per job');
+    } finally {
+      scope.dispose();
+    }
+  });
+
   it('renames and edits through patch with exactly the changed fields in updateMask', async () => {
     const name = 'tunedModels/seeded-active-1';
     const patches = () => proxy.requests.filter((r) => r.method === 'PATCH').map((r) => new URL(r.url, 'http://x').searchParams.get('updateMask'));
@@ -189,6 +246,36 @@ describe('tree: tuned models view', function () {
     assert.equal(findItem(api, name), undefined);
   });
 
+  it('deletes several models selected together, after one confirmation that names them all', async () => {
+    const ops = await Promise.all(['Bulk A', 'Bulk B'].map((displayName) => client.tunedModels.create(createRequest(displayName, 60))));
+    const names = ops.map(modelNameOf);
+    await api.store.refresh();
+    const nodes = names.map((name) => api.tree.provider.nodeFor(name)!);
+    assert.ok(nodes.every(Boolean), 'both are in the tree');
+
+    // Copy Name on a selection copies every name.
+    assert.equal(await vscode.commands.executeCommand('geminiTuning.copyModelName', nodes[1], nodes), names.join('\n'));
+
+    const prompts = new ScriptedPrompts().confirmWith(true, (message, options) => {
+      assert.equal(message, 'Delete 2 tuned models?');
+      assert.ok(options.detail?.includes(`"Bulk A" (${names[0]})`), options.detail);
+      assert.ok(options.detail?.includes(`"Bulk B" (${names[1]})`), options.detail);
+      assert.equal(options.confirmLabel, 'Delete 2 Models');
+    });
+    const scope = api.prompts.use(prompts);
+    try {
+      // VS Code passes the clicked item and the whole selection.
+      assert.equal(await vscode.commands.executeCommand('geminiTuning.deleteModel', nodes[1], nodes), true);
+    } finally {
+      scope.dispose();
+    }
+    assert.equal(prompts.remaining, 0);
+    for (const name of names) {
+      assert.equal(findItem(api, name), undefined);
+      await assert.rejects(client.tunedModels.get(name), (e: { httpStatus?: number }) => e.httpStatus === 404);
+    }
+  });
+
   it('shows the model JSON in a read-only document', async () => {
     const uri = await vscode.commands.executeCommand<vscode.Uri>('geminiTuning.showModelDetails', 'tunedModels/seeded-failed-1');
     assert.ok(uri);
@@ -216,6 +303,7 @@ describe('tree: tuned models view', function () {
     assert.ok(ts.includes(`from '@google/genai'`), ts);
     assert.ok(ts.includes(`model: "${name}"`), ts);
     assert.ok(ts.includes(`baseUrl: "${proxy.url}"`), ts);
+    assert.ok(ts.includes(`apiKey: 'unused'`), 'without a key the SDK would look for Google Cloud credentials');
   });
 
   it('opens a spec that tunes again from the model', async () => {
@@ -238,6 +326,22 @@ describe('tree: tuned models view', function () {
     await vscode.commands.executeCommand('geminiTuning.clearFilter');
     assert.equal(api.store.filter, '');
     assert.ok(api.store.models.length > 1);
+
+    // A filter the API refuses keeps the view as it was, rather than emptying it.
+    const before = api.store.models.length;
+    assert.equal(await vscode.commands.executeCommand('geminiTuning.filterModels', 'owner:you'), undefined);
+    assert.ok(proxy.requests.some((r) => new URL(r.url, 'http://x').searchParams.get('filter') === 'owner:you'));
+    assert.equal(api.store.filter, '');
+    assert.equal(api.store.status.kind, 'ready');
+    assert.equal(api.store.models.length, before);
+
+    // Nothing shared with everyone yet; the filter goes to the API as typed.
+    assert.equal(await vscode.commands.executeCommand('geminiTuning.filterModels', 'readers:everyone'), 'readers:everyone');
+    assert.deepEqual(api.store.models, []);
+    assert.equal(api.tree.treeView.message, 'Filter: readers:everyone');
+    await vscode.commands.executeCommand('geminiTuning.clearFilter');
+    assert.equal(api.tree.treeView.message, undefined);
+    assert.equal(api.store.models.length, before);
   });
 
   it('shares: adds a person, changes the role, removes them', async () => {
@@ -262,5 +366,63 @@ describe('tree: tuned models view', function () {
     assert.equal(prompts.remaining, 0);
     const methods = proxy.requests.filter((r) => r.url.includes('/permissions') && r.method !== 'GET').map((r) => r.method);
     assert.deepEqual(methods.slice(-3), ['POST', 'PATCH', 'DELETE']);
+  });
+
+  it('transfers ownership only after a confirmation naming the new owner', async () => {
+    const name = 'tunedModels/seeded-active-1';
+    const label = api.store.get(name)?.displayName;
+    const transfers = () => proxy.requests.filter((r) => r.method === 'POST' && r.url.startsWith(`/v1beta/${name}:transferOwnership`)).length;
+
+    // Saying no sends nothing.
+    let prompts = new ScriptedPrompts().pickLabel(/Transfer ownership/).inputWith('grace@example.com').confirmWith(false).cancelPick();
+    let scope = api.prompts.use(prompts);
+    try {
+      await vscode.commands.executeCommand('geminiTuning.shareModel', name);
+    } finally {
+      scope.dispose();
+    }
+    assert.equal(prompts.remaining, 0);
+    assert.equal(transfers(), 0);
+
+    // The address is checked as it is typed.
+    const checks: unknown[] = [];
+    prompts = new ScriptedPrompts()
+      .pickLabel(/Transfer ownership/)
+      .inputWith(undefined, (o) => checks.push(o.validateInput?.('not an email'), o.validateInput?.(' grace@example.com ')))
+      .cancelPick();
+    scope = api.prompts.use(prompts);
+    try {
+      await vscode.commands.executeCommand('geminiTuning.shareModel', name);
+    } finally {
+      scope.dispose();
+    }
+    assert.equal(prompts.remaining, 0);
+    assert.deepEqual(checks, ['Enter an email address.', undefined]);
+
+    prompts = new ScriptedPrompts()
+      .pickLabel(/Transfer ownership/)
+      .inputWith('grace@example.com')
+      .confirmWith(true, (message, options) => {
+        assert.equal(message, `Transfer ownership of "${label}" to grace@example.com?`);
+        assert.equal(options.confirmLabel, 'Transfer');
+        assert.match(options.detail ?? '', /no longer be able to delete/);
+      })
+      .cancelPick();
+    scope = api.prompts.use(prompts);
+    try {
+      assert.equal(await vscode.commands.executeCommand<number>('geminiTuning.shareModel', name), 2, 'the new owner and the former one');
+    } finally {
+      scope.dispose();
+    }
+    assert.equal(prompts.remaining, 0);
+    assert.equal(transfers(), 1);
+    const roles = new Map<string, string | undefined>();
+    for await (const p of client.permissions.listAll(name)) roles.set(p.emailAddress ?? p.granteeType ?? '', p.role);
+    assert.deepEqual(Object.fromEntries(roles), { 'grace@example.com': 'OWNER', 'local-user@localhost': 'WRITER' });
+    // The former owner no longer matches owner:me.
+    await vscode.commands.executeCommand('geminiTuning.filterModels', 'owner:me');
+    assert.equal(api.store.get(name), undefined);
+    await vscode.commands.executeCommand('geminiTuning.clearFilter');
+    assert.ok(api.store.get(name));
   });
 });

@@ -106,6 +106,27 @@ describe('chart UI: the loss chart in a real workbench', function () {
     await frame.locator('.state', { hasText: 'ACTIVE' }).waitFor();
   });
 
+  it('comes back after a real window reload, with its model and its log-scale setting', async () => {
+    let frame = await openChart(workbench, PLAIN_NAME);
+    const logScale = frame.locator('#logScale');
+    await logScale.check();
+    // The page saves its state (models and view) with setState; wait until the chart is redrawn on a log axis.
+    await frame.locator('#chart[aria-label*="(log scale)"]').waitFor({ timeout: 60_000 });
+
+    // VS Code's own reload: the workbench shuts down (saving its editors and their webview state) and loads again.
+    const reloaded = workbench.page.waitForEvent('framenavigated', { predicate: (f) => f === workbench.page.mainFrame(), timeout: 120_000 });
+    await workbench.runCommand('Developer: Reload Window');
+    await reloaded;
+    await workbench.page.locator('.monaco-workbench').waitFor({ timeout: 240_000 });
+    // The editor comes back first; the extension's serializer then fills the restored webview.
+    frame = workbench.activeWebview();
+    await frame.locator('.model-name', { hasText: PLAIN_NAME }).waitFor({ timeout: 240_000 });
+    await frame.locator('#chart canvas').waitFor({ timeout: 60_000 });
+    assert.equal(await frame.locator('#logScale').isChecked(), true, 'the log scale setting survived the reload');
+    assert.match((await frame.locator('#chart').getAttribute('aria-label')) ?? '', /\(log scale\)/);
+    await frame.locator('.readout-line').first().waitFor();
+  });
+
   it('shows a hostile model name as literal text, and nothing in it runs', async () => {
     const frame = await openChart(workbench, HOSTILE_NAME);
     const title = frame.locator('.model-name', { hasText: HOSTILE_NAME });

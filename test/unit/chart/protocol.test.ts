@@ -3,11 +3,12 @@ import { chartPageHtml, contentSecurityPolicy, newNonce } from '../../../src/cha
 import {
   DEFAULT_VIEW,
   dispatch,
-  fromColumns,
   isPersistedChartState,
+  packColumns,
   parseFromWebview,
   parseToWebview,
-  toColumns,
+  toScanned,
+  unpackColumns,
   type FromWebviewMessage,
   type MessageHandlers,
 } from '../../../src/chart/protocol';
@@ -18,6 +19,8 @@ describe('chart protocol: messages from the webview', () => {
     assert.deepEqual(parseFromWebview({ type: 'ready', state }), { type: 'ready', state });
     assert.deepEqual(parseFromWebview({ type: 'ready' }), { type: 'ready' });
     assert.ok(parseFromWebview({ type: 'rendered', update: 'setData', models: [{ name: 'tunedModels/a', points: 3 }] }));
+    assert.ok(parseFromWebview({ type: 'rendered', update: 'created', models: [{ name: 'tunedModels/a', points: 3, color: 'rgb(55, 148, 255)' }] }));
+    assert.ok(parseFromWebview({ type: 'theme', colors: { foreground: 'rgb(0, 0, 0)', background: 'rgb(255, 255, 255)', palette: ['rgb(1, 2, 3)'] } }));
     assert.ok(parseFromWebview({ type: 'png', requestId: 1, dataUrl: 'data:image/png;base64,AA==' }));
     assert.ok(parseFromWebview({ type: 'pngFailed', requestId: 1, message: 'no canvas' }));
     assert.ok(parseFromWebview({ type: 'action', action: 'exportCsv' }));
@@ -34,6 +37,9 @@ describe('chart protocol: messages from the webview', () => {
       { type: 'action', action: 'deleteModel' },
       { type: 'png', requestId: '1', dataUrl: '' },
       { type: 'rendered', update: 'setData', models: [{ name: 1, points: 3 }] },
+      { type: 'rendered', update: 'setData', models: [{ name: 'tunedModels/a', points: 3, color: 7 }] },
+      { type: 'theme', colors: { foreground: 'black', background: 'white', palette: [1] } },
+      { type: 'theme', colors: 'dark' },
       { type: 'viewChanged', view: { smoothingEnabled: true, smoothing: 1.5, logScale: false } },
     ]) {
       assert.equal(parseFromWebview(bad), undefined, JSON.stringify(bad));
@@ -49,27 +55,53 @@ describe('chart protocol: messages from the webview', () => {
 
 describe('chart protocol: messages to the webview', () => {
   const header = { name: 'tunedModels/a', displayName: 'a', state: 'ACTIVE' };
-  const points = toColumns([
+  const points = packColumns([
     { step: 1, epoch: 1, loss: null, computeTimeMs: null },
     { step: 2, epoch: 1, loss: 0.5, computeTimeMs: 1_700_000_000_000 },
   ]);
 
-  it('sends points as columns and reads them back unchanged', () => {
-    assert.deepEqual(points, { step: [1, 2], epoch: [1, 1], loss: [null, 0.5], computeTimeMs: [null, 1_700_000_000_000] });
-    assert.deepEqual(fromColumns(points), [
+  it('sends points as typed columns, NaN for a missing value, and reads them back unchanged', () => {
+    assert.ok(points.step instanceof Float64Array && points.loss instanceof Float64Array);
+    assert.deepEqual([...points.step], [1, 2]);
+    assert.deepEqual([...points.epoch], [1, 1]);
+    assert.deepEqual([...points.loss], [Number.NaN, 0.5]);
+    assert.deepEqual([...points.computeTimeMs], [Number.NaN, 1_700_000_000_000]);
+    assert.deepEqual(unpackColumns(points), [
       { step: 1, epoch: 1, loss: null, computeTimeMs: null },
       { step: 2, epoch: 1, loss: 0.5, computeTimeMs: 1_700_000_000_000 },
     ]);
-    assert.deepEqual(fromColumns(toColumns([])), []);
+    assert.deepEqual(unpackColumns(packColumns([])), []);
   });
 
-  it('accepts data messages and rejects points that are not numbers or columns of unequal length', () => {
-    assert.ok(parseToWebview({ type: 'setModels', models: [{ header, points }] }));
-    assert.ok(parseToWebview({ type: 'appendPoints', name: 'tunedModels/a', points, header }));
-    assert.equal(parseToWebview({ type: 'appendPoints', name: 'tunedModels/a', points: { ...points, step: [1, 'x'] }, header }), undefined);
-    assert.equal(parseToWebview({ type: 'appendPoints', name: 'tunedModels/a', points: { ...points, loss: [1] }, header }), undefined);
-    assert.equal(parseToWebview({ type: 'appendPoints', name: 'tunedModels/a', points: [{ step: 1, epoch: 1, loss: 1, computeTimeMs: null }], header }), undefined);
-    assert.equal(parseToWebview({ type: 'setModels', models: [{ header: { ...header, state: 'DONE' }, points: toColumns([]) }] }), undefined);
+  it('sends the scan of the columns along: order, gaps and epoch boundaries', () => {
+    const scanned = toScanned([
+      { step: 1, epoch: 1, loss: 2, computeTimeMs: null },
+      { step: 2, epoch: 2, loss: null, computeTimeMs: null },
+      { step: 3, epoch: 2, loss: 1, computeTimeMs: null },
+    ]);
+    assert.deepEqual(scanned.scan, { wellFormed: true, ascending: true, lossesFinite: false, lossesPositive: false, boundaries: [{ step: 2, epoch: 2 }] });
+  });
+
+  it('accepts data messages and rejects columns that are not typed, of unequal length, or without a sound scan', () => {
+    const { scan } = toScanned([]);
+    const good = toScanned([
+      { step: 1, epoch: 1, loss: null, computeTimeMs: null },
+      { step: 2, epoch: 1, loss: 0.5, computeTimeMs: 1_700_000_000_000 },
+    ]);
+    assert.ok(parseToWebview({ type: 'setModels', models: [{ header, ...good }] }));
+    assert.ok(parseToWebview({ type: 'appendPoints', name: 'tunedModels/a', ...good, header }));
+    const bad = (change: Record<string, unknown>, scanChange: Record<string, unknown> = {}) =>
+      parseToWebview({ type: 'appendPoints', name: 'tunedModels/a', points: { ...good.points, ...change }, scan: { ...good.scan, ...scanChange }, header });
+    assert.equal(bad({ step: [1, 2] }), undefined, 'plain arrays are not the wire format');
+    assert.equal(bad({ step: new Float32Array([1, 2]) }), undefined, 'only Float64Array');
+    assert.equal(bad({ loss: new Float64Array([1]) }), undefined, 'columns of unequal length');
+    assert.equal(bad({}, { wellFormed: false }), undefined, 'columns the extension found malformed');
+    assert.equal(bad({}, { ascending: 'yes' }), undefined);
+    assert.equal(bad({}, { boundaries: [{ step: 'x', epoch: 1 }] }), undefined);
+    assert.equal(bad({}, { boundaries: [{ step: 1, epoch: 1 }, { step: 2, epoch: 2 }, { step: 3, epoch: 3 }] }), undefined, 'more boundaries than points');
+    assert.equal(parseToWebview({ type: 'appendPoints', name: 'tunedModels/a', points: good.points, header }), undefined, 'no scan');
+    assert.equal(parseToWebview({ type: 'appendPoints', name: 'tunedModels/a', points: [{ step: 1, epoch: 1, loss: 1, computeTimeMs: null }], scan, header }), undefined);
+    assert.equal(parseToWebview({ type: 'setModels', models: [{ header: { ...header, state: 'DONE' }, points: packColumns([]), scan }] }), undefined);
     assert.equal(parseToWebview({ type: 'requestPng' }), undefined);
   });
 
@@ -78,6 +110,7 @@ describe('chart protocol: messages to the webview', () => {
     const handlers: MessageHandlers<FromWebviewMessage> = {
       ready: () => seen.push('ready'),
       rendered: (m) => seen.push(`rendered:${m.update}`),
+      theme: () => seen.push('theme'),
       png: (m) => seen.push(`png:${m.requestId}`),
       pngFailed: () => seen.push('pngFailed'),
       action: (m) => seen.push(`action:${m.action}`),

@@ -3,8 +3,10 @@ import {
   AlignedLossTable,
   EmaAccumulator,
   clampSmoothing,
+  concatPacked,
   csvCell,
   describeEmpty,
+  describeSteps,
   elapsedMs,
   ema,
   emptyReason,
@@ -13,21 +15,31 @@ import {
   forLogScale,
   formatDuration,
   formatLoss,
-  fromColumns,
-  normalizeColumns,
+  normalizePacked,
+  packColumns,
+  plannedTotalSteps,
+  appendPacked,
+  scanPacked,
   pointsAfter,
   sortedIndexOf,
   snapshotsOf,
   summarizeModel,
-  toColumns,
   toCsv,
   toLossPoints,
-  type LossColumns,
+  unpackColumns,
   type LossPoint,
 } from '../../../src/chart/series';
 
 function pts(...losses: (number | null)[]): LossPoint[] {
   return losses.map((loss, i) => ({ step: i + 1, epoch: 1, loss, computeTimeMs: null }));
+}
+
+/** Plain columns, null for a gap: the table takes these as well as packed ones. */
+interface LossColumns {
+  step: number[];
+  epoch: number[];
+  loss: (number | null)[];
+  computeTimeMs: (number | null)[];
 }
 
 /** Columns of steps 1…n (or the given steps) with these losses. */
@@ -89,8 +101,9 @@ describe('chart series: snapshots to points', () => {
 
 describe('chart series: epoch boundaries', () => {
   it('marks the first step of every new epoch', () => {
-    const points = toColumns(toLossPoints([1, 1, 1, 2, 2, 3, 3, 3].map((epoch, i) => ({ step: i + 1, epoch, meanLoss: 1 }))));
+    const points = packColumns(toLossPoints([1, 1, 1, 2, 2, 3, 3, 3].map((epoch, i) => ({ step: i + 1, epoch, meanLoss: 1 }))));
     assert.deepEqual(epochBoundaries(points), [{ step: 4, epoch: 2 }, { step: 6, epoch: 3 }]);
+    assert.deepEqual(scanPacked(points).boundaries, epochBoundaries(points), 'the scan the webview draws from finds the same');
   });
 
   it('has none for empty input, one point or a single epoch', () => {
@@ -100,7 +113,7 @@ describe('chart series: epoch boundaries', () => {
   });
 
   it('works when the backend counts epochs from zero (omitted on the wire)', () => {
-    const points = toColumns(toLossPoints([{ step: 1 }, { step: 2 }, { step: 3, epoch: 1 }]));
+    const points = packColumns(toLossPoints([{ step: 1 }, { step: 2 }, { step: 3, epoch: 1 }]));
     assert.deepEqual(epochBoundaries(points), [{ step: 3, epoch: 1 }]);
   });
 });
@@ -138,21 +151,27 @@ describe('chart series: EMA smoothing', () => {
   });
 });
 
-describe('chart series: columns', () => {
-  it('turns points into columns and back', () => {
+describe('chart series: packed columns', () => {
+  it('packs points into typed columns and back, NaN standing for a missing value', () => {
     const points = [
       { step: 1, epoch: 1, loss: null, computeTimeMs: null },
       { step: 2, epoch: 2, loss: 0.5, computeTimeMs: 5 },
     ];
-    assert.deepEqual(toColumns(points), { step: [1, 2], epoch: [1, 2], loss: [null, 0.5], computeTimeMs: [null, 5] });
-    assert.deepEqual(fromColumns(toColumns(points)), points);
-    assert.deepEqual(toColumns([]), { step: [], epoch: [], loss: [], computeTimeMs: [] });
+    const packed = packColumns(points);
+    assert.deepEqual(Array.from(packed.loss), [Number.NaN, 0.5]);
+    assert.deepEqual(unpackColumns(packed), points);
+    assert.equal(packColumns([]).step.length, 0);
   });
 
   it('sorts columns that arrive out of order, keeping the last value of a repeated step', () => {
-    const sorted = cols([1, 2]);
-    assert.equal(normalizeColumns(sorted), sorted);
-    assert.deepEqual(normalizeColumns(cols([3, 1, 30], [3, 1, 3])).loss, [1, 30]);
+    const sorted = packColumns(pts(1, 2));
+    assert.equal(normalizePacked(sorted), sorted);
+    const unordered = packColumns([
+      { step: 3, epoch: 1, loss: 3, computeTimeMs: null },
+      { step: 1, epoch: 1, loss: 1, computeTimeMs: null },
+      { step: 3, epoch: 1, loss: 30, computeTimeMs: null },
+    ]);
+    assert.deepEqual(Array.from(normalizePacked(unordered).loss), [1, 30]);
   });
 });
 
@@ -292,6 +311,7 @@ describe('chart series: header and states', () => {
       learningRateMultiplier: undefined,
       totalSteps: 38,
       completedSteps: 4,
+      exampleCount: undefined,
       startTime: '2026-11-21T15:00:00Z',
       completeTime: undefined,
       errorMessage: undefined,
@@ -328,6 +348,7 @@ describe('chart series: header and states', () => {
 
   it('reports the last finite loss as the final loss', () => {
     assert.equal(finalLoss([3, 2, null]), 2);
+    assert.equal(finalLoss(new Float64Array([3, 2, Number.NaN])), 2, 'NaN in a packed column is a missing value');
     assert.equal(finalLoss([]), undefined);
     assert.equal(formatLoss(undefined), '—');
     assert.equal(formatLoss(0.12345), '0.1235');
@@ -366,5 +387,150 @@ describe('chart series: CSV export', () => {
     assert.equal(csvCell('@sum'), "'@sum");
     const csv = toCsv([{ header: { name: 'tunedModels/x', displayName: '<img src=x onerror=alert(1)>' }, points: pts(1) }]);
     assert.match(csv, /tunedModels\/x,<img src=x onerror=alert\(1\)>,1,1,1,/);
+  });
+});
+
+describe('chart series: total steps in the header', () => {
+  const base = summarizeModel({
+    name: 'tunedModels/a',
+    state: 'ACTIVE',
+    tuningTask: { hyperparameters: { epochCount: 2, batchSize: 4 } },
+  });
+  const run = (steps: number, perEpoch: number) => ({
+    step: Array.from({ length: steps }, (_, i) => i + 1),
+    epoch: Array.from({ length: steps }, (_, i) => 1 + Math.floor(i / perEpoch)),
+  });
+
+  it('takes the backend\'s plan from the create operation first', () => {
+    const header = { ...base, state: 'CREATING' as const, totalSteps: 40, exampleCount: 10 };
+    assert.deepEqual(plannedTotalSteps(header, [1, 2], [1, 1]), { total: 40, source: 'operation' });
+    assert.equal(describeSteps(header, run(2, 20)), '2 of 40');
+  });
+
+  it('computes the plan from the hyperparameters when the example count is known', () => {
+    const header = summarizeModel({
+      name: 'tunedModels/a',
+      state: 'ACTIVE',
+      tuningTask: {
+        hyperparameters: { epochCount: 3, batchSize: 4 },
+        trainingData: { examples: { examples: Array.from({ length: 10 }, () => ({})) } },
+      },
+    });
+    assert.equal(header.exampleCount, 10);
+    // ceil(10 × 3 / 4) = 8, the way both backends plan a job
+    assert.deepEqual(plannedTotalSteps(header, [], []), { total: 8, source: 'hyperparameters' });
+    assert.equal(describeSteps(header, run(8, 3)), '8 of 8 (3 epochs × 10 examples ÷ batch size 4)');
+    assert.equal(describeSteps({ ...header, state: 'CREATING' }, run(5, 3)), '5 of 8 (3 epochs × 10 examples ÷ batch size 4)');
+  });
+
+  it('says a finished run\'s total is its last reported step when nothing else is known', () => {
+    assert.deepEqual(plannedTotalSteps(base, [1, 2, 3, 4], [1, 1, 2, 2]), { total: 4, source: 'snapshots' });
+    assert.equal(describeSteps(base, run(4, 2)), '4 of 4 (the last reported step)');
+    assert.equal(describeSteps(base, packColumns(toLossPoints([{ step: 5, epoch: 1 }, { step: 9, epoch: 2 }]))), '9 of 9 (the last reported step)');
+  });
+
+  it('estimates a running job\'s total from its first complete epoch, and says it is an estimate', () => {
+    const running = { ...base, state: 'CREATING' as const };
+    assert.deepEqual(plannedTotalSteps(running, run(7, 5).step, run(7, 5).epoch), { total: 10, source: 'firstEpoch' });
+    assert.equal(describeSteps(running, run(7, 5)), '7 of about 10 (2 epochs as long as the first)');
+    // Still in the first epoch: no total is claimed.
+    assert.equal(plannedTotalSteps(running, run(3, 5).step, run(3, 5).epoch), undefined);
+    assert.equal(describeSteps(running, run(3, 5)), '3');
+  });
+
+  it('shows a dash before any step, or the operation\'s completed steps', () => {
+    const waiting = { ...base, state: 'CREATING' as const };
+    assert.equal(describeSteps(waiting, { step: [], epoch: [] }), '—');
+    assert.equal(describeSteps({ ...waiting, totalSteps: 12, completedSteps: 3 }, { step: [], epoch: [] }), '3 of 12');
+  });
+});
+
+describe('chart series: packed columns and the table that draws them', () => {
+  const packed = (losses: number[], steps = losses.map((_, i) => i + 1)) =>
+    packColumns(steps.map((step, i) => ({ step, epoch: 1, loss: Number.isFinite(losses[i]) ? losses[i] : null, computeTimeMs: null })));
+
+  it('hands one model\'s packed columns to uPlot without a copy', () => {
+    const columns = packed([3, 2, 1]);
+    const table = new AlignedLossTable(0.5, undefined, false);
+    table.addSeries(columns);
+    assert.equal(table.isPacked, true);
+    const [steps, raw, smoothed] = table.data();
+    assert.equal(steps, columns.step);
+    assert.equal(raw, columns.loss);
+    assert.equal(smoothed, columns.loss, 'the raw curve stands in for the hidden smoothed one');
+  });
+
+  it('smooths packed values when smoothing is on, and stops when it is off', () => {
+    const table = new AlignedLossTable(0.5, undefined, true);
+    table.addSeries(packed([4, 2]));
+    assert.equal(table.isPacked, true);
+    assert.deepEqual(Array.from(table.smoothedValues(0)), ema([4, 2], 0.5));
+    table.setSmoothing(0.5, false);
+    assert.deepEqual(Array.from(table.smoothedValues(0)), []);
+  });
+
+  it('copies into its own arrays for gaps, values a log axis drops, unordered steps or a second model', () => {
+    const withGap = new AlignedLossTable(0, undefined, false);
+    withGap.addSeries(packed([3, Number.NaN, 1]));
+    assert.equal(withGap.isPacked, false);
+    assert.deepEqual(withGap.data()[1], [3, null, 1], 'NaN becomes a null gap for uPlot');
+
+    const log = new AlignedLossTable(0, forLogScale, false);
+    log.addSeries(packed([3, 0, 1]));
+    assert.equal(log.isPacked, false);
+    assert.deepEqual(log.data()[1], [3, null, 1]);
+
+    const two = new AlignedLossTable(0, undefined, false);
+    two.addSeries(packed([3, 2]));
+    two.addSeries(packed([5], [2]));
+    assert.equal(two.isPacked, false);
+    assert.deepEqual(two.data().map((c) => Array.from(c)), [[1, 2], [3, 2], [3, 2], [null, 5], [null, 5]]);
+  });
+
+  it('switches to growing arrays on the first live append, then appends in place', () => {
+    const table = new AlignedLossTable(0.5, undefined, true);
+    table.addSeries(packed([4, 2]));
+    assert.equal(table.append(0, packed([1], [3])), 'appended');
+    assert.equal(table.isPacked, false);
+    const data = table.data();
+    assert.deepEqual(data.map((c) => Array.from(c)), [[1, 2, 3], [4, 2, 1], ema([4, 2, 1], 0.5)]);
+    table.append(0, packed([0.5], [4]));
+    assert.equal(table.data()[1], data[1], 'later appends keep the arrays');
+    assert.deepEqual(Array.from(table.data()[1]), [4, 2, 1, 0.5]);
+    assert.deepEqual(Array.from(table.smoothedValues(0)), ema([4, 2, 1, 0.5], 0.5), 'the average carries on from the packed values');
+  });
+
+  it('concatenates, sorts and unpacks packed columns', () => {
+    const joined = concatPacked(packed([3, 2]), packed([1], [3]));
+    assert.deepEqual([...joined.step], [1, 2, 3]);
+    assert.deepEqual([...joined.loss], [3, 2, 1]);
+    const unordered = normalizePacked(concatPacked(packed([3, 2]), packed([9, 1], [2, 0])));
+    assert.deepEqual([...unordered.step], [0, 1, 2]);
+    assert.deepEqual([...unordered.loss], [1, 3, 9], 'a repeated step keeps its later value');
+    assert.deepEqual(unpackColumns(packed([Number.NaN])), [{ step: 1, epoch: 1, loss: null, computeTimeMs: null }]);
+  });
+
+  it('scans packed columns once: malformed values, order, gaps, values a log axis drops, epoch boundaries', () => {
+    const columns = packColumns([
+      { step: 1, epoch: 1, loss: 2, computeTimeMs: null },
+      { step: 2, epoch: 1, loss: 0, computeTimeMs: 5 },
+      { step: 3, epoch: 2, loss: 1, computeTimeMs: null },
+    ]);
+    assert.deepEqual(scanPacked(columns), { wellFormed: true, ascending: true, lossesFinite: true, lossesPositive: false, boundaries: [{ step: 3, epoch: 2 }] });
+    assert.equal(scanPacked(columns), scanPacked(columns), 'kept with the columns');
+    assert.equal(scanPacked({ ...columns, step: new Float64Array([1, Number.NaN, 3]) }).wellFormed, false);
+    assert.equal(scanPacked({ ...columns, loss: new Float64Array([1, Number.POSITIVE_INFINITY, 3]) }).wellFormed, false);
+    assert.equal(scanPacked({ ...columns, loss: new Float64Array([1, Number.NaN, 3]) }).lossesFinite, false);
+    assert.equal(scanPacked({ ...columns, step: new Float64Array([1, 3, 2]) }).ascending, false);
+  });
+
+  it('works out the scan of appended columns from the two scans, as a full scan would', () => {
+    const a = packed([3, 2], [1, 2]);
+    const b = packColumns([{ step: 3, epoch: 2, loss: null, computeTimeMs: null }]);
+    const joined = appendPacked(a, b);
+    const fresh = { ...joined };
+    assert.deepEqual(scanPacked(joined), scanPacked(fresh));
+    assert.deepEqual(scanPacked(joined).boundaries, [{ step: 3, epoch: 2 }]);
+    assert.equal(scanPacked(appendPacked(a, packed([1], [2]))).ascending, false);
   });
 });

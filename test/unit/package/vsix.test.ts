@@ -45,7 +45,7 @@ describe('the .vsix package', function () {
     assert.ok(fs.existsSync(path.join(root, 'dist', 'extension.js')), 'dist/extension.js is built (node esbuild.mjs)');
     tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'gemini-tuning-vsix-'));
     const out = path.join(tmp, 'gemini-tuning.vsix');
-    await promisify(execFile)(process.execPath, [vsce, 'package', '--no-dependencies', '--allow-missing-repository', '--out', out], { cwd: root });
+    await promisify(execFile)(process.execPath, [vsce, 'package', '--no-dependencies', '--allow-missing-repository', '--no-rewrite-relative-links', '--out', out], { cwd: root });
     entries = readZip(out);
   });
 
@@ -58,6 +58,15 @@ describe('the .vsix package', function () {
     }
     assert.ok(names.some((n) => /^extension\/readme\.md$/i.test(n)), 'README');
     assert.ok(names.some((n) => /^extension\/license(\.txt|\.md)?$/i.test(n)), 'LICENSE');
+  });
+
+  it('holds every image the README shows, so that the details page of the installed extension shows them too', () => {
+    const readme = entries.get('extension/readme.md') ?? entries.get('extension/README.md');
+    assert.ok(readme, 'README in the package');
+    const images = [...readme().toString('utf8').matchAll(/!\[[^\]]*\]\(([^)\s]+)\)/g)].map((m) => m[1]).filter((src) => !/^[a-z]+:/i.test(src));
+    assert.ok(images.length > 0, 'the README shows screenshots');
+    const missing = images.filter((src) => !entries.has(`extension/${path.posix.normalize(src)}`));
+    assert.deepEqual(missing, []);
   });
 
   it('holds nothing from src/, test/, out/ or node_modules, and no source maps', () => {

@@ -56,6 +56,20 @@ describe('InFlightPoller', () => {
     assert.equal(t.poller.nextDelayMs, 10_000);
   });
 
+  it('moves a pending poll later when the window loses focus, and back when it regains it', () => {
+    const t = setup();
+    dispose = () => t.poller.dispose();
+    t.poller.afterRefresh({ inFlight: true, progressed: true });
+    assert.equal(t.poller.nextDelayMs, 1000);
+    t.advance(400);
+    t.setFocused(false);
+    assert.equal(t.poller.nextDelayMs, 9600, 'the unfocused delay, counted from the last poll');
+    t.advance(300);
+    t.setFocused(true);
+    assert.equal(t.polls(), 0, 'still fresh');
+    assert.equal(t.poller.nextDelayMs, 300, 'the rest of the focused delay');
+  });
+
   it('polls at once on refocus when the data is stale, and not when it is fresh', () => {
     const t = setup();
     dispose = () => t.poller.dispose();

@@ -193,6 +193,58 @@ describe('TunedModelsStore', () => {
     );
   });
 
+  it('reads the progress of every CREATING model, however many, a few requests at a time', async () => {
+    const api = new FakeApi();
+    const count = 130;
+    api.models = Array.from({ length: count }, (_, i) => m(`c${i}`, 'CREATING'));
+    for (let i = 0; i < count; i++) {
+      api.operationsByModel.set(`tunedModels/c${i}`, {
+        name: `tunedModels/c${i}/operations/op`,
+        metadata: { '@type': 't', tunedModel: `tunedModels/c${i}`, totalSteps: 200, completedSteps: i, completedPercent: i / 2 },
+      });
+    }
+    let inFlight = 0;
+    let mostAtOnce = 0;
+    const counted = <A extends unknown[], R>(call: (...args: A) => Promise<R>) => async (...args: A): Promise<R> => {
+      inFlight++;
+      mostAtOnce = Math.max(mostAtOnce, inFlight);
+      try {
+        await new Promise((r) => setImmediate(r));
+        return await call(...args);
+      } finally {
+        inFlight--;
+      }
+    };
+    const limited: TunedModelsApi = { tunedModels: api.tunedModels, operations: { get: counted(api.operations.get), list: counted(api.operations.list) } };
+    store = new TunedModelsStore(source(limited), { focus, polling: fastPolling, operationConcurrency: 5 });
+    await store.refresh();
+    for (let i = 0; i < count; i++) assert.equal(store.operation(`tunedModels/c${i}`)?.metadata?.completedSteps, i, `progress of model ${i}`);
+    assert.equal(mostAtOnce, 5);
+
+    // The next poll asks for each operation by name.
+    api.operationsByModel.get('tunedModels/c129')!.metadata!.completedSteps = 199;
+    await store.refresh();
+    assert.equal(store.operation('tunedModels/c129')?.metadata?.completedSteps, 199);
+    assert.ok(mostAtOnce <= 5);
+  });
+
+  it('keeps why a followed job failed, for the notification and the tooltip', async () => {
+    const api = new FakeApi();
+    api.models = [m('a', 'CREATING')];
+    const op: Operation = { name: 'tunedModels/a/operations/op1', metadata: { '@type': 't', tunedModel: 'tunedModels/a', totalSteps: 10 } };
+    api.operationsByModel.set('tunedModels/a', op);
+    store = new TunedModelsStore(source(api), { focus, polling: fastPolling });
+    await store.refresh();
+    const changed = nextEvent<StateChange>(store.onDidChangeState);
+    api.models = [m('a', 'FAILED')];
+    api.operationsByModel.set('tunedModels/a', { ...op, done: true, error: { code: 13, message: 'out of memory' } });
+    const change = await changed;
+    assert.equal(change.model.state, 'FAILED');
+    assert.equal(store.operation('tunedModels/a')?.error?.message, 'out of memory', 'known when the change is reported');
+    await store.refresh();
+    assert.equal(store.operation('tunedModels/a')?.error?.message, 'out of memory', 'still known after later loads');
+  });
+
   it('applies patches and deletions the caller made', async () => {
     const api = new FakeApi();
     api.models = [m('a', 'ACTIVE'), m('b', 'ACTIVE')];
