@@ -11,6 +11,7 @@ import type { GenerateContentRequest } from '../../../src/api/types';
 import type { EvaluationResult } from '../../../src/notebook/index';
 import type { AnswerOutputMetadata, NoticeOutputMetadata } from '../../../src/notebook/outputMetadata';
 import { buildPromptRequest } from '../../../src/notebook/request';
+import { PROMPT_LANGUAGE } from '../../../src/notebook/format';
 
 const EXTENSION_ID = 'gemini-tuning.gemini-tuning';
 const PROBE = '_geminiTuning.notebook.testProbe';
@@ -120,7 +121,7 @@ async function setPrompts(notebook: vscode.NotebookDocument, prompts: string[], 
   edit.set(notebook.uri, [
     vscode.NotebookEdit.replaceCells(
       new vscode.NotebookRange(1, notebook.cellCount),
-      prompts.map((p) => new vscode.NotebookCellData(vscode.NotebookCellKind.Code, p, 'prompt')),
+      prompts.map((p) => new vscode.NotebookCellData(vscode.NotebookCellKind.Code, p, PROMPT_LANGUAGE)),
     ),
     vscode.NotebookEdit.updateNotebookMetadata({ ...notebook.metadata, ...metadata }),
   ]);
@@ -381,8 +382,8 @@ describe('prompt notebook', function () {
       notebook.getCells().map((c) => [c.kind, c.document.languageId]),
       [
         [vscode.NotebookCellKind.Markup, 'markdown'],
-        [vscode.NotebookCellKind.Code, 'prompt'],
-        [vscode.NotebookCellKind.Code, 'prompt'],
+        [vscode.NotebookCellKind.Code, PROMPT_LANGUAGE],
+        [vscode.NotebookCellKind.Code, PROMPT_LANGUAGE],
       ],
     );
     assert.equal(answerOf(notebook.cellAt(1)), undefined, 'a text/plain output without role stays a plain output');

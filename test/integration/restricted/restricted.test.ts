@@ -6,6 +6,7 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import * as vscode from 'vscode';
 import type { GeminiTuningApi } from '../../../src/extension';
+import { PROMPT_LANGUAGE } from '../../../src/notebook/format';
 import { recordSweepCase } from '../../host/sweepTable';
 import {
   activateExtension,
@@ -250,7 +251,7 @@ describe('restricted mode: an untrusted workspace cannot make the extension send
     const prompts = notebook.getCells().filter((c) => c.kind === vscode.NotebookCellKind.Code);
     const compared = await vscode.commands.executeCommand<unknown>('geminiTuning.notebook.runAgainstBaseModel', prompts[0]);
     const edit = new vscode.WorkspaceEdit();
-    edit.set(notebook.uri, [vscode.NotebookEdit.insertCells(notebook.cellCount, [new vscode.NotebookCellData(vscode.NotebookCellKind.Code, 'Italy', 'prompt')])]);
+    edit.set(notebook.uri, [vscode.NotebookEdit.insertCells(notebook.cellCount, [new vscode.NotebookCellData(vscode.NotebookCellKind.Code, 'Italy', PROMPT_LANGUAGE)])]);
     assert.ok(await vscode.workspace.applyEdit(edit));
     // save() only saves a notebook that this side of the host already sees as modified.
     assert.ok(await until(() => notebook.isDirty), 'the edit reached the notebook');

@@ -5,6 +5,7 @@ import * as assert from 'node:assert/strict';
 import * as vscode from 'vscode';
 import type { ConfirmOptions, Prompts } from '../../../src/backend/prompts';
 import type { GeminiTuningApi } from '../../../src/extension';
+import { PROMPT_LANGUAGE } from '../../../src/notebook/format';
 import type { AnswerOutputMetadata } from '../../../src/notebook/outputMetadata';
 import type { FaultAction, FaultRule } from '../../../src/server/faults';
 
@@ -139,7 +140,7 @@ export async function setPrompts(notebook: vscode.NotebookDocument, prompts: rea
   edit.set(notebook.uri, [
     vscode.NotebookEdit.replaceCells(
       new vscode.NotebookRange(1, notebook.cellCount),
-      prompts.map((p) => new vscode.NotebookCellData(vscode.NotebookCellKind.Code, p, 'prompt')),
+      prompts.map((p) => new vscode.NotebookCellData(vscode.NotebookCellKind.Code, p, PROMPT_LANGUAGE)),
     ),
     vscode.NotebookEdit.updateNotebookMetadata({ ...notebook.metadata, ...metadata }),
   ]);
