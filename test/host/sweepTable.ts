@@ -31,10 +31,31 @@ export function readSweepCases(file: string): SweepCase[] {
     .map((line) => JSON.parse(line) as SweepCase);
 }
 
-export function formatSweepTable(cases: readonly SweepCase[]): string {
-  const header: [string, string, string, string] = ['', 'area', 'tried', 'outcome'];
-  const rows = cases.map((c): [string, string, string, string] => [c.ok ? 'ok' : 'FAIL', c.area, c.tried, c.outcome]);
-  const widths = header.map((h, i) => Math.max(h.length, ...rows.map((r) => r[i].length)));
+/** Long cells wrap onto further lines, so that the table stays readable in an 120-column terminal. */
+export function formatSweepTable(cases: readonly SweepCase[], wrapAt = 48): string {
+  const header = ['', 'area', 'tried', 'outcome'];
+  const rows = cases.map((c) => [[c.ok ? 'ok' : 'FAIL'], [c.area], wrap(c.tried, wrapAt), wrap(c.outcome, wrapAt)]);
+  const widths = header.map((h, i) => Math.max(h.length, ...rows.map((r) => Math.max(...r[i].map((line) => line.length)))));
   const line = (cells: readonly string[]): string => cells.map((cell, i) => cell.padEnd(widths[i])).join('  ').trimEnd();
-  return [line(header), widths.map((w) => '─'.repeat(w)).join('  '), ...rows.map(line)].join('\n');
+  const out = [line(header), widths.map((w) => '─'.repeat(w)).join('  ')];
+  for (const row of rows) {
+    const height = Math.max(...row.map((cell) => cell.length));
+    for (let i = 0; i < height; i++) out.push(line(row.map((cell) => cell[i] ?? '')));
+  }
+  return out.join('\n');
+}
+
+function wrap(text: string, width: number): string[] {
+  const lines: string[] = [];
+  let current = '';
+  for (const word of text.split(/\s+/).filter((w) => w !== '')) {
+    if (current && current.length + 1 + word.length > width) {
+      lines.push(current);
+      current = word;
+    } else {
+      current = current ? `${current} ${word}` : word;
+    }
+  }
+  lines.push(current);
+  return lines;
 }
