@@ -4,6 +4,7 @@ import uPlot from 'uplot';
 import {
   DEFAULT_VIEW,
   dispatch,
+  fromWire,
   isPersistedChartState,
   parseToWebview,
   type FromWebviewMessage,
@@ -181,7 +182,7 @@ function flushReport(): void {
     type: 'rendered',
     update,
     models: entriesInOrder().map((m, position) => ({ name: m.header.name, points: m.points.step.length, notice: noticeOf(m), color: colorOf(position) })),
-    legend: legendArea.hidden ? [] : Array.from(legendArea.querySelectorAll('.legend-name'), (name) => name.textContent ?? ''),
+    legend: legendShown() ? entriesInOrder().map((m) => m.header.displayName) : [],
   });
 }
 
@@ -209,44 +210,53 @@ const epochLinesPlugin: uPlot.Plugin = {
         ctx.strokeStyle = entries.length > 1 ? withAlpha(colorOf(position), 0.7) : withAlpha(theme.muted, 0.8);
         ctx.fillStyle = theme.muted;
         let lastLabelX = -Infinity;
+        // One path per model, stroked once: a dashed stroke is set up once however many epochs there are.
+        ctx.beginPath();
         for (const b of entry.boundaries) {
           if (b.step < xMin || b.step > xMax) continue;
           const x = Math.round(u.valToPos(b.step, 'x', true));
-          ctx.beginPath();
           ctx.moveTo(x, top);
           ctx.lineTo(x, top + height);
-          ctx.stroke();
           if (position === 0 && x - lastLabelX > 48 * pxRatio && x < labelLimit) {
             ctx.fillText(`epoch ${b.epoch}`, x + 3 * pxRatio, top + 3 * pxRatio);
             lastLabelX = x;
           }
         }
+        ctx.stroke();
       });
       ctx.restore();
     },
   },
 };
 
+/**
+ * A model's curves: the raw losses and, only while smoothing is on, the smoothed ones. uPlot gets
+ * no hidden series: turning smoothing on or off makes a new instance (as the log scale does).
+ */
 function seriesOptions(position: number, label: string): uPlot.Series[] {
-  return [
-    {
-      label,
-      stroke: () => (view.smoothingEnabled ? withAlpha(colorOf(position), 0.3) : colorOf(position)),
-      width: 1.5,
-      dash: dashOf(position),
-      spanGaps: true,
-      points: { show: false },
-    },
-    {
-      label: `${label} (smoothed)`,
-      stroke: () => colorOf(position),
-      width: 2,
-      dash: dashOf(position),
-      spanGaps: true,
-      show: view.smoothingEnabled,
-      points: { show: false },
-    },
-  ];
+  const raw: uPlot.Series = {
+    label,
+    stroke: () => (view.smoothingEnabled ? withAlpha(colorOf(position), 0.3) : colorOf(position)),
+    width: 1.5,
+    dash: dashOf(position),
+    spanGaps: true,
+    points: { show: false },
+  };
+  if (!view.smoothingEnabled) return [raw];
+  return [raw, { label: `${label} (smoothed)`, stroke: () => colorOf(position), width: 2, dash: dashOf(position), spanGaps: true, points: { show: false } }];
+}
+
+/**
+ * What uPlot draws: the table's `[steps, raw₀, smoothed₀, …]`, or `[steps, raw₀, raw₁, …]` while
+ * smoothing is off. The epoch and compute time columns never reach uPlot: the readout and the
+ * data table read them by index.
+ */
+function chartData(): uPlot.AlignedData {
+  const data = (table as AlignedLossTable).data();
+  if (view.smoothingEnabled) return data as uPlot.AlignedData;
+  const drawn: ArrayLike<number | null>[] = [data[0]];
+  for (let k = 1; k < data.length; k += 2) drawn.push(data[k]);
+  return drawn as uPlot.AlignedData;
 }
 
 function chartSize(): { width: number; height: number } {
@@ -287,7 +297,7 @@ function createChart(size: { width: number; height: number }): void {
     plugins: [epochLinesPlugin],
     hooks: { setCursor: [() => renderReadout()], draw: [flushReport] },
   };
-  chart = new uPlot(opts, table.data() as uPlot.AlignedData, chartArea);
+  chart = new uPlot(opts, chartData(), chartArea);
 }
 
 /** Draws the current models: keeps the uPlot instance and only swaps its data when it can. */
@@ -315,7 +325,11 @@ function render(update: Update, forceRecreate = false): void {
   reportAfterDraw(update);
 }
 
-/** Everything around the curve; none of it is read back before the browser lays the page out. */
+/**
+ * Everything around the curve, built in the same task as the chart: the first frame shows it all
+ * and nothing below the header moves afterwards. (Deferring it to a later task does not make the
+ * first render cheaper: it only adds a second frame.) Nothing is read back from the page.
+ */
 function renderPage(): void {
   renderHeaders();
   renderNotices();
@@ -325,8 +339,17 @@ function renderPage(): void {
   renderTableSoon();
 }
 
+/** A new uPlot instance for a view setting, on the step range the old one was zoomed to, if any. */
+function recreateKeepingZoom(): void {
+  const steps = table?.steps;
+  const { min, max } = chart?.scales.x ?? {};
+  const zoomed = steps !== undefined && steps.length > 0 && min != null && max != null && (min > steps[0] || max < steps[steps.length - 1]);
+  render('recreated', true);
+  if (zoomed && chart) chart.setScale('x', { min, max });
+}
+
 function setData(): void {
-  if (chart && table) chart.setData(table.data() as uPlot.AlignedData);
+  if (chart && table) chart.setData(chartData());
 }
 
 // ---- header, notices, legend, readout ----
@@ -388,8 +411,17 @@ function renderNotices(): void {
   if (order.length === 0) noticeArea.replaceChildren(make('p', 'notice', 'Loading…'));
 }
 
+function legendShown(): boolean {
+  return entriesInOrder().length > 1 || view.smoothingEnabled;
+}
+
 function renderLegend(): void {
   const entries = entriesInOrder();
+  legendArea.hidden = !legendShown();
+  if (legendArea.hidden) {
+    legendArea.replaceChildren();
+    return;
+  }
   const items = entries.map((entry, position) => {
     const item = make('span', 'legend-item');
     const swatch = make('span', 'legend-line');
@@ -407,7 +439,6 @@ function renderLegend(): void {
     return item;
   });
   legendArea.replaceChildren(...items);
-  legendArea.hidden = entries.length < 2 && !view.smoothingEnabled;
 }
 
 const clockFormat = new Intl.DateTimeFormat(undefined, { hour: '2-digit', minute: '2-digit', second: '2-digit', hour12: false });
@@ -566,7 +597,7 @@ function exportPng(requestId: number): void {
 // ---- messages from the extension ----
 
 function entryFor(model: WireModel): ModelEntry {
-  const points = normalizePacked(model.points);
+  const points = normalizePacked(fromWire(model));
   return { header: model.header, points, boundaries: scanPacked(points).boundaries };
 }
 
@@ -603,13 +634,14 @@ const handlers: MessageHandlers<ToWebviewMessage> = {
     }
     render('setData');
   },
-  appendPoints: ({ name, points, header }) => {
+  appendPoints: (message) => {
+    const { name, points, header } = message;
     const entry = models.get(name);
     if (!entry) return;
     entry.header = header;
     entry.loadError = undefined;
     if (points.step.length > 0) {
-      entry.points = normalizePacked(appendPacked(entry.points, points));
+      entry.points = normalizePacked(appendPacked(entry.points, fromWire(message)));
       entry.boundaries = scanPacked(entry.points).boundaries;
       if (chart && table) {
         table.append(order.indexOf(name), points);
@@ -663,13 +695,12 @@ function viewChanged(): void {
 smoothingToggle.addEventListener('change', () => {
   view = { ...view, smoothingEnabled: smoothingToggle.checked };
   viewChanged();
-  if (chart && table) {
-    table.setSmoothing(view.smoothing, view.smoothingEnabled);
-    setData();
-    for (let k = 0; k < order.length; k++) chart.setSeries(2 + 2 * k, { show: view.smoothingEnabled });
+  // uPlot draws no hidden series, so the smoothed curves come and go with a new instance.
+  if (chart) recreateKeepingZoom();
+  else {
+    renderLegend();
+    renderReadout();
   }
-  renderLegend();
-  renderReadout();
 });
 
 smoothingSlider.addEventListener('input', () => {
@@ -686,7 +717,7 @@ logToggle.addEventListener('change', () => {
   view = { ...view, logScale: logToggle.checked };
   viewChanged();
   // uPlot fixes a scale's distribution at creation, so switching it means a new instance.
-  if (chart) render('recreated', true);
+  if (chart) recreateKeepingZoom();
 });
 
 for (const [id, action] of [['addModel', 'addModel'], ['exportCsv', 'exportCsv'], ['exportPng', 'exportPng']] as const) {

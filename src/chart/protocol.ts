@@ -3,7 +3,7 @@
  * nothing here touches the editor or the DOM. Every message crossing the boundary is checked
  * by `parse…Message` before it is dispatched to a typed handler.
  */
-import { packColumns, rememberScan, scanPacked, type ColumnScan, type LossPoint, type ModelHeader, type PackedColumns } from './series';
+import { epochColumn, packColumns, rememberScan, scanPacked, type ColumnScan, type LossPoint, type ModelHeader, type PackedColumns } from './series';
 
 export { packColumns, unpackColumns } from './series';
 
@@ -18,12 +18,27 @@ export interface ChartModel {
 export type PointColumns = PackedColumns;
 
 /**
+ * The columns as they cross: when the steps ascend (always, from the extension) the epoch column
+ * stays behind, since the scan's boundaries and `firstEpoch` rebuild it (`fromWire`). The first
+ * draw needs only steps and losses; each column that crosses is copied on the way.
+ */
+export interface WireColumns {
+  step: Float64Array;
+  /** present only when the steps do not ascend */
+  epoch?: Float64Array;
+  loss: Float64Array;
+  computeTimeMs: Float64Array;
+}
+
+/**
  * Points with their scan (order, gaps, epoch boundaries), made by the extension while it packs
  * them: the webview then draws without walking the columns first.
  */
 export interface ScannedColumns {
-  points: PointColumns;
+  points: WireColumns;
   scan: ColumnScan;
+  /** the epoch of the first point (0 when there is none) */
+  firstEpoch: number;
 }
 
 export interface WireModel extends ScannedColumns {
@@ -32,7 +47,19 @@ export interface WireModel extends ScannedColumns {
 
 export function toScanned(points: readonly LossPoint[]): ScannedColumns {
   const packed = packColumns(points);
-  return { points: packed, scan: scanPacked(packed) };
+  const scan = scanPacked(packed);
+  const firstEpoch = packed.epoch.length > 0 ? packed.epoch[0] : 0;
+  if (!scan.ascending) return { points: packed, scan, firstEpoch };
+  const { step, loss, computeTimeMs } = packed;
+  return { points: { step, loss, computeTimeMs }, scan, firstEpoch };
+}
+
+/** The full columns of checked wire columns (the epoch column rebuilt when it stayed behind), with their scan kept. */
+export function fromWire({ points, scan, firstEpoch }: ScannedColumns): PackedColumns {
+  const { step, loss, computeTimeMs } = points;
+  const columns: PackedColumns = { step, epoch: points.epoch ?? epochColumn(step, firstEpoch, scan.boundaries), loss, computeTimeMs };
+  rememberScan(columns, scan);
+  return columns;
 }
 
 export function toWire(model: ChartModel): WireModel {
@@ -223,17 +250,18 @@ function isColumnScan(value: unknown, length: number): value is ColumnScan {
 /**
  * Typed columns of one length with a well-formed scan. The values themselves are not walked here:
  * they are numbers by construction, and the scan the extension made while packing them says
- * where the gaps are. The scan is kept with the columns for the code that draws them.
+ * where the gaps are. The epoch column may stay behind only for ascending steps, which its
+ * boundaries then describe; `fromWire` gives the full columns with the scan kept.
  */
 function isScannedColumns(value: Json): value is Json & ScannedColumns {
   const points = value.points;
-  if (!isObject(points)) return false;
+  if (!isObject(points) || !isFiniteNumber(value.firstEpoch)) return false;
   const { step, epoch, loss, computeTimeMs } = points;
-  if (!isFloat64Array(step) || !isFloat64Array(epoch) || !isFloat64Array(loss) || !isFloat64Array(computeTimeMs)) return false;
+  if (!isFloat64Array(step) || !isFloat64Array(loss) || !isFloat64Array(computeTimeMs)) return false;
   const n = step.length;
-  if (epoch.length !== n || loss.length !== n || computeTimeMs.length !== n || !isColumnScan(value.scan, n)) return false;
-  rememberScan(points as unknown as PointColumns, value.scan);
-  return true;
+  if (loss.length !== n || computeTimeMs.length !== n || !isColumnScan(value.scan, n)) return false;
+  if (epoch === undefined) return value.scan.ascending;
+  return isFloat64Array(epoch) && epoch.length === n;
 }
 
 const STATES = new Set(['STATE_UNSPECIFIED', 'CREATING', 'ACTIVE', 'FAILED']);

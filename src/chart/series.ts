@@ -236,6 +236,26 @@ export function appendPacked(a: PackedColumns, b: PackedColumns): PackedColumns 
   return joined;
 }
 
+/**
+ * The epoch of every point, rebuilt from where epochs change: the epoch of the first point, then
+ * each boundary's from its step on. For ascending steps this is the column the boundaries were
+ * scanned from, so it need not cross to the webview (a few block fills instead of a column).
+ */
+export function epochColumn(step: Float64Array, firstEpoch: number, boundaries: readonly EpochBoundary[]): Float64Array {
+  const out = new Float64Array(step.length);
+  let start = 0;
+  let epoch = firstEpoch;
+  for (const b of boundaries) {
+    const index = sortedIndexOf(step, b.step);
+    if (index < start) continue;
+    out.fill(epoch, start, index);
+    start = index;
+    epoch = b.epoch;
+  }
+  out.fill(epoch, start);
+  return out;
+}
+
 /** Sorts by step, a repeated step keeping its last value. */
 export function normalizePacked(packed: PackedColumns): PackedColumns {
   if (scanPacked(packed).ascending) return packed;

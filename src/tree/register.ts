@@ -70,7 +70,9 @@ export function registerTunedModelsTree(deps: TunedModelsTreeDeps): TunedModelsT
 
   const updateView = () => {
     const filter = store.filter;
-    treeView.message = filter ? `Filter: ${filter}` : undefined;
+    // The title names the filter. A message would also hide the welcome that says nothing matches.
+    treeView.description = filter ? `Filter: ${filter}` : undefined;
+    treeView.message = filter && store.models.length > 0 ? `Filter: ${filter}` : undefined;
     const creating = store.models.filter((m) => m.state === 'CREATING').length;
     treeView.badge = creating ? { value: creating, tooltip: `${creating} tuning job${creating === 1 ? '' : 's'} running` } : undefined;
     void vscode.commands.executeCommand('setContext', 'geminiTuning.modelsLoaded', store.loaded);
@@ -79,6 +81,13 @@ export function registerTunedModelsTree(deps: TunedModelsTreeDeps): TunedModelsT
     void vscode.commands.executeCommand('setContext', 'geminiTuning.listError', store.status.kind === 'error' && store.models.length === 0);
   };
   updateView();
+
+  /** Brings models into view, expanding their groups, and selects the first. */
+  const revealModels = async (names: readonly string[]): Promise<void> => {
+    const nodes = names.map((name) => provider.nodeFor(name)).filter((node) => node !== undefined);
+    for (const node of nodes.slice(1).reverse()) await treeView.reveal(node, { select: false, focus: false, expand: true });
+    if (nodes[0]) await treeView.reveal(nodes[0], { select: true, focus: true, expand: true });
+  };
 
   // A view opened after a failed load tries again.
   const loadWhenVisible = () => {
@@ -92,7 +101,7 @@ export function registerTunedModelsTree(deps: TunedModelsTreeDeps): TunedModelsT
     vscode.workspace.registerTextDocumentContentProvider(MODEL_DETAILS_SCHEME, details),
     store.onDidChange(updateView),
     treeView.onDidChangeVisibility(loadWhenVisible),
-    registerStateNotifications(store, deps.prompts),
+    registerStateNotifications(store, deps.prompts, revealModels),
     registerTreeCommands({
       connection,
       store,

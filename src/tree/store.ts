@@ -64,12 +64,15 @@ export class TunedModelsStore extends DisposableBase implements vscode.Disposabl
   private readonly changeEmitter = this._register(new Emitter<void>());
   private readonly stateEmitter = this._register(new Emitter<StateChange>());
   private readonly statusEmitter = this._register(new Emitter<StoreStatus>());
+  private readonly statesEmitter = this._register(new Emitter<readonly StateChange[]>());
 
   /** The models, their progress, the status or the filter changed. */
   readonly onDidChange: vscode.Event<void> = this.changeEmitter.event;
   /** A model changed state (CREATING → ACTIVE or FAILED), or appeared after the first load (`previous` undefined). */
   readonly onDidChangeState: vscode.Event<StateChange> = this.stateEmitter.event;
   readonly onDidChangeStatus: vscode.Event<StoreStatus> = this.statusEmitter.event;
+  /** Every state change of one reload (or one `upsert`) at once, after the `onDidChangeState` of each. */
+  readonly onDidChangeStates: vscode.Event<readonly StateChange[]> = this.statesEmitter.event;
 
   private byName = new Map<string, TunedModel>();
   private ordered: readonly TunedModel[] = [];
@@ -171,8 +174,8 @@ export class TunedModelsStore extends DisposableBase implements vscode.Disposabl
     if (!model.name) return;
     const previous = this.byName.get(model.name);
     this.byName.set(model.name, model);
-    if (previous?.state && model.state && previous.state !== model.state) this.stateEmitter.fire({ model, previous: previous.state });
     this.publish();
+    if (previous?.state && model.state && previous.state !== model.state) this.fireStateChanges([{ model, previous: previous.state }]);
   }
 
   /** Drops a model the caller deleted. */
@@ -310,9 +313,15 @@ export class TunedModelsStore extends DisposableBase implements vscode.Disposabl
     this.byName = next;
     this.baselineLoaded = true;
     this.publish();
-    for (const change of changes) this.stateEmitter.fire(change);
+    this.fireStateChanges(changes);
     const inFlight = [...next.values()].some((m) => isInFlight(m.state));
     this.poller.afterRefresh({ inFlight, progressed });
+  }
+
+  private fireStateChanges(changes: readonly StateChange[]): void {
+    if (changes.length === 0) return;
+    for (const change of changes) this.stateEmitter.fire(change);
+    this.statesEmitter.fire(changes);
   }
 
   private publish(): void {

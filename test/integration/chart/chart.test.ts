@@ -3,7 +3,7 @@ import * as vscode from 'vscode';
 import type { Operation, TunedModel } from '../../../src/api/types';
 import type { ChartPanelSnapshot, ChartTestProbeRequest } from '../../../src/chart/index';
 import type { Exchange } from '../../../src/chart/panel';
-import { LOSS_CHART_VIEW_TYPE, type PersistedChartState, type RenderedMessage } from '../../../src/chart/protocol';
+import { LOSS_CHART_VIEW_TYPE, fromWire, type PersistedChartState, type RenderedMessage } from '../../../src/chart/protocol';
 import type { GeminiTuningApi } from '../../../src/extension';
 
 const EXTENSION_ID = 'gemini-tuning.gemini-tuning';
@@ -97,8 +97,11 @@ describe('chart: loss chart panel', function () {
     assert.ok(series.points.step instanceof Float64Array, 'points cross as typed columns');
     assert.deepEqual(Array.from(series.points.step), snapshots.map((s) => s.step));
     assert.deepEqual(Array.from(series.points.loss), snapshots.map((s) => s.meanLoss ?? 0));
-    assert.ok(new Set(series.points.epoch).size >= 2, 'the points span two epochs, so a boundary is drawn');
+    assert.equal(series.points.epoch, undefined, 'the steps ascend, so the epoch column stays behind');
     assert.equal(series.scan.boundaries.length, 1, 'the epoch boundary travels with the columns');
+    const epochs = Array.from(fromWire(series).epoch);
+    assert.deepEqual(epochs, snapshots.map((s) => s.epoch ?? 0), 'the boundaries rebuild every point\'s epoch');
+    assert.ok(new Set(epochs).size >= 2, 'the points span two epochs, so a boundary is drawn');
 
     // One panel per model: opening again reveals the same panel.
     const before = await probe<ChartPanelSnapshot[]>({ op: 'panels' });

@@ -180,6 +180,44 @@ describe('tree: tuned models view', function () {
     }
   });
 
+  it('many jobs ending in one reload: a notification each for three, one summary for the rest that reveals them', async () => {
+    // No poll in between: every job ends within the one reload that follows.
+    await setPolling(600_000);
+    await api.store.refresh();
+    const labels = ['Batch 1', 'Batch 2', 'Batch 3', 'Batch 4', 'Batch 5'];
+    const recorder = new NotificationRecorder((n) => (n.message.includes('more tuned models finished') ? 'Show in Tree' : undefined));
+    const scope = api.prompts.use(recorder);
+    try {
+      const ops = await Promise.all(labels.map((label) => client.tunedModels.create(createRequest(label, 1))));
+      const names = ops.map(modelNameOf);
+      await Promise.all(ops.map((op) => client.waitForOperation(op, { initialDelayMs: 100, multiplier: 1, maxDelayMs: 100 })));
+      const selected = new Promise<string>((resolve) => {
+        const subscription = api.tree.treeView.onDidChangeSelection(({ selection }) => {
+          const node = selection[0] as { name?: string } | undefined;
+          if (node?.name && names.includes(node.name)) {
+            subscription.dispose();
+            resolve(node.name);
+          }
+        });
+      });
+      // The view saw them all start; the next reload finds them all done.
+      ops.forEach((op, i) => api.store.track(op, createRequest(labels[i], 1)));
+      const summary = await recorder.next((n) => n.message.includes('more tuned models finished'));
+      assert.deepEqual(summary, { message: '2 more tuned models finished: 2 ACTIVE', severity: 'info', actions: ['Show in Tree'] });
+      const individual = recorder.notifications.filter((n) => /"Batch \d"/.test(n.message)).map((n) => n.message);
+      assert.equal(individual.length, 3, individual.join(' / '));
+      for (const message of individual) assert.match(message, /^Tuned model "Batch \d" is ready\.$/);
+      const summarized = names.filter((_, i) => !individual.includes(`Tuned model "${labels[i]}" is ready.`));
+      assert.equal(summarized.length, 2);
+      // "Show in Tree" selects a model the summary stands for, in the Active group.
+      assert.ok(summarized.includes(await selected));
+      for (const name of summarized) assert.equal(findItem(api, name)?.group, 'Active');
+    } finally {
+      scope.dispose();
+      await setPolling(250);
+    }
+  });
+
   it('renames and edits through patch with exactly the changed fields in updateMask', async () => {
     const name = 'tunedModels/seeded-active-1';
     const patches = () => proxy.requests.filter((r) => r.method === 'PATCH').map((r) => new URL(r.url, 'http://x').searchParams.get('updateMask'));
@@ -323,6 +361,7 @@ describe('tree: tuned models view', function () {
       ['Quick job'],
     );
     assert.ok(proxy.requests.some((r) => r.url.includes('filter=Quick')));
+    assert.equal(api.tree.treeView.message, 'Filter: Quick');
     await vscode.commands.executeCommand('geminiTuning.clearFilter');
     assert.equal(api.store.filter, '');
     assert.ok(api.store.models.length > 1);
@@ -338,8 +377,11 @@ describe('tree: tuned models view', function () {
     // Nothing shared with everyone yet; the filter goes to the API as typed.
     assert.equal(await vscode.commands.executeCommand('geminiTuning.filterModels', 'readers:everyone'), 'readers:everyone');
     assert.deepEqual(api.store.models, []);
-    assert.equal(api.tree.treeView.message, 'Filter: readers:everyone');
+    assert.equal(api.tree.treeView.description, 'Filter: readers:everyone');
+    // No message over an empty tree: it would hide the welcome that offers Clear Filter.
+    assert.equal(api.tree.treeView.message, undefined);
     await vscode.commands.executeCommand('geminiTuning.clearFilter');
+    assert.equal(api.tree.treeView.description, undefined);
     assert.equal(api.tree.treeView.message, undefined);
     assert.equal(api.store.models.length, before);
   });

@@ -3,6 +3,7 @@ import { chartPageHtml, contentSecurityPolicy, newNonce } from '../../../src/cha
 import {
   DEFAULT_VIEW,
   dispatch,
+  fromWire,
   isPersistedChartState,
   packColumns,
   parseFromWebview,
@@ -12,6 +13,7 @@ import {
   type FromWebviewMessage,
   type MessageHandlers,
 } from '../../../src/chart/protocol';
+import { scanPacked, type LossPoint } from '../../../src/chart/series';
 
 describe('chart protocol: messages from the webview', () => {
   it('accepts each well-formed message', () => {
@@ -91,7 +93,8 @@ describe('chart protocol: messages to the webview', () => {
     assert.ok(parseToWebview({ type: 'setModels', models: [{ header, ...good }] }));
     assert.ok(parseToWebview({ type: 'appendPoints', name: 'tunedModels/a', ...good, header }));
     const bad = (change: Record<string, unknown>, scanChange: Record<string, unknown> = {}) =>
-      parseToWebview({ type: 'appendPoints', name: 'tunedModels/a', points: { ...good.points, ...change }, scan: { ...good.scan, ...scanChange }, header });
+      parseToWebview({ type: 'appendPoints', name: 'tunedModels/a', points: { ...good.points, ...change }, scan: { ...good.scan, ...scanChange }, firstEpoch: 1, header });
+    assert.ok(bad({}), 'the unchanged message passes, so each rejection below is for its own change');
     assert.equal(bad({ step: [1, 2] }), undefined, 'plain arrays are not the wire format');
     assert.equal(bad({ step: new Float32Array([1, 2]) }), undefined, 'only Float64Array');
     assert.equal(bad({ loss: new Float64Array([1]) }), undefined, 'columns of unequal length');
@@ -103,6 +106,35 @@ describe('chart protocol: messages to the webview', () => {
     assert.equal(parseToWebview({ type: 'appendPoints', name: 'tunedModels/a', points: [{ step: 1, epoch: 1, loss: 1, computeTimeMs: null }], scan, header }), undefined);
     assert.equal(parseToWebview({ type: 'setModels', models: [{ header: { ...header, state: 'DONE' }, points: packColumns([]), scan }] }), undefined);
     assert.equal(parseToWebview({ type: 'requestPng' }), undefined);
+    assert.equal(parseToWebview({ type: 'appendPoints', name: 'tunedModels/a', points: good.points, scan: good.scan, header }), undefined, 'no first epoch');
+    assert.equal(bad({}, { ascending: false }), undefined, 'the epoch column stays behind only for ascending steps');
+    assert.equal(bad({ epoch: new Float64Array([1]) }), undefined, 'an epoch column of the wrong length');
+    assert.ok(bad({ epoch: new Float64Array([1, 1]) }), 'an epoch column may come along');
+  });
+
+  it('leaves the epoch column behind for ascending steps and rebuilds it from the boundaries', () => {
+    const points: LossPoint[] = [
+      { step: 1, epoch: 1, loss: 2, computeTimeMs: null },
+      { step: 2, epoch: 1, loss: 1.5, computeTimeMs: null },
+      { step: 4, epoch: 2, loss: 1, computeTimeMs: 5 },
+      { step: 5, epoch: 2, loss: 0.9, computeTimeMs: 6 },
+      { step: 7, epoch: 4, loss: 0.8, computeTimeMs: 7 },
+    ];
+    const scanned = toScanned(points);
+    assert.equal(scanned.points.epoch, undefined, 'only steps, losses and compute times cross');
+    assert.equal(scanned.firstEpoch, 1);
+    const message = parseToWebview({ type: 'appendPoints', name: 'tunedModels/a', ...scanned, header });
+    assert.ok(message && message.type === 'appendPoints');
+    const columns = fromWire(message);
+    assert.deepEqual([...columns.epoch], [1, 1, 2, 2, 4]);
+    assert.deepEqual(unpackColumns(columns), points);
+    assert.equal(scanPacked(columns), scanned.scan, 'the scan that came along is kept with the rebuilt columns');
+    assert.deepEqual([...fromWire(toScanned([])).epoch], []);
+
+    // Unordered steps carry their epoch column: boundaries found in arrival order do not describe it.
+    const unordered = toScanned([points[2], points[0]]);
+    assert.ok(unordered.points.epoch instanceof Float64Array);
+    assert.deepEqual([...fromWire(unordered).epoch], [2, 1]);
   });
 
   it('dispatches each message to the handler of its type', () => {

@@ -133,6 +133,20 @@ describe('TunedModelsStore', () => {
     );
   });
 
+  it('reports every state change of one reload together, once', async () => {
+    const api = new FakeApi();
+    api.models = [m('a', 'CREATING'), m('b', 'CREATING'), m('c', 'CREATING')];
+    store = new TunedModelsStore(source(api), { focus, polling: fastPolling });
+    await store.refresh();
+    const batches: string[][] = [];
+    store.onDidChangeStates((changes) => batches.push(changes.map((c) => `${c.model.name} ${c.previous}→${c.model.state}`)));
+    api.models = [m('a', 'ACTIVE'), m('b', 'FAILED'), m('c', 'ACTIVE')];
+    await store.refresh();
+    assert.deepEqual(batches, [['tunedModels/a CREATING→ACTIVE', 'tunedModels/b CREATING→FAILED', 'tunedModels/c CREATING→ACTIVE']]);
+    await store.refresh();
+    assert.equal(batches.length, 1, 'a reload without changes reports nothing');
+  });
+
   it('follows a tracked operation before the model is listed', async () => {
     const api = new FakeApi();
     store = new TunedModelsStore(source(api), { focus, polling: fastPolling });
