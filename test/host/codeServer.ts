@@ -36,7 +36,7 @@ export interface CodeServerOptions {
 }
 
 /** Settings for a fresh user-data folder: no welcome page, no chat panel, nothing fetched. */
-const QUIET_WORKBENCH = {
+export const QUIET_WORKBENCH = {
   'workbench.startupEditor': 'none',
   'workbench.secondarySideBar.defaultVisibility': 'hidden',
   'chat.disableAIFeatures': true,

@@ -56,23 +56,7 @@ export async function openWorkbench(options: WorkbenchOptions = {}): Promise<Wor
     // The extension is loaded once its view container shows in the activity bar.
     await page.locator('.activitybar [aria-label^="Gemini Tuning"]').first().waitFor({ timeout: 240_000 });
 
-    const runCommand = async (title: string): Promise<void> => {
-      await page.locator('.monaco-workbench').click({ position: { x: 600, y: 300 } }).catch(() => undefined);
-      // A click on an open webview leaves focus inside its iframe, where F1 never reaches the workbench.
-      await page.evaluate(() => {
-        const active = document.activeElement;
-        if (active instanceof HTMLIFrameElement) active.blur();
-      });
-      await page.keyboard.press('F1');
-      const input = page.locator('.quick-input-widget input');
-      await input.waitFor({ timeout: 20_000 });
-      await input.fill(`>${title}`);
-      // The first row is the best match once the command is listed.
-      const row = page.locator('.quick-input-list .monaco-list-row.focused', { hasText: title }).first();
-      await row.waitFor({ timeout: 60_000 });
-      await input.press('Enter');
-      await page.locator('.quick-input-widget', { hasText: title }).waitFor({ state: 'hidden', timeout: 30_000 }).catch(() => undefined);
-    };
+    const runCommand = (title: string): Promise<void> => runPaletteCommand(page, title);
 
     // Each webview is an outer iframe hosting the page in an inner `#active-frame`; only the
     // visible editor's outer frame is shown.
@@ -83,4 +67,23 @@ export async function openWorkbench(options: WorkbenchOptions = {}): Promise<Wor
     await close();
     throw error;
   }
+}
+
+/** Runs a command from the Command Palette by its title, as a person would. */
+export async function runPaletteCommand(page: Page, title: string): Promise<void> {
+  await page.locator('.monaco-workbench').click({ position: { x: 600, y: 300 } }).catch(() => undefined);
+  // A click on an open webview leaves focus inside its iframe, where F1 never reaches the workbench.
+  await page.evaluate(() => {
+    const active = document.activeElement;
+    if (active instanceof HTMLIFrameElement) active.blur();
+  });
+  await page.keyboard.press('F1');
+  const input = page.locator('.quick-input-widget input');
+  await input.waitFor({ timeout: 20_000 });
+  await input.fill(`>${title}`);
+  // The first row is the best match once the command is listed.
+  const row = page.locator('.quick-input-list .monaco-list-row.focused', { hasText: title }).first();
+  await row.waitFor({ timeout: 60_000 });
+  await input.press('Enter');
+  await page.locator('.quick-input-widget', { hasText: title }).waitFor({ state: 'hidden', timeout: 30_000 }).catch(() => undefined);
 }

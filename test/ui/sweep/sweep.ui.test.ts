@@ -16,9 +16,10 @@ import { GeminiClient } from '../../../src/api/client';
 import { startLocalServer, type LocalServer } from '../../../src/server/index';
 import { launchBrowser, type HeadlessBrowser } from '../../host/browser';
 import { ensureHostTools } from '../../host/cache';
-import { startCodeServer, type CodeServer } from '../../host/codeServer';
+import { QUIET_WORKBENCH, startCodeServer, type CodeServer } from '../../host/codeServer';
 import { demoWorkspace, newLogFile, repoRoot, testResultsDir } from '../../host/paths';
 import { recordSweepCase } from '../../host/sweepTable';
+import { runPaletteCommand } from '../chart/workbench';
 
 const KEY = `ui-secret-${randomBytes(10).toString('hex')}`;
 const WRONG_KEY = `ui-wrong-${randomBytes(10).toString('hex')}`;
@@ -92,15 +93,7 @@ describe('sweep UI: a typed API key stays secret, a hostile model name stays tex
     screens.push({ step, text: await page.evaluate(() => document.body.innerText) });
   }
 
-  async function runCommand(title: string): Promise<void> {
-    await page.locator('.monaco-workbench').click({ position: { x: 700, y: 300 } }).catch(() => undefined);
-    await page.keyboard.press('F1');
-    const input = page.locator('.quick-input-widget input');
-    await input.waitFor({ timeout: 20_000 });
-    await input.fill(`>${title}`);
-    await page.locator('.quick-input-list .monaco-list-row.focused', { hasText: title }).first().waitFor({ timeout: 60_000 });
-    await input.press('Enter');
-  }
+  const runCommand = (title: string): Promise<void> => runPaletteCommand(page, title);
 
   /** Types `key` into the Set API Key box, as a person would, and checks that the box hides it. */
   async function typeKey(key: string): Promise<void> {
@@ -149,13 +142,7 @@ describe('sweep UI: a typed API key stays secret, a hostile model name stays tex
       path.join(userData, 'User', 'settings.json'),
       JSON.stringify(
         {
-          'workbench.startupEditor': 'none',
-          'workbench.secondarySideBar.defaultVisibility': 'hidden',
-          'chat.disableAIFeatures': true,
-          'extensions.autoCheckUpdates': false,
-          'extensions.autoUpdate': false,
-          'telemetry.telemetryLevel': 'off',
-          'update.mode': 'none',
+          ...QUIET_WORKBENCH,
           'geminiTuning.backend': 'gemini',
           'geminiTuning.polling.initialDelayMs': 500,
           'geminiTuning.polling.maxDelayMs': 1000,

@@ -13,8 +13,9 @@ import { startLocalServer, type LocalServer } from '../../../src/server/index';
 import type { ModelRecord } from '../../../src/server/records';
 import { launchBrowser, type HeadlessBrowser } from '../../host/browser';
 import { ensureHostTools } from '../../host/cache';
-import { startCodeServer, type CodeServer } from '../../host/codeServer';
+import { QUIET_WORKBENCH, startCodeServer, type CodeServer } from '../../host/codeServer';
 import { demoWorkspace, newLogFile, repoRoot, testResultsDir } from '../../host/paths';
+import { runPaletteCommand } from '../chart/workbench';
 
 const KEY = `welcome-key-${randomBytes(8).toString('hex')}`;
 const WRONG_KEY = `welcome-wrong-${randomBytes(8).toString('hex')}`;
@@ -101,13 +102,7 @@ describe('tree UI: the Tuned Models view welcomes each state with buttons that w
     fs.writeFileSync(
       path.join(userData, 'User', 'settings.json'),
       JSON.stringify({
-        'workbench.startupEditor': 'none',
-        'workbench.secondarySideBar.defaultVisibility': 'hidden',
-        'chat.disableAIFeatures': true,
-        'extensions.autoCheckUpdates': false,
-        'extensions.autoUpdate': false,
-        'telemetry.telemetryLevel': 'off',
-        'update.mode': 'none',
+        ...QUIET_WORKBENCH,
         'geminiTuning.backend': 'gemini',
       }),
     );
@@ -152,12 +147,7 @@ describe('tree UI: the Tuned Models view welcomes each state with buttons that w
   /** Runs a command from the Command Palette by its title, as a person would. */
   async function runCommand(title: string): Promise<void> {
     await page.keyboard.press('Escape');
-    await page.keyboard.press('F1');
-    const input = page.locator('.quick-input-widget input');
-    await input.waitFor({ timeout: 20_000 });
-    await input.fill(`>${title}`);
-    await page.locator('.quick-input-list .monaco-list-row.focused', { hasText: title }).first().waitFor({ timeout: 60_000 });
-    await input.press('Enter');
+    await runPaletteCommand(page, title);
   }
 
   /**
