@@ -5,13 +5,12 @@
 // text, which must come out as live HTML, so a check that cannot fail fails the suite.
 import * as assert from 'node:assert/strict';
 import * as fs from 'node:fs';
-import * as http from 'node:http';
-import type { AddressInfo } from 'node:net';
 import * as path from 'node:path';
 import * as vscode from 'vscode';
 import type { GeminiTuningApi } from '../../../src/extension';
 import { recordSweepCase } from '../../host/sweepTable';
 import { activateExtension, findItem, modelRecord, resetSettings, startTestServer, type TestServer, useBackend } from '../tree/support';
+import { startRecordingProxy } from '../../host/recordingProxy';
 
 const AREA = 'webview';
 const PROBE = '_geminiTuning.notebook.testProbe';
@@ -37,47 +36,25 @@ function render(markdown: string): Thenable<string> {
 
 /** Answers generation with hostile text, and forwards everything else to the real server. */
 async function startHostileBackend(target: string): Promise<{ url: string; generated: number; close(): Promise<void> }> {
-  const targetUrl = new URL(target);
-  const state = { generated: 0 };
   const chunk = (text: string, last: boolean) => ({
     candidates: [{ content: { role: 'model', parts: [{ text }] }, index: 0, ...(last ? { finishReason: 'STOP' } : {}) }],
     ...(last ? { usageMetadata: { promptTokenCount: 3, candidatesTokenCount: 9, totalTokenCount: 12 } } : {}),
   });
-  const server = http.createServer((req, res) => {
-    const url = req.url ?? '';
-    if (/:streamGenerateContent/.test(url)) {
-      state.generated++;
-      req.resume();
-      res.writeHead(200, { 'content-type': 'text/event-stream' });
-      const half = HOSTILE_ANSWER.indexOf(' [');
-      res.write(`data: ${JSON.stringify(chunk(HOSTILE_ANSWER.slice(0, half), false))}\r\n\r\n`);
-      res.end(`data: ${JSON.stringify(chunk(HOSTILE_ANSWER.slice(half), true))}\r\n\r\n`);
-      return;
-    }
-    const upstream = http.request(
-      { host: targetUrl.hostname, port: targetUrl.port, method: req.method, path: url, headers: { ...req.headers, host: targetUrl.host } },
-      (up) => {
-        res.writeHead(up.statusCode ?? 502, up.headers);
-        up.pipe(res);
-      },
-    );
-    upstream.on('error', () => {
-      res.writeHead(502);
-      res.end();
-    });
-    req.pipe(upstream);
+  const proxy = await startRecordingProxy(target, (req, res) => {
+    if (!/:streamGenerateContent/.test(req.url ?? '')) return false;
+    req.resume();
+    res.writeHead(200, { 'content-type': 'text/event-stream' });
+    const half = HOSTILE_ANSWER.indexOf(' [');
+    res.write(`data: ${JSON.stringify(chunk(HOSTILE_ANSWER.slice(0, half), false))}\r\n\r\n`);
+    res.end(`data: ${JSON.stringify(chunk(HOSTILE_ANSWER.slice(half), true))}\r\n\r\n`);
+    return true;
   });
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
   return {
-    url: `http://127.0.0.1:${(server.address() as AddressInfo).port}`,
+    url: proxy.url,
     get generated() {
-      return state.generated;
+      return proxy.requests.filter((r) => /:streamGenerateContent/.test(r.url)).length;
     },
-    close: () =>
-      new Promise<void>((resolve) => {
-        server.close(() => resolve());
-        server.closeAllConnections();
-      }),
+    close: () => proxy.close(),
   };
 }
 

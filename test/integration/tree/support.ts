@@ -1,8 +1,6 @@
 // Shared by the tree and backend suites: a real local tuning server per suite (from dist/), a
 // recording proxy in front of it, seeded data dirs, and scripted answers to the extension's prompts.
 import * as fs from 'node:fs';
-import * as http from 'node:http';
-import type { AddressInfo } from 'node:net';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import * as vscode from 'vscode';
@@ -116,48 +114,7 @@ function writeRecords(dataDir: string, records: readonly ModelRecord[]): void {
   }
 }
 
-export interface RecordedRequest {
-  readonly method: string;
-  readonly url: string;
-  readonly headers: http.IncomingHttpHeaders;
-}
-
-/** Forwards every request to `target` and remembers what it saw, so a test can check the wire. */
-export async function startRecordingProxy(
-  target: string,
-): Promise<{ url: string; requests: RecordedRequest[]; retarget(target: string): void; close(): Promise<void> }> {
-  const requests: RecordedRequest[] = [];
-  let targetUrl = new URL(target);
-  const server = http.createServer((req, res) => {
-    requests.push({ method: req.method ?? '', url: req.url ?? '', headers: req.headers });
-    const upstream = http.request(
-      { host: targetUrl.hostname, port: targetUrl.port, method: req.method, path: req.url, headers: { ...req.headers, host: targetUrl.host } },
-      (up) => {
-        res.writeHead(up.statusCode ?? 502, up.headers);
-        up.pipe(res);
-      },
-    );
-    upstream.on('error', () => {
-      res.writeHead(502);
-      res.end();
-    });
-    req.pipe(upstream);
-  });
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const port = (server.address() as AddressInfo).port;
-  return {
-    url: `http://127.0.0.1:${port}`,
-    requests,
-    retarget: (next) => {
-      targetUrl = new URL(next);
-    },
-    close: () =>
-      new Promise<void>((resolve) => {
-        server.close(() => resolve());
-        server.closeAllConnections();
-      }),
-  };
-}
+export { startRecordingProxy, type RecordedRequest } from '../../host/recordingProxy';
 
 const CONFIG = 'geminiTuning';
 

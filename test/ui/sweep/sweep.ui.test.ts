@@ -7,8 +7,6 @@
 import * as assert from 'node:assert/strict';
 import { randomBytes } from 'node:crypto';
 import * as fs from 'node:fs';
-import * as http from 'node:http';
-import type { AddressInfo } from 'node:net';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import type { Locator, Page, Request } from 'playwright-core';
@@ -20,46 +18,13 @@ import { QUIET_WORKBENCH, startCodeServer, type CodeServer } from '../../host/co
 import { demoWorkspace, newLogFile, repoRoot, testResultsDir } from '../../host/paths';
 import { recordSweepCase } from '../../host/sweepTable';
 import { runPaletteCommand } from '../chart/workbench';
+import { apiKeyOf, startRecordingProxy } from '../../host/recordingProxy';
 
 const KEY = `ui-secret-${randomBytes(10).toString('hex')}`;
 const WRONG_KEY = `ui-wrong-${randomBytes(10).toString('hex')}`;
 /** HTML and a link that a notification would make clickable (display names are at most 40 characters). */
 const HOSTILE_NAME = '<img src=x onerror=alert(1)>[a](file:x)';
 const LONG = 180_000;
-
-interface Recorded {
-  method: string;
-  url: string;
-  key: string | undefined;
-}
-
-async function startRecordingProxy(target: string): Promise<{ url: string; requests: Recorded[]; close(): Promise<void> }> {
-  const requests: Recorded[] = [];
-  const targetUrl = new URL(target);
-  const server = http.createServer((req, res) => {
-    const key = req.headers['x-goog-api-key'];
-    requests.push({ method: req.method ?? '', url: req.url ?? '', key: typeof key === 'string' ? key : undefined });
-    const upstream = http.request({ host: targetUrl.hostname, port: targetUrl.port, method: req.method, path: req.url, headers: { ...req.headers, host: targetUrl.host } }, (up) => {
-      res.writeHead(up.statusCode ?? 502, up.headers);
-      up.pipe(res);
-    });
-    upstream.on('error', () => {
-      res.writeHead(502);
-      res.end();
-    });
-    req.pipe(upstream);
-  });
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  return {
-    url: `http://127.0.0.1:${(server.address() as AddressInfo).port}`,
-    requests,
-    close: () =>
-      new Promise<void>((resolve) => {
-        server.close(() => resolve());
-        server.closeAllConnections();
-      }),
-  };
-}
 
 function filesContaining(root: string, needle: string): string[] {
   if (!fs.existsSync(root)) return [];
@@ -203,7 +168,7 @@ describe('sweep UI: a typed API key stays secret, a hostile model name stays tex
     await notification(/rejected this key/, 90_000);
     await page.keyboard.press('Escape');
     await snapshot('wrong key');
-    const wrongSent = proxy.requests.filter((r) => r.key === WRONG_KEY).length;
+    const wrongSent = proxy.requests.filter((r) => apiKeyOf(r) === WRONG_KEY).length;
 
     // A model starts training now, so that the tree sees it CREATING and then ACTIVE.
     const client = new GeminiClient({ baseUrl: server.url, apiKey: KEY });
@@ -219,7 +184,7 @@ describe('sweep UI: a typed API key stays secret, a hostile model name stays tex
     await typeKey(KEY);
     await sidebar().locator('.monaco-list-row', { hasText: 'Creating' }).first().waitFor({ timeout: LONG });
     await snapshot('right key, training');
-    const rightSent = proxy.requests.filter((r) => r.key === KEY).length;
+    const rightSent = proxy.requests.filter((r) => apiKeyOf(r) === KEY).length;
     recordSweepCase({
       area: 'secrets',
       tried: 'UI: a wrong key, then the right key, typed into the Set API Key password box',
