@@ -1,18 +1,14 @@
 import * as assert from 'node:assert/strict';
 import * as vscode from 'vscode';
-import type { Operation, TunedModel } from '../../../src/api/types';
-import type { ChartPanelSnapshot, ChartTestProbeRequest } from '../../../src/chart/index';
+import type { Operation } from '../../../src/api/types';
+import type { ChartPanelSnapshot } from '../../../src/chart/index';
 import type { Exchange } from '../../../src/chart/panel';
 import { LOSS_CHART_VIEW_TYPE, fromWire, type PersistedChartState, type RenderedMessage } from '../../../src/chart/protocol';
 import type { GeminiTuningApi } from '../../../src/extension';
+import { modelNameOf } from '../tree/support';
+import { chartCreateRequest, probe, trainedModel } from './support';
 
 const EXTENSION_ID = 'gemini-tuning.gemini-tuning';
-const PROBE = 'geminiTuningTests.lossChartProbe';
-const BASE_MODEL = 'models/gemini-1.5-flash-001-tuning';
-
-function probe<T>(request: ChartTestProbeRequest): Promise<T> {
-  return Promise.resolve(vscode.commands.executeCommand<T>(PROBE, request));
-}
 
 async function extensionApi(): Promise<GeminiTuningApi> {
   const extension = vscode.extensions.getExtension<GeminiTuningApi>(EXTENSION_ID);
@@ -20,36 +16,9 @@ async function extensionApi(): Promise<GeminiTuningApi> {
   return extension.activate();
 }
 
-function trainingExamples(count: number): { textInput: string; output: string }[] {
-  return Array.from({ length: count }, (_, i) => ({ textInput: `${i + 1}`, output: `${i + 2}` }));
-}
-
 async function createModel(api: GeminiTuningApi, displayName: string, examples: number, epochCount: number, batchSize: number): Promise<Operation> {
   const client = await api.backend.getClient();
-  return client.tunedModels.create({
-    displayName,
-    baseModel: BASE_MODEL,
-    tuningTask: {
-      hyperparameters: { epochCount, batchSize, learningRate: 0.001 },
-      trainingData: { examples: { examples: trainingExamples(examples) } },
-    },
-  });
-}
-
-function modelNameOf(op: Operation): string {
-  const name = op.metadata?.tunedModel ?? op.name?.split('/operations/')[0];
-  assert.ok(name, `the create operation names its model: ${JSON.stringify(op)}`);
-  return name;
-}
-
-async function trainedModel(api: GeminiTuningApi, displayName: string): Promise<TunedModel & { name: string }> {
-  const client = await api.backend.getClient();
-  const op = await createModel(api, displayName, 8, 2, 2);
-  const done = await client.waitForOperation(op, { initialDelayMs: 200, multiplier: 1, maxDelayMs: 300 });
-  assert.equal(done.error, undefined, `tuning failed: ${JSON.stringify(done.error)}`);
-  const model = await client.tunedModels.get(modelNameOf(op));
-  assert.equal(model.state, 'ACTIVE');
-  return model as TunedModel & { name: string };
+  return client.tunedModels.create(chartCreateRequest(displayName, examples, epochCount, batchSize));
 }
 
 function messagesTo(exchanges: Exchange[]): Exchange['message'][] {
@@ -92,7 +61,7 @@ describe('chart: loss chart panel', function () {
     assert.ok(setModels && setModels.type === 'setModels');
     const [series] = setModels.models;
     assert.equal(series.header.state, 'ACTIVE');
-    assert.equal(series.header.baseModel, BASE_MODEL);
+    assert.equal(series.header.baseModel, 'models/gemini-1.5-flash-001-tuning');
     assert.equal(series.header.epochCount, 2);
     assert.ok(series.points.step instanceof Float64Array, 'points cross as typed columns');
     assert.deepEqual(Array.from(series.points.step), snapshots.map((s) => s.step));

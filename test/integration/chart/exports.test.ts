@@ -1,50 +1,14 @@
 import * as assert from 'node:assert/strict';
 import * as vscode from 'vscode';
-import type { Operation, TunedModel } from '../../../src/api/types';
+import type { TunedModel } from '../../../src/api/types';
 import type { Prompts } from '../../../src/backend/prompts';
-import type { ChartPanelSnapshot, ChartTestProbeRequest } from '../../../src/chart/index';
+import type { ChartPanelSnapshot } from '../../../src/chart/index';
 import type { RenderedMessage, ThemeColors } from '../../../src/chart/protocol';
 import type { GeminiTuningApi } from '../../../src/extension';
-import { activateExtension, modelRecord, resetSettings, setPolling, startTestServer, useBackend, type TestServer } from '../tree/support';
+import { chartCreateRequest, probe, trainedModel } from './support';
+import { activateExtension, modelNameOf, modelRecord, resetSettings, setPolling, startTestServer, useBackend, type TestServer } from '../tree/support';
 
-const PROBE = 'geminiTuningTests.lossChartProbe';
-const BASE_MODEL = 'models/gemini-1.5-flash-001-tuning';
 const PNG_SIGNATURE = [0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a];
-
-function probe<T>(request: ChartTestProbeRequest): Promise<T> {
-  return Promise.resolve(vscode.commands.executeCommand<T>(PROBE, request));
-}
-
-function examples(count: number): { textInput: string; output: string }[] {
-  return Array.from({ length: count }, (_, i) => ({ textInput: `${i + 1}`, output: `${i + 2}` }));
-}
-
-function createRequest(displayName: string, exampleCount: number, epochCount: number, batchSize: number): TunedModel {
-  return {
-    displayName,
-    baseModel: BASE_MODEL,
-    tuningTask: {
-      hyperparameters: { epochCount, batchSize, learningRate: 0.001 },
-      trainingData: { examples: { examples: examples(exampleCount) } },
-    },
-  };
-}
-
-function modelNameOf(op: Operation): string {
-  const name = op.metadata?.tunedModel ?? op.name?.split('/operations/')[0];
-  assert.ok(name, `the create operation names its model: ${JSON.stringify(op)}`);
-  return name;
-}
-
-async function trainedModel(api: GeminiTuningApi, displayName: string): Promise<TunedModel & { name: string }> {
-  const client = await api.backend.getClient();
-  const op = await client.tunedModels.create(createRequest(displayName, 8, 2, 2));
-  const done = await client.waitForOperation(op, { initialDelayMs: 200, multiplier: 1, maxDelayMs: 300 });
-  assert.equal(done.error, undefined, `tuning failed: ${JSON.stringify(done.error)}`);
-  const model = await client.tunedModels.get(modelNameOf(op));
-  assert.equal(model.state, 'ACTIVE');
-  return model as TunedModel & { name: string };
-}
 
 /** Answers the save dialog with `target` (and fails the test on any other prompt). */
 function savingTo(target: vscode.Uri, asked: vscode.SaveDialogOptions[]): Prompts {
@@ -257,8 +221,8 @@ describe('chart: what the panel says when there is no curve', function () {
   it('says it is waiting for the first step while a job has none, then draws the first ones', async () => {
     const client = await api.backend.getClient();
     // The server trains one job at a time: the second waits, with no snapshot, while the first runs.
-    const ahead = await client.tunedModels.create(createRequest('chart queue ahead', 20, 2, 1));
-    const waitingOp = await client.tunedModels.create(createRequest('chart queued', 4, 1, 2));
+    const ahead = await client.tunedModels.create(chartCreateRequest('chart queue ahead', 20, 2, 1));
+    const waitingOp = await client.tunedModels.create(chartCreateRequest('chart queued', 4, 1, 2));
     const name = modelNameOf(waitingOp);
     api.store.track(ahead);
     api.store.track(waitingOp);
