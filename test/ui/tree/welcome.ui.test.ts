@@ -39,7 +39,7 @@ const WELCOME = {
     paragraphs: [
       'The server at geminiTuning.baseUrl asks for an API key; the local backend sends none. A server that needs a key is used through the Gemini backend, with the key set there.',
     ],
-    buttons: ['Use the Gemini Backend', 'Open Settings'],
+    buttons: ['Use the Gemini Backend'],
   },
   unreachable: { paragraphs: ['The backend cannot be reached.'], buttons: ['Retry', 'Show Log'] },
   connecting: { paragraphs: ['Connecting to the backend…'], buttons: [] },
@@ -207,9 +207,7 @@ describe('tree UI: the Tuned Models view welcomes each state with buttons that w
     // The server behind geminiTuning.baseUrl wants a key, which the local backend never sends.
     await expectWelcome(WELCOME.localAsksForKey);
 
-    // Back to the Gemini backend from the Command Palette.
-    await runCommand('Gemini Tuning: Switch Backend');
-    await page.locator('.quick-input-list .monaco-list-row', { hasText: 'Gemini API' }).first().click();
+    await clickWelcomeButton('Use the Gemini Backend');
     await statusItem('Gemini API').waitFor({ timeout: LONG });
     await expectWelcome(WELCOME.noKey);
   });
