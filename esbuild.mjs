@@ -3,7 +3,7 @@
 //   node esbuild.mjs --production    release build: minified, no sourcemaps
 //   node esbuild.mjs --watch         rebuild on change (problem-matcher friendly output)
 //   node esbuild.mjs --tests         also compile test/** to out/ for mocha and the host launcher
-//   node esbuild.mjs --host          also compile test/host/** only (npm start)
+//   node esbuild.mjs --tools         also compile tools/** only (npm start)
 import * as esbuild from 'esbuild';
 import { cpSync, existsSync, mkdirSync, readdirSync } from 'node:fs';
 import { join } from 'node:path';
@@ -11,7 +11,7 @@ import { join } from 'node:path';
 const production = process.argv.includes('--production');
 const watch = process.argv.includes('--watch');
 const tests = process.argv.includes('--tests');
-const host = process.argv.includes('--host');
+const tools = process.argv.includes('--tools');
 
 /** @type {import('esbuild').Plugin} */
 const problemMatcherLog = {
@@ -48,21 +48,19 @@ const common = {
 };
 const nodeTarget = { ...common, platform: 'node', format: 'cjs', target: 'node20' };
 
-const serverEntries = ['src/server/main.ts', 'src/server/trainer/worker.ts'].filter(existsSync);
-const mediaEntries = readdirSync('media').filter(isTs).map((f) => join('media', f));
+const serverEntries = { server: 'src/server/main.ts', 'trainer-worker': 'src/server/trainer/worker.ts' };
+const webviewEntries = { chart: 'src/webview/lossChart/lossChartPage.ts' };
 
 const builds = [
   {
     ...nodeTarget,
-    entryPoints: { extension: 'src/extension.ts' },
+    entryPoints: { extension: 'src/extension/extension.ts' },
     outdir: 'dist',
     external: ['vscode'],
   },
   {
     ...nodeTarget,
-    entryPoints: Object.fromEntries(
-      serverEntries.map((e) => [e.endsWith('main.ts') ? 'server' : 'trainer-worker', e]),
-    ),
+    entryPoints: serverEntries,
     outdir: 'dist',
   },
   {
@@ -70,30 +68,25 @@ const builds = [
     platform: 'browser',
     format: 'iife',
     target: 'es2022',
-    entryPoints: mediaEntries,
+    entryPoints: webviewEntries,
     outdir: 'dist/media',
     loader: { '.css': 'css' },
   },
 ];
 
-const testBuild = (entryPoints) => ({
+const outOf = (folder, entryPoints) => ({
   ...nodeTarget,
   sourcemap: true,
   minify: false,
   entryPoints,
-  outdir: 'out/test',
-  outbase: 'test',
+  outdir: join('out', folder),
+  outbase: folder,
   packages: 'external',
   external: ['vscode'],
 });
-// The host tooling (npm start, the launcher) builds on its own, so a broken suite cannot stop it.
-const hostTooling = filesUnder(join('test', 'host'), isTs);
-if (tests) {
-  builds.push(testBuild(hostTooling));
-  builds.push(testBuild(filesUnder('test', (f) => isTs(f) && !f.startsWith(join('test', 'fixtures')) && !hostTooling.includes(f))));
-} else if (host) {
-  builds.push(testBuild(hostTooling));
-}
+// The development tools (npm start, the VS Code host launcher) build on their own, so a broken suite cannot stop them.
+if (tests || tools) builds.push(outOf('tools', filesUnder('tools', isTs)));
+if (tests) builds.push(outOf('test', filesUnder('test', (f) => isTs(f) && !f.startsWith(join('test', 'fixtures')))));
 
 function copyStaticMedia() {
   mkdirSync('dist/media', { recursive: true });

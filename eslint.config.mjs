@@ -21,9 +21,33 @@ export default tseslint.config(
     },
   },
   {
-    files: ['src/api/**', 'src/server/**', 'src/spec/**', 'src/chart/series.ts', 'src/notebook/format.ts', 'src/common/**'],
+    files: ['src/core/**', 'src/server/**', 'src/webview/**'],
     rules: {
-      'no-restricted-imports': ['error', { paths: [{ name: 'vscode', message: 'the pure core never imports vscode' }] }],
+      'no-restricted-imports': [
+        'error',
+        {
+          paths: [{ name: 'vscode', message: 'only src/extension imports vscode: the core, the server and the webviews run without it' }],
+          patterns: [{ group: ['**/extension/**'], message: 'the editor layer depends on the core, never the other way round' }],
+        },
+      ],
+    },
+  },
+  {
+    files: ['src/core/**'],
+    rules: {
+      'no-restricted-imports': [
+        'error',
+        {
+          paths: [{ name: 'vscode', message: 'the pure core never imports vscode' }],
+          patterns: [{ group: ['**/extension/**', '**/server/**', '**/webview/**'], message: 'the core is shared by every runtime and depends on none of them' }],
+        },
+      ],
+    },
+  },
+  {
+    files: ['src/extension/**', 'src/webview/**'],
+    rules: {
+      'no-restricted-imports': ['error', { patterns: [{ group: ['**/server/**'], message: 'the local server is a separate process: reach it over HTTP' }] }],
     },
   },
 );

@@ -5,10 +5,10 @@ import { spawn } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
-import { formatDuration } from './host/exec';
-import { runIntegrationHosts } from './host/integration';
-import { repoRoot } from './host/paths';
-import { formatSweepTable, readSweepCases, SWEEP_FILE_VARIABLE } from './host/sweepTable';
+import { formatDuration } from '../tools/vscodeHost/exec';
+import { runIntegrationHosts } from './harness/integration';
+import { repoRoot } from '../tools/vscodeHost/paths';
+import { formatSweepTable, readSweepCases, SWEEP_FILE_VARIABLE } from './harness/sweepTable';
 
 interface Layer {
   name: string;
@@ -25,7 +25,7 @@ async function main(): Promise<void> {
   process.env[SWEEP_FILE_VARIABLE] = sweepFile;
   // The two static checks share the machine's two cores; their output is printed one after the other.
   const [typeCheck, lint] = await Promise.all([
-    buffered('type-check', process.execPath, [bin('typescript', 'bin/tsc'), '--noEmit', '-p', '.']),
+    buffered('type-check', process.execPath, [path.join(repoRoot, 'tools', 'typecheck.mjs')]),
     buffered('lint', process.execPath, [bin('eslint', 'bin/eslint.js'), '.']),
   ]);
   for (const check of [typeCheck, lint]) {
@@ -85,7 +85,7 @@ async function unitTests(): Promise<Omit<Layer, 'name' | 'durationMs'>> {
   try {
     const { ok } = await command(
       process.execPath,
-      [bin('mocha', 'bin/mocha.js'), '--config', 'test/unit/.mocharc.json', process.stdout.isTTY ? '--color' : '--no-color', '--reporter', path.join(repoRoot, 'out/test/host/summaryReporter.js')],
+      [bin('mocha', 'bin/mocha.js'), '--config', 'test/unit/.mocharc.json', process.stdout.isTTY ? '--color' : '--no-color', '--reporter', path.join(repoRoot, 'out/test/harness/summaryReporter.js')],
       { MOCHA_SUMMARY_FILE: summaryFile },
     );
     if (!fs.existsSync(summaryFile)) {
@@ -105,7 +105,7 @@ async function mochaLayer(name: string, config: string): Promise<Omit<Layer, 'na
   try {
     const { ok } = await command(
       process.execPath,
-      [bin('mocha', 'bin/mocha.js'), '--config', config, process.stdout.isTTY ? '--color' : '--no-color', '--reporter', path.join(repoRoot, 'out/test/host/summaryReporter.js')],
+      [bin('mocha', 'bin/mocha.js'), '--config', config, process.stdout.isTTY ? '--color' : '--no-color', '--reporter', path.join(repoRoot, 'out/test/harness/summaryReporter.js')],
       { MOCHA_SUMMARY_FILE: summaryFile },
     );
     if (!fs.existsSync(summaryFile)) {

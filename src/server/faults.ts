@@ -1,4 +1,4 @@
-import { invalidField } from './errors';
+import { invalidField } from './httpErrors';
 
 export type FaultAction =
   | { action: 'status'; status: number; retryDelay?: string }

@@ -1,7 +1,7 @@
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { parseArgs } from 'node:util';
-import { DEFAULT_STEP_DELAY_MS, startLocalServer } from './index';
+import { DEFAULT_STEP_DELAY_MS, startLocalServer } from './localServer';
 
 const USAGE = `usage: node server.js [--host 127.0.0.1] [--port N] [--data-dir DIR] [--api-key KEY]
                       [--enable-fault-injection] [--step-delay-ms N] [--parent-pid PID] [--quiet]`;

@@ -7,7 +7,7 @@ import {
   type Permission,
   type TunedModel,
   type TuningSnapshot,
-} from '../api/types';
+} from '../core/api/types';
 import type { ModelRecord, PermissionRecord, SnapshotRecord } from './records';
 
 export const BASE_MODEL_NAME = 'models/gemini-1.5-flash-001-tuning';

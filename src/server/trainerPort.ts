@@ -8,7 +8,7 @@ export interface StepReport {
   totalSteps: number;
 }
 
-import type { TrainingJobSpec } from './trainer/protocol';
+import type { TrainingJobSpec } from './trainer/workerProtocol';
 
 export type { TrainingJobSpec };
 

@@ -1,5 +1,5 @@
 import { createHash, randomBytes } from 'node:crypto';
-import { ServerError, badRequestDetail, invalidField } from './errors';
+import { ServerError, badRequestDetail, invalidField } from './httpErrors';
 
 /**
  * ProtoJSON input handling: accepts lowerCamelCase and snake_case field names, rejects names the

@@ -9,7 +9,7 @@ import * as esbuild from 'esbuild';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
-import { openWorkbench } from '../ui/chart/workbench';
+import { openWorkbench } from '../ui/lossChart/workbench';
 import { type BenchContext } from './context';
 
 /**

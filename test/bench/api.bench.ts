@@ -11,10 +11,10 @@ import type { AddressInfo } from 'node:net';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { createParser } from 'eventsource-parser';
-import { GeminiClient } from '../../src/api/client';
-import { SseParser } from '../../src/api/sse';
-import type { GenerateContentRequest } from '../../src/api/types';
-import { startLocalServer } from '../../src/server/index';
+import { GeminiClient } from '../../src/core/api/client';
+import { SseParser } from '../../src/core/api/sse';
+import type { GenerateContentRequest } from '../../src/core/api/types';
+import { startLocalServer } from '../../src/server/localServer';
 import { type BenchContext } from './context';
 
 const AREA = 'api';

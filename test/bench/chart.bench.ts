@@ -1,8 +1,8 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { chromium, type Browser, type Page } from 'playwright-core';
-import { toWire, type WireModel } from '../../src/chart/protocol';
-import { HARNESS_CHROMIUM_ARGS, chromiumPath, syntheticModel, writeChartPage } from '../ui/chart/harness';
+import { toWire, type WireModel } from '../../src/core/lossChart/protocol';
+import { HARNESS_CHROMIUM_ARGS, chromiumPath, syntheticModel, writeChartPage } from '../ui/lossChart/harness';
 import { type BenchContext } from './context';
 
 // CHART_BENCH_SIZES=1000,10000 and CHART_BENCH_RUNS=21 narrow or lengthen a run while profiling.

@@ -6,10 +6,10 @@
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
-import { GeminiClient } from '../../src/api/client';
-import type { GenerateContentRequest } from '../../src/api/types';
-import { startLocalServer } from '../../src/server/index';
-import { GenerationAccumulator, OutputBatcher, pumpStream } from '../../src/notebook/streaming';
+import { GeminiClient } from '../../src/core/api/client';
+import type { GenerateContentRequest } from '../../src/core/api/types';
+import { startLocalServer } from '../../src/server/localServer';
+import { GenerationAccumulator, OutputBatcher, pumpStream } from '../../src/core/promptNotebook/streaming';
 import { type BenchContext } from './context';
 
 const AREA = 'notebook';

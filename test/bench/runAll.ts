@@ -3,8 +3,8 @@
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
-import { runIntegration } from '../host/integration';
-import { repoRoot } from '../host/paths';
+import { runIntegration } from '../harness/integration';
+import { repoRoot } from '../../tools/vscodeHost/paths';
 import { type Bench, type BenchContext, type BenchRecord } from './context';
 
 interface Row extends BenchRecord {

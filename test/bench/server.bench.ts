@@ -8,7 +8,7 @@ import { type ChildProcess, spawn } from 'node:child_process';
 import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
-import { resolveHyperparameters } from '../../src/api/tuningDefaults';
+import { resolveHyperparameters } from '../../src/core/api/tuningDefaults';
 import { Trainer } from '../../src/server/trainer/trainer';
 import { type BenchContext, medianMs } from './context';
 

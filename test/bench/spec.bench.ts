@@ -4,8 +4,8 @@ import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import * as path from 'node:path';
 import { parseDocument } from 'yaml';
-import { DataFileCache, validateSpec } from '../../src/spec/validate';
-import { nodeFileSystem } from '../../src/spec/nodeFileSystem';
+import { DataFileCache, validateSpec } from '../../src/core/tuningSpec/validateSpec';
+import { nodeFileSystem } from '../../src/core/tuningSpec/nodeFileSystem';
 import { type BenchContext, medianMs } from './context';
 
 const AREA = 'spec';

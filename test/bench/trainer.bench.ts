@@ -6,9 +6,9 @@
 import { promises as fs } from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
-import { resolveHyperparameters } from '../../src/api/tuningDefaults';
-import { baseModel, type TrainingExample, type TrainingJobSpec, TrainingQueue } from '../../src/server/trainer';
-import { LocalTrainedModel } from '../../src/server/trainer/generation';
+import { resolveHyperparameters } from '../../src/core/api/tuningDefaults';
+import { baseModel, type TrainingExample, type TrainingJobSpec, TrainingQueue } from '../../src/server/trainer/trainerApi';
+import { LocalTrainedModel } from '../../src/server/trainer/trainedModel';
 import { type LocalModel, SCALAR_PARAMS } from '../../src/server/trainer/model';
 import { Rng } from '../../src/server/trainer/rng';
 import { Trainer } from '../../src/server/trainer/trainer';

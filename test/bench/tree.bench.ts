@@ -7,14 +7,14 @@
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
-import { GeminiClient } from '../../src/api/client';
-import type { TunedModel } from '../../src/api/types';
-import { LocalServerProcess } from '../../src/backend/localServer';
-import { Emitter } from '../../src/common/event';
-import { silentLog } from '../../src/common/log';
-import { groupModels } from '../../src/tree/grouping';
-import { modelContextValue, modelDescription, modelIcon, modelLabel } from '../../src/tree/presentation';
-import { TunedModelsStore } from '../../src/tree/store';
+import { GeminiClient } from '../../src/core/api/client';
+import type { TunedModel } from '../../src/core/api/types';
+import { LocalServerProcess } from '../../src/core/backend/localServerProcess';
+import { Emitter } from '../../src/core/util/event';
+import { silentLog } from '../../src/core/util/log';
+import { groupModels } from '../../src/core/tunedModels/grouping';
+import { modelContextValue, modelDescription, modelIcon, modelLabel } from '../../src/core/tunedModels/presentation';
+import { TunedModelsStore } from '../../src/extension/tunedModelsStore';
 import type { ModelRecord } from '../../src/server/records';
 import { type BenchContext, medianMs } from './context';
 

@@ -3,7 +3,7 @@
 // runs hundreds through the editor.
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import { type SpecFileSystem } from '../../src/spec/fileSystem';
+import { type SpecFileSystem } from '../../src/core/tuningSpec/specFileSystem';
 import {
   brokenDataFile,
   brokenNotebook,
@@ -31,9 +31,9 @@ export function loadFixtures(repoRoot: string): Fixtures {
     spec: read('demo', 'capitals.tuning.yaml'),
     specData: { name: 'capitals.examples.jsonl', bytes: fs.readFileSync(path.join(fixtures, 'demo', 'capitals.examples.jsonl')) },
     data: {
-      jsonl: read('specs', 'data', 'capitals-25.jsonl'),
-      csv: read('specs', 'data', 'qa.csv'),
-      json: read('specs', 'data', 'capitals.json'),
+      jsonl: read('tuningSpecs', 'data', 'capitals-25.jsonl'),
+      csv: read('tuningSpecs', 'data', 'qa.csv'),
+      json: read('tuningSpecs', 'data', 'capitals.json'),
     },
     notebook: read('notebooks', 'example.tunebook'),
   };

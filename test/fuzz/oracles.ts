@@ -3,11 +3,11 @@
 // clean builds a request with finite numbers only; a notebook that opens saves back to itself.
 import * as path from 'node:path';
 import { isDeepStrictEqual } from 'node:util';
-import { decodeTunebook, parseTunebook, serializeTunebook, TunebookFormatError, type Tunebook } from '../../src/notebook/format';
-import { type SpecDiagnostic } from '../../src/spec/diagnostics';
-import { type Range } from '../../src/spec/positions';
-import { buildCreateRequest } from '../../src/spec/request';
-import { type SpecValidation } from '../../src/spec/validate';
+import { decodeTunebook, parseTunebook, serializeTunebook, TunebookFormatError, type Tunebook } from '../../src/core/promptNotebook/tunebookFormat';
+import { type SpecDiagnostic } from '../../src/core/tuningSpec/diagnostics';
+import { type Range } from '../../src/core/tuningSpec/positions';
+import { buildCreateRequest } from '../../src/core/tuningSpec/createRequest';
+import { type SpecValidation } from '../../src/core/tuningSpec/validateSpec';
 import { type CertainBreak } from './generate';
 
 /**

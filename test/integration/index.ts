@@ -6,8 +6,8 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import Mocha from 'mocha';
 import * as vscode from 'vscode';
-import { hostMetrics } from '../host/hostMetrics';
-import { startedMarker, type IntegrationResults } from '../host/results';
+import { hostMetrics } from '../harness/hostMetrics';
+import { startedMarker, type IntegrationResults } from '../harness/results';
 
 const TEST_TIMEOUT_MS = 60_000;
 const RUN_TIMEOUT_MS = Number(process.env.INTEGRATION_RUN_TIMEOUT_MS) || 20 * 60_000;

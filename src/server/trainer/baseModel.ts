@@ -1,5 +1,5 @@
-import { resolveHyperparameters } from '../../api/tuningDefaults';
-import { LocalTrainedModel, type TrainedModel } from './generation';
+import { resolveHyperparameters } from '../../core/api/tuningDefaults';
+import { LocalTrainedModel, type TrainedModel } from './trainedModel';
 import { type MemoryExample } from './model';
 import { Trainer } from './trainer';
 

@@ -1,7 +1,7 @@
 import { setTimeout as delay } from 'node:timers/promises';
 import { removeStaleTemporaries } from './atomicWrite';
 import { readCheckpointState, readModelFile, writeCheckpointFile, writeModelFile } from './persistence';
-import { type TrainingJobSpec } from './protocol';
+import { type TrainingJobSpec } from './workerProtocol';
 import { type StepReport, Trainer } from './trainer';
 
 export interface JobHooks {

@@ -1,5 +1,5 @@
 import { Worker } from 'node:worker_threads';
-import { type TrainingJobSpec, type WorkerMessage } from './protocol';
+import { type TrainingJobSpec, type WorkerMessage } from './workerProtocol';
 import { type StepReport } from './trainer';
 
 export interface TrainingEvents {

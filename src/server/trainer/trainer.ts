@@ -1,5 +1,5 @@
 import { createHash } from 'node:crypto';
-import { totalSteps as totalStepsFor } from '../../api/tuningDefaults';
+import { totalSteps as totalStepsFor } from '../../core/api/tuningDefaults';
 import { CANDIDATE_COUNT, type Candidate, CopyTracker, LocalModel, Memory, type MemoryExample, PARAM, Vocabulary } from './model';
 import { permutation, Rng } from './rng';
 

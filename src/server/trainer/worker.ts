@@ -1,6 +1,6 @@
 import { parentPort, workerData } from 'node:worker_threads';
 import { runTrainingJob } from './job';
-import { type TrainingJobSpec, type WorkerMessage } from './protocol';
+import { type TrainingJobSpec, type WorkerMessage } from './workerProtocol';
 
 // Entry point of a training worker thread (bundled to dist/trainer-worker.js): runs the one job it
 // was given and reports every step to the queue in the main thread.

@@ -1,9 +1,9 @@
 import * as assert from 'node:assert/strict';
 import * as net from 'node:net';
 import * as vscode from 'vscode';
-import type { BackendHealth } from '../../../src/backend/health';
-import { nextEvent } from '../../../src/common/event';
-import type { GeminiTuningApi } from '../../../src/extension';
+import type { BackendHealth } from '../../../src/core/backend/health';
+import { nextEvent } from '../../../src/core/util/event';
+import type { GeminiTuningApi } from '../../../src/extension/extension';
 import {
   activateExtension,
   modelRecord,

@@ -5,9 +5,9 @@ import * as assert from 'node:assert/strict';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import * as vscode from 'vscode';
-import type { GeminiTuningApi } from '../../../src/extension';
-import { PROMPT_LANGUAGE } from '../../../src/notebook/format';
-import { recordSweepCase } from '../../host/sweepTable';
+import type { GeminiTuningApi } from '../../../src/extension/extension';
+import { PROMPT_LANGUAGE } from '../../../src/core/promptNotebook/tunebookFormat';
+import { recordSweepCase } from '../../harness/sweepTable';
 import {
   activateExtension,
   createRequest,

@@ -6,10 +6,10 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import * as vscode from 'vscode';
 import { parse } from 'yaml';
-import type { GenerateContentRequest, Operation } from '../../../src/api/types';
-import type { GeminiTuningApi } from '../../../src/extension';
+import type { GenerateContentRequest, Operation } from '../../../src/core/api/types';
+import type { GeminiTuningApi } from '../../../src/extension/extension';
 import { fuzzSeed, Rng } from '../../fuzz/generate';
-import { recordSweepCase } from '../../host/sweepTable';
+import { recordSweepCase } from '../../harness/sweepTable';
 import { activateExtension, createRequest, modelNameOf, whenStore } from '../tree/support';
 import {
   answerOf,

@@ -3,10 +3,10 @@
 // nobody, and running prompt cells.
 import * as assert from 'node:assert/strict';
 import * as vscode from 'vscode';
-import type { ConfirmOptions, Prompts } from '../../../src/backend/prompts';
-import type { GeminiTuningApi } from '../../../src/extension';
-import { PROMPT_LANGUAGE } from '../../../src/notebook/format';
-import type { AnswerOutputMetadata } from '../../../src/notebook/outputMetadata';
+import type { ConfirmOptions, Prompts } from '../../../src/extension/ui/prompts';
+import type { GeminiTuningApi } from '../../../src/extension/extension';
+import { PROMPT_LANGUAGE } from '../../../src/core/promptNotebook/tunebookFormat';
+import type { AnswerOutputMetadata } from '../../../src/core/promptNotebook/outputMetadata';
 import type { FaultAction, FaultRule } from '../../../src/server/faults';
 
 export type FaultRuleInput = FaultAction & { match: string; count?: number };

@@ -10,8 +10,8 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { inspect } from 'node:util';
 import * as vscode from 'vscode';
-import type { GeminiTuningApi } from '../../../src/extension';
-import { recordSweepCase } from '../../host/sweepTable';
+import type { GeminiTuningApi } from '../../../src/extension/extension';
+import { recordSweepCase } from '../../harness/sweepTable';
 import {
   activateExtension,
   createRequest,

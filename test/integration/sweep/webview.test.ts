@@ -7,10 +7,10 @@ import * as assert from 'node:assert/strict';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import * as vscode from 'vscode';
-import type { GeminiTuningApi } from '../../../src/extension';
-import { recordSweepCase } from '../../host/sweepTable';
+import type { GeminiTuningApi } from '../../../src/extension/extension';
+import { recordSweepCase } from '../../harness/sweepTable';
 import { activateExtension, findItem, modelRecord, resetSettings, startTestServer, type TestServer, useBackend } from '../tree/support';
-import { startRecordingProxy } from '../../host/recordingProxy';
+import { startRecordingProxy } from '../../harness/recordingProxy';
 
 const AREA = 'webview';
 const PROBE = '_geminiTuning.notebook.testProbe';

@@ -3,7 +3,7 @@ import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import * as vscode from 'vscode';
-import type { GeminiTuningApi } from '../../../src/extension';
+import type { GeminiTuningApi } from '../../../src/extension/extension';
 import {
   activateExtension,
   createRequest,

@@ -4,14 +4,14 @@ import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import * as vscode from 'vscode';
-import type { Operation, TunedModel } from '../../../src/api/types';
-import { LocalServerProcess } from '../../../src/backend/localServer';
-import type { ConfirmOptions, NotifyOptions, Prompts } from '../../../src/backend/prompts';
-import { nextEvent } from '../../../src/common/event';
-import { silentLog } from '../../../src/common/log';
-import type { GeminiTuningApi } from '../../../src/extension';
+import type { Operation, TunedModel } from '../../../src/core/api/types';
+import { LocalServerProcess } from '../../../src/core/backend/localServerProcess';
+import type { ConfirmOptions, NotifyOptions, Prompts } from '../../../src/extension/ui/prompts';
+import { nextEvent } from '../../../src/core/util/event';
+import { silentLog } from '../../../src/core/util/log';
+import type { GeminiTuningApi } from '../../../src/extension/extension';
 import type { ModelRecord } from '../../../src/server/records';
-import type { GroupNode, ModelNode, TunedModelsNode } from '../../../src/tree/provider';
+import type { GroupNode, ModelNode, TunedModelsNode } from '../../../src/extension/tree/provider';
 
 export const EXTENSION_ID = 'gemini-tuning.gemini-tuning';
 
@@ -114,7 +114,7 @@ function writeRecords(dataDir: string, records: readonly ModelRecord[]): void {
   }
 }
 
-export { startRecordingProxy, type RecordedRequest } from '../../host/recordingProxy';
+export { startRecordingProxy, type RecordedRequest } from '../../harness/recordingProxy';
 
 const CONFIG = 'geminiTuning';
 

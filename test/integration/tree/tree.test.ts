@@ -2,8 +2,8 @@ import * as assert from 'node:assert/strict';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import * as vscode from 'vscode';
-import type { GeminiClient } from '../../../src/api/client';
-import type { GeminiTuningApi } from '../../../src/extension';
+import type { GeminiClient } from '../../../src/core/api/client';
+import type { GeminiTuningApi } from '../../../src/extension/extension';
 import {
   activateExtension,
   createRequest,

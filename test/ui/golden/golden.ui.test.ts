@@ -7,11 +7,11 @@ import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import type { FrameLocator, Locator, Page } from 'playwright-core';
-import { startLocalServer, type LocalServer } from '../../../src/server/index';
-import { validateSpec } from '../../../src/spec/validate';
-import { nodeFileSystem } from '../../../src/spec/nodeFileSystem';
-import { demoWorkspace, repoRoot, testResultsDir } from '../../host/paths';
-import { openWorkbench, type Workbench } from '../chart/workbench';
+import { startLocalServer, type LocalServer } from '../../../src/server/localServer';
+import { validateSpec } from '../../../src/core/tuningSpec/validateSpec';
+import { nodeFileSystem } from '../../../src/core/tuningSpec/nodeFileSystem';
+import { demoWorkspace, repoRoot, testResultsDir } from '../../../tools/vscodeHost/paths';
+import { openWorkbench, type Workbench } from '../lossChart/workbench';
 
 const SPEC_FILE = 'capitals.tuning.yaml';
 const MODEL = 'Capital cities';

@@ -3,7 +3,7 @@
 import { spawnSync } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import { repoRoot, testResultsDir } from '../../host/paths';
+import { repoRoot, testResultsDir } from '../../../tools/vscodeHost/paths';
 
 /** Golden-path screenshot → the README's copy. */
 const PUBLISHED = ['3-creating.png', '3-active.png', '4-loss-chart.png', '5-notebook.png'];

@@ -1,7 +1,9 @@
 import assert from 'node:assert/strict';
 import { createServer as createNetServer } from 'node:net';
 import { inspect } from 'node:util';
-import { ApiError, GeminiClient, NetworkError, type Operation, type TunedModel } from '../../../src/api';
+import { ApiError, NetworkError } from '../../../src/core/api/errors';
+import { GeminiClient } from '../../../src/core/api/client';
+import { type Operation, type TunedModel } from '../../../src/core/api/types';
 import {
   TEST_API_KEY,
   TEST_TOKEN,

@@ -3,15 +3,10 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { request } from 'undici';
-import {
-  ApiError,
-  GeminiClient,
-  NetworkError,
-  type Operation,
-  StreamInterruptedError,
-  type TunedModel,
-} from '../../../src/api';
-import { startLocalServer, type LocalServer } from '../../../src/server';
+import { ApiError, NetworkError, StreamInterruptedError } from '../../../src/core/api/errors';
+import { GeminiClient } from '../../../src/core/api/client';
+import { type Operation, type TunedModel } from '../../../src/core/api/types';
+import { startLocalServer, type LocalServer } from '../../../src/server/localServer';
 import { TEST_API_KEY, clientFor, drain, recordLog, rejection, schedulingLag } from './testServer';
 
 const BASE = 'models/gemini-1.5-flash-001-tuning';

@@ -1,5 +1,7 @@
 import assert from 'node:assert/strict';
-import { ApiError, type GeminiClient, NetworkError, type Operation, type TunedModel, pollDelays } from '../../../src/api';
+import { ApiError, NetworkError } from '../../../src/core/api/errors';
+import { type GeminiClient, pollDelays } from '../../../src/core/api/client';
+import { type Operation, type TunedModel } from '../../../src/core/api/types';
 import { TestServer, clientFor, delay, errorBody, rejection, schedulingLag, sendJson } from './testServer';
 
 const META = 'type.googleapis.com/google.ai.generativelanguage.v1beta.CreateTunedModelMetadata';

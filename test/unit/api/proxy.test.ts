@@ -1,5 +1,6 @@
 import assert from 'node:assert/strict';
-import { GeminiClient, NetworkError } from '../../../src/api';
+import { GeminiClient } from '../../../src/core/api/client';
+import { NetworkError } from '../../../src/core/api/errors';
 import {
   TEST_API_KEY,
   TEST_PROXY_PASSWORD,

@@ -1,5 +1,6 @@
 import assert from 'node:assert/strict';
-import { ApiError, type GeminiClient, NetworkError } from '../../../src/api';
+import { ApiError, NetworkError } from '../../../src/core/api/errors';
+import { type GeminiClient } from '../../../src/core/api/client';
 import { TestServer, clientFor, drain, errorBody, recorder, rejection, schedulingLag, sendJson, sseEvent, startSse, textChunk } from './testServer';
 
 /** Answers the first `failures` requests with `fail`, then 200 `{}`. */

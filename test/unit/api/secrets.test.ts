@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { inspect } from 'node:util';
-import { GeminiClient } from '../../../src/api';
+import { GeminiClient } from '../../../src/core/api/client';
 import {
   ALL_SECRETS,
   TEST_API_KEY,

@@ -1,5 +1,5 @@
 import assert from 'node:assert/strict';
-import { SseBufferOverflowError, SseParser, type SseEventKind } from '../../../src/api/sse';
+import { SseBufferOverflowError, SseParser, type SseEventKind } from '../../../src/core/api/sse';
 
 type Event = [SseEventKind, string];
 

@@ -1,5 +1,7 @@
 import assert from 'node:assert/strict';
-import { ApiError, type GeminiClient, type GenerateContentResponse, NetworkError, StreamInterruptedError } from '../../../src/api';
+import { ApiError, NetworkError, StreamInterruptedError } from '../../../src/core/api/errors';
+import { type GeminiClient } from '../../../src/core/api/client';
+import { type GenerateContentResponse } from '../../../src/core/api/types';
 import { TestServer, clientFor, delay, drain, errorBody, schedulingLag, sendJson, sseEvent, startSse, textChunk } from './testServer';
 
 const request = { contents: [{ role: 'user', parts: [{ text: 'count' }] }] };

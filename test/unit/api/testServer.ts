@@ -1,7 +1,7 @@
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo, Socket } from 'node:net';
 import { inspect } from 'node:util';
-import { GeminiClient, type GeminiClientOptions } from '../../../src/api';
+import { GeminiClient, type GeminiClientOptions } from '../../../src/core/api/client';
 
 /** Credentials used throughout the API tests; the leak check greps for them. */
 export const TEST_API_KEY = 'AIzaTEST-0123456789abcdefghijklmnopqrstu';

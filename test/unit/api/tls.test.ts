@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { createServer, type Server } from 'node:https';
 import type { AddressInfo } from 'node:net';
-import { NetworkError } from '../../../src/api';
+import { NetworkError } from '../../../src/core/api/errors';
 import { LoopbackProxy } from './loopbackProxy';
 import { clientFor, rejection } from './testServer';
 

@@ -2,9 +2,9 @@ import * as assert from 'node:assert/strict';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
-import { nextEvent } from '../../../src/common/event';
-import { silentLog } from '../../../src/common/log';
-import { LocalServerProcess, type LocalServerState } from '../../../src/backend/localServer';
+import { nextEvent } from '../../../src/core/util/event';
+import { silentLog } from '../../../src/core/util/log';
+import { LocalServerProcess, type LocalServerState } from '../../../src/core/backend/localServerProcess';
 
 /** A stand-in server: listens, prints the line, and exits when told to through its data dir. */
 const FAKE_SERVER = `

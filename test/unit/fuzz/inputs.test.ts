@@ -2,11 +2,11 @@
 // every problem reported where it is and why, nothing thrown, no unhandled rejection.
 import * as assert from 'node:assert/strict';
 import * as path from 'node:path';
-import { validateSpec } from '../../../src/spec/validate';
+import { validateSpec } from '../../../src/core/tuningSpec/validateSpec';
 import { dataCases, loadFixtures, memoryFileSystem, notebookCases, specCases, type Fixtures } from '../../fuzz/families';
 import { fuzzSeed } from '../../fuzz/generate';
 import { decodeLeniently, FuzzTally, notebookProblems, readNotebook, specProblems } from '../../fuzz/oracles';
-import { recordSweepCase } from '../../host/sweepTable';
+import { recordSweepCase } from '../../harness/sweepTable';
 
 const repoRoot = path.resolve(__dirname, '..', '..', '..', '..');
 const SPEC_CASES = 1500;

@@ -1,8 +1,8 @@
 // Problems the seeded fuzz found, each pinned by the smallest input that showed it.
 import * as assert from 'node:assert/strict';
-import { decodeTunebook, parseTunebook, TunebookFormatError } from '../../../src/notebook/format';
-import { buildCreateRequest } from '../../../src/spec/request';
-import { validateSpec } from '../../../src/spec/validate';
+import { decodeTunebook, parseTunebook, TunebookFormatError } from '../../../src/core/promptNotebook/tunebookFormat';
+import { buildCreateRequest } from '../../../src/core/tuningSpec/createRequest';
+import { validateSpec } from '../../../src/core/tuningSpec/validateSpec';
 import { memoryFileSystem } from '../../fuzz/families';
 
 const DIR = '/fuzz';

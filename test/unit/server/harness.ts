@@ -1,7 +1,7 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
-import { type LocalServerOptions, startLocalServer } from '../../../src/server/index';
+import { type LocalServerOptions, startLocalServer } from '../../../src/server/localServer';
 
 export const WORKER_SCRIPT = path.resolve('dist/trainer-worker.js');
 export const SERVER_SCRIPT = path.resolve('dist/server.js');

@@ -1,5 +1,5 @@
 import { Rng } from '../../../src/server/trainer/rng';
-import { type TrainingExample } from '../../../src/server/trainer';
+import { type TrainingExample } from '../../../src/server/trainer/trainerApi';
 
 const WORDS = [
   'red', 'green', 'blue', 'amber', 'violet', 'silver', 'golden', 'black', 'white', 'coral',

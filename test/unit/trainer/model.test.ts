@@ -1,6 +1,6 @@
 import * as assert from 'node:assert/strict';
-import { resolveHyperparameters } from '../../../src/api/tuningDefaults';
-import { LocalTrainedModel } from '../../../src/server/trainer/generation';
+import { resolveHyperparameters } from '../../../src/core/api/tuningDefaults';
+import { LocalTrainedModel } from '../../../src/server/trainer/trainedModel';
 import {
   BOUNDARY,
   CANDIDATE_COUNT,
@@ -14,7 +14,7 @@ import {
 } from '../../../src/server/trainer/model';
 import { LEARNING_RATE_SCALE, Trainer, type TrainerOptions } from '../../../src/server/trainer/trainer';
 import { toCodes } from '../../../src/server/trainer/tokens';
-import { type TrainingExample } from '../../../src/server/trainer';
+import { type TrainingExample } from '../../../src/server/trainer/trainerApi';
 import { COLORS_FR, lookupDataset } from './datasets';
 
 function train(examples: TrainingExample[], overrides: Partial<TrainerOptions> = {}): Trainer {

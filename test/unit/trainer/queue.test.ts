@@ -2,7 +2,7 @@ import * as assert from 'node:assert/strict';
 import { promises as fs } from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
-import { resolveHyperparameters, totalSteps } from '../../../src/api/tuningDefaults';
+import { resolveHyperparameters, totalSteps } from '../../../src/core/api/tuningDefaults';
 import {
   loadTrainedModel,
   readCheckpoint,
@@ -10,7 +10,7 @@ import {
   type TrainingJobSpec,
   TrainingQueue,
   writeFileAtomic,
-} from '../../../src/server/trainer';
+} from '../../../src/server/trainer/trainerApi';
 import { encodeFloats } from '../../../src/server/trainer/persistence';
 import { Trainer } from '../../../src/server/trainer/trainer';
 import { COLORS_FR, lookupDataset } from './datasets';

@@ -1,7 +1,7 @@
 import * as assert from 'node:assert/strict';
-import { resolveHyperparameters } from '../../../src/api/tuningDefaults';
-import { baseModel, countTokens, type SamplingOptions, type TrainedModel, type TrainingExample } from '../../../src/server/trainer';
-import { LocalTrainedModel, pickToken } from '../../../src/server/trainer/generation';
+import { resolveHyperparameters } from '../../../src/core/api/tuningDefaults';
+import { baseModel, countTokens, type SamplingOptions, type TrainedModel, type TrainingExample } from '../../../src/server/trainer/trainerApi';
+import { LocalTrainedModel, pickToken } from '../../../src/server/trainer/trainedModel';
 import { LocalModel, Memory, Vocabulary } from '../../../src/server/trainer/model';
 import { Rng } from '../../../src/server/trainer/rng';
 import { Trainer } from '../../../src/server/trainer/trainer';

@@ -1,0 +1,254 @@
+import { type ChildProcess, spawn } from 'node:child_process';
+import { mkdirSync } from 'node:fs';
+import { createInterface } from 'node:readline';
+import { Emitter, type Event } from '../util/event';
+import { type Disposable } from '../util/lifecycle';
+import { type Log } from '../util/log';
+
+export type LocalServerState =
+  | { readonly kind: 'stopped' }
+  | { readonly kind: 'starting'; readonly attempt: number }
+  | { readonly kind: 'running'; readonly url: string; readonly pid: number | undefined }
+  | { readonly kind: 'restarting'; readonly reason: string; readonly delayMs: number; readonly attempt: number }
+  | { readonly kind: 'failed'; readonly reason: string };
+
+export interface LocalServerOptions {
+  /** Path of the built server entry (`dist/server.js`). */
+  readonly serverScript: string;
+  readonly dataDir: string;
+  /** The Node binary; in the extension host this is `process.execPath`. */
+  readonly nodePath?: string;
+  readonly extraArgs?: readonly string[];
+  readonly env?: NodeJS.ProcessEnv;
+  /** Receives every line the server prints, stdout and stderr. */
+  readonly output: (line: string) => void;
+  readonly log: Log;
+  /** Delay before the n-th consecutive restart; the last value repeats. */
+  readonly restartDelaysMs?: readonly number[];
+  /** Consecutive failed starts after which the supervisor gives up until `restart()`. */
+  readonly maxConsecutiveFailures?: number;
+  /** A server that stays up this long counts as healthy and resets the backoff. */
+  readonly healthyAfterMs?: number;
+  /** How long to wait for the `listening on` line. */
+  readonly startTimeoutMs?: number;
+}
+
+const LISTENING = /^listening on (https?:\/\/\S+)\s*$/;
+
+/** How to run a Node script from here: inside Electron the binary must be told to act as Node. */
+export function nodeCommand(nodePath = process.execPath): { command: string; env: NodeJS.ProcessEnv } {
+  return process.versions.electron ? { command: nodePath, env: { ELECTRON_RUN_AS_NODE: '1' } } : { command: nodePath, env: {} };
+}
+
+/**
+ * Runs the local tuning server as a child process and keeps it running: it restarts the server
+ * when it dies, with a growing delay, and gives up after repeated failed starts.
+ */
+export class LocalServerProcess implements Disposable {
+  private readonly stateEmitter = new Emitter<LocalServerState>();
+  readonly onDidChangeState: Event<LocalServerState> = this.stateEmitter.event;
+
+  private _state: LocalServerState = { kind: 'stopped' };
+  private child: ChildProcess | undefined;
+  private restartTimer: ReturnType<typeof setTimeout> | undefined;
+  private startTimer: ReturnType<typeof setTimeout> | undefined;
+  private healthyTimer: ReturnType<typeof setTimeout> | undefined;
+  private consecutiveFailures = 0;
+  private lastOutput: string[] = [];
+  private disposed = false;
+
+  constructor(private readonly options: LocalServerOptions) {}
+
+  get state(): LocalServerState {
+    return this._state;
+  }
+
+  get url(): string | undefined {
+    return this._state.kind === 'running' ? this._state.url : undefined;
+  }
+
+  /** Starts the server if it is not running or starting already. */
+  start(): void {
+    if (this.disposed || this.child) return;
+    this.clearTimers();
+    this.spawnServer();
+  }
+
+  /** Stops the current process (if any) and starts afresh with a reset backoff. */
+  async restart(): Promise<void> {
+    this.consecutiveFailures = 0;
+    await this.stop();
+    this.start();
+  }
+
+  /**
+   * Resolves with the URL once the server listens. Rejects when the supervisor has given up, or
+   * when `timeoutMs` passes first.
+   */
+  whenReady(timeoutMs = 60_000): Promise<string> {
+    const current = this._state;
+    if (current.kind === 'running') return Promise.resolve(current.url);
+    if (current.kind === 'failed') return Promise.reject(new Error(current.reason));
+    if (current.kind === 'stopped' && this.disposed) return Promise.reject(new Error('The local tuning server has been shut down.'));
+    return new Promise((resolve, reject) => {
+      const timer = setTimeout(() => {
+        subscription.dispose();
+        reject(new Error(`The local tuning server did not start within ${Math.round(timeoutMs / 1000)} s.`));
+      }, timeoutMs);
+      const subscription = this.onDidChangeState((state) => {
+        if (state.kind === 'running') {
+          clearTimeout(timer);
+          subscription.dispose();
+          resolve(state.url);
+        } else if (state.kind === 'failed' || (state.kind === 'stopped' && this.disposed)) {
+          clearTimeout(timer);
+          subscription.dispose();
+          reject(new Error(state.kind === 'failed' ? state.reason : 'The local tuning server has been shut down.'));
+        }
+      });
+    });
+  }
+
+  /** Stops the server and waits until it has exited; it is not restarted. */
+  async stop(): Promise<void> {
+    this.clearTimers();
+    const child = this.child;
+    this.child = undefined;
+    if (child) {
+      await terminate(child);
+    }
+    this.setState({ kind: 'stopped' });
+  }
+
+  dispose(): void {
+    if (this.disposed) return;
+    this.disposed = true;
+    this.clearTimers();
+    const child = this.child;
+    this.child = undefined;
+    if (child) void terminate(child);
+    this.setState({ kind: 'stopped' });
+    this.stateEmitter.dispose();
+  }
+
+  private spawnServer(): void {
+    const { options } = this;
+    const attempt = this.consecutiveFailures + 1;
+    this.setState({ kind: 'starting', attempt });
+    try {
+      mkdirSync(options.dataDir, { recursive: true });
+    } catch (err) {
+      this.handleExit(undefined, `cannot create the data folder ${options.dataDir}: ${(err as Error).message}`);
+      return;
+    }
+    const node = nodeCommand(options.nodePath);
+    const args = [options.serverScript, '--host', '127.0.0.1', '--port', '0', '--data-dir', options.dataDir, '--parent-pid', String(process.pid), ...(options.extraArgs ?? [])];
+    options.log.info(`starting local server (attempt ${attempt}): ${node.command} ${args.join(' ')}`);
+    this.lastOutput = [];
+    let child: ChildProcess;
+    try {
+      child = spawn(node.command, args, {
+        env: { ...process.env, ...options.env, ...node.env },
+        stdio: ['ignore', 'pipe', 'pipe'],
+        windowsHide: true,
+      });
+    } catch (err) {
+      this.handleExit(undefined, (err as Error).message);
+      return;
+    }
+    this.child = child;
+
+    const onLine = (line: string) => {
+      options.output(line);
+      this.lastOutput.push(line);
+      if (this.lastOutput.length > 20) this.lastOutput.shift();
+      const match = LISTENING.exec(line);
+      if (match && this.child === child && this._state.kind === 'starting') {
+        this.onListening(child, match[1]);
+      }
+    };
+    createInterface({ input: child.stdout! }).on('line', onLine);
+    createInterface({ input: child.stderr! }).on('line', onLine);
+
+    child.on('error', (err) => {
+      if (this.child !== child) return;
+      this.child = undefined;
+      this.handleExit(child, err.message);
+    });
+    child.on('exit', (code, signal) => {
+      if (this.child !== child) return;
+      this.child = undefined;
+      this.handleExit(child, signal ? `killed by ${signal}` : `exited with code ${code}`);
+    });
+
+    const startTimeoutMs = options.startTimeoutMs ?? 30_000;
+    this.startTimer = setTimeout(() => {
+      if (this.child === child && this._state.kind === 'starting') {
+        options.log.warn(`local server printed no "listening on" line within ${startTimeoutMs} ms; stopping it`);
+        this.child = undefined;
+        void terminate(child);
+        this.handleExit(child, `did not start within ${Math.round(startTimeoutMs / 1000)} s`);
+      }
+    }, startTimeoutMs);
+  }
+
+  private onListening(child: ChildProcess, url: string): void {
+    clearTimeout(this.startTimer);
+    this.options.log.info(`local server listening on ${url} (pid ${child.pid})`);
+    this.setState({ kind: 'running', url, pid: child.pid });
+    this.healthyTimer = setTimeout(() => {
+      this.consecutiveFailures = 0;
+    }, this.options.healthyAfterMs ?? 10_000);
+  }
+
+  private handleExit(child: ChildProcess | undefined, why: string): void {
+    this.clearTimers();
+    if (this.disposed) return;
+    const wasRunning = this._state.kind === 'running';
+    this.consecutiveFailures++;
+    const tail = this.lastOutput.filter((l) => l.trim()).slice(-1)[0];
+    const reason = `The local tuning server ${why}${tail && !wasRunning ? ` (${tail.trim()})` : ''}.`;
+    this.options.log.warn(`local server${child?.pid ? ` (pid ${child.pid})` : ''} ${why}`);
+    const maxFailures = this.options.maxConsecutiveFailures ?? 5;
+    if (this.consecutiveFailures >= maxFailures) {
+      this.options.log.error(`local server failed ${this.consecutiveFailures} times in a row; giving up until restarted`);
+      this.setState({ kind: 'failed', reason });
+      return;
+    }
+    const delays = this.options.restartDelaysMs ?? [500, 1_000, 2_000, 5_000, 10_000];
+    const delayMs = delays[Math.min(this.consecutiveFailures - 1, delays.length - 1)];
+    this.setState({ kind: 'restarting', reason, delayMs, attempt: this.consecutiveFailures + 1 });
+    this.restartTimer = setTimeout(() => {
+      this.restartTimer = undefined;
+      this.start();
+    }, delayMs);
+  }
+
+  private setState(state: LocalServerState): void {
+    this._state = state;
+    this.stateEmitter.fire(state);
+  }
+
+  private clearTimers(): void {
+    clearTimeout(this.restartTimer);
+    clearTimeout(this.startTimer);
+    clearTimeout(this.healthyTimer);
+    this.restartTimer = this.startTimer = this.healthyTimer = undefined;
+  }
+}
+
+/** SIGTERM, then SIGKILL if the process is still there after `graceMs`. */
+function terminate(child: ChildProcess, graceMs = 3_000): Promise<void> {
+  if (child.exitCode !== null || child.signalCode !== null) return Promise.resolve();
+  return new Promise((resolve) => {
+    const killTimer = setTimeout(() => {
+      child.kill('SIGKILL');
+    }, graceMs);
+    killTimer.unref?.();
+    child.once('exit', () => {
+      clearTimeout(killTimer);
+      resolve();
+    });
+    child.kill('SIGTERM');
+  });
+}

@@ -1,0 +1,48 @@
+/** The evaluation notebook: one prompt cell per held-out example, and the results table. */
+import { escapeMarkdownText, markdownCodeSpan } from '../util/inertText';
+import { type Tunebook, type TunebookCell } from './tunebookFormat';
+import { type ExampleScore, formatPercent, type OverallScore } from './scoring';
+
+export interface HeldOutExample {
+  textInput: string;
+  output: string;
+  /** Where it came from, e.g. `validation.examples[2]` or `line 3 of held-out.jsonl`. */
+  where: string;
+}
+
+export const RESULTS_HEADING = '## Results';
+
+/** Evaluations run at temperature 0 so that the scores are repeatable. */
+export function evaluationBook(model: string, specName: string, examples: readonly HeldOutExample[]): Tunebook {
+  const cells: TunebookCell[] = [
+    {
+      kind: 'markdown',
+      source: `# Evaluation of ${markdownCodeSpan(model)}\n\nHeld-out examples from ${markdownCodeSpan(specName)} (${examples.length}), run at temperature 0. Each answer is scored by exact match (ignoring surrounding whitespace) and character-level F1 against the expected output.`,
+    },
+    ...examples.map(
+      (e): TunebookCell => ({ kind: 'prompt', source: e.textInput, metadata: { evaluation: { expected: e.output, where: e.where } } }),
+    ),
+    { kind: 'markdown', source: `${RESULTS_HEADING}\n\nNot run yet.` },
+  ];
+  return { metadata: { model, chat: false, generationConfig: { temperature: 0 } }, cells };
+}
+
+function tableCell(text: string, max = 60): string {
+  const flat = text.replace(/\s+/g, ' ').trim();
+  const short = flat.length > max ? `${flat.slice(0, max - 1)}…` : flat;
+  // Inputs come from specs and may hold Markdown, HTML or links: they are shown as the text they are.
+  return escapeMarkdownText(short) || ' ';
+}
+
+export function resultsMarkdown(rows: readonly { input: string; score: ExampleScore | undefined }[], overall: OverallScore): string {
+  const lines = [
+    RESULTS_HEADING,
+    '',
+    `**Exact match ${overall.exactMatches}/${overall.count} (${formatPercent(overall.exactMatchRate)}) · mean character F1 ${formatPercent(overall.meanF1)}**`,
+    '',
+    '| # | Input | Exact | F1 |',
+    '|---:|---|:---:|---:|',
+    ...rows.map((r, i) => `| ${i + 1} | ${tableCell(r.input)} | ${r.score ? (r.score.exactMatch ? '✓' : '✗') : 'failed'} | ${r.score ? formatPercent(r.score.f1) : '—'} |`),
+  ];
+  return lines.join('\n');
+}

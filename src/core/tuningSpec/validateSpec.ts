@@ -1,0 +1,187 @@
+import * as path from 'node:path';
+import { readExamplesFile, type DataFileResult, type ReadOptions } from './dataFiles';
+import { hasErrors, plural, sortDiagnostics, type SpecDiagnostic } from './diagnostics';
+import { duplicateDiagnostics, leakedValidationDiagnostics, MIN_TRAINING_EXAMPLES, type ExampleOrigin, type LoadedExample } from './examples';
+import { throwIfAborted } from './specFileSystem';
+import { fileRefsOf, type LocatedFileRef, type TuningSpec } from './specModel';
+import { schemaDiagnostics } from './schemaCheck';
+import { summarize, type SpecSummary } from './summary';
+import { YamlSource, type JsonPath } from './yamlSource';
+
+/**
+ * Remembers data files by size and modification time, so that typing in a spec does not re-read
+ * them. With `freshForMs`, an entry checked that recently is trusted without even a `stat`: the
+ * editor invalidates entries from its file watcher, and a stat per keystroke costs more than
+ * validating the spec itself.
+ */
+export class DataFileCache {
+  private readonly entries = new Map<string, { stamp: string; result: DataFileResult; checkedAt: number }>();
+
+  constructor(
+    private readonly capacity = 32,
+    private readonly freshForMs = 0,
+  ) {}
+
+  /** The entry, if it was checked less than `freshForMs` ago. */
+  fresh(key: string): DataFileResult | undefined {
+    const entry = this.entries.get(key);
+    return entry && Date.now() - entry.checkedAt < this.freshForMs ? entry.result : undefined;
+  }
+
+  get(key: string, stamp: string): DataFileResult | undefined {
+    const entry = this.entries.get(key);
+    if (!entry || entry.stamp !== stamp) return undefined;
+    this.entries.delete(key);
+    this.entries.set(key, { ...entry, checkedAt: Date.now() });
+    return entry.result;
+  }
+
+  set(key: string, stamp: string, result: DataFileResult): void {
+    this.entries.delete(key);
+    this.entries.set(key, { stamp, result, checkedAt: Date.now() });
+    while (this.entries.size > this.capacity) this.entries.delete(this.entries.keys().next().value as string);
+  }
+
+  /** Forgets one file (all its column mappings), e.g. when it changed on disk. */
+  invalidate(file: string): void {
+    for (const key of [...this.entries.keys()]) if (key.startsWith(`${file}\u0000`)) this.entries.delete(key);
+  }
+}
+
+export interface ValidateSpecOptions extends ReadOptions {
+  cache?: DataFileCache;
+}
+
+export interface SpecValidation {
+  specFile: string;
+  /** Every problem, in the spec and in its data files, sorted by file and position. */
+  diagnostics: SpecDiagnostic[];
+  hasErrors: boolean;
+  /** The spec's data when it is at least a mapping; trust it only when `hasErrors` is false. */
+  spec: TuningSpec | undefined;
+  training: LoadedExample[];
+  validation: LoadedExample[];
+  /** Absolute paths of the data files the spec names (found or not). */
+  dataFiles: string[];
+  /** Present when the training examples could all be counted. */
+  summary: SpecSummary | undefined;
+}
+
+function inlineExamples(source: YamlSource, value: unknown, at: JsonPath): LoadedExample[] {
+  if (!Array.isArray(value)) return [];
+  const out: LoadedExample[] = [];
+  const origin: ExampleOrigin = { file: source.file, describe: (index) => `${at.join('.')}[${index}]`, range: (index) => source.valueRange([...at, index]) };
+  value.forEach((item: unknown, index) => {
+    const e = item as { textInput?: unknown; output?: unknown } | null;
+    if (!e || typeof e.textInput !== 'string' || typeof e.output !== 'string') return;
+    out.push({ textInput: e.textInput, output: e.output, origin, at: index });
+  });
+  return out;
+}
+
+/**
+ * Validates a spec's text and the data files it names: YAML syntax, the JSON Schema, and the
+ * rules about examples. Throws `CancelledError` when `signal` is aborted.
+ */
+export async function validateSpec(text: string, specFile: string, options: ValidateSpecOptions): Promise<SpecValidation> {
+  const source = new YamlSource(text, specFile);
+  const diagnostics: SpecDiagnostic[] = source.syntaxDiagnostics();
+  const result: SpecValidation = { specFile, diagnostics, hasErrors: false, spec: undefined, training: [], validation: [], dataFiles: [], summary: undefined };
+  const limitsHit = diagnostics.some((d) => d.code === 'yaml-limits');
+  const { data, diagnostic } = limitsHit ? { data: undefined, diagnostic: undefined } : source.toData();
+  if (diagnostic) diagnostics.push(diagnostic);
+  if (limitsHit || diagnostic) return finish(result);
+
+  if (data === null || data === undefined) {
+    diagnostics.push({ file: specFile, range: source.firstContentLine(), severity: 'error', code: 'schema', message: 'The spec is empty: add baseModel and examples (the "New Tuning Spec" command writes a commented example)' });
+    return finish(result);
+  }
+  diagnostics.push(...schemaDiagnostics(source, data));
+  if (!data || typeof data !== 'object' || Array.isArray(data)) return finish(result);
+  const spec = data as TuningSpec;
+  result.spec = spec;
+
+  const specDir = path.dirname(specFile);
+  const trainingRefs = fileRefsOf(spec.examplesFile, ['examplesFile']);
+  const validationRefs = spec.validation && typeof spec.validation === 'object' ? fileRefsOf(spec.validation.examplesFile, ['validation', 'examplesFile']) : [];
+  let trainingComplete = true;
+  const load = async (refs: LocatedFileRef[], into: LoadedExample[]): Promise<boolean> => {
+    let complete = true;
+    for (const ref of refs) {
+      throwIfAborted(options.signal);
+      const absolute = path.resolve(specDir, ref.path);
+      result.dataFiles.push(absolute);
+      const read = await readCached(absolute, ref, options);
+      diagnostics.push(...read.diagnostics);
+      if (read.failure) {
+        complete = false;
+        diagnostics.push({ file: specFile, range: source.valueRange(ref.at), severity: 'error', code: read.failure.code, message: read.failure.message });
+      }
+      into.push(...read.examples);
+    }
+    return complete;
+  };
+
+  result.training.push(...inlineExamples(source, spec.examples, ['examples']));
+  trainingComplete = await load(trainingRefs, result.training);
+  if (spec.validation && typeof spec.validation === 'object') {
+    result.validation.push(...inlineExamples(source, spec.validation.examples, ['validation', 'examples']));
+    await load(validationRefs, result.validation);
+  }
+
+  diagnostics.push(...duplicateDiagnostics(result.training, 'training'));
+  diagnostics.push(...duplicateDiagnostics(result.validation, 'validation'));
+  diagnostics.push(...leakedValidationDiagnostics(result.training, result.validation));
+
+  const declaresData = spec.examples !== undefined || spec.examplesFile !== undefined;
+  if (declaresData && trainingComplete) {
+    const count = result.training.length;
+    const anchor = spec.examples !== undefined ? source.keyRange([], 'examples') : source.keyRange([], 'examplesFile');
+    const withErrors = hasErrors(diagnostics);
+    if (count === 0 && !withErrors) {
+      diagnostics.push({ file: specFile, range: anchor, severity: 'error', code: 'no-examples', message: 'The spec has no training examples' });
+    } else if (count > 0 && count < MIN_TRAINING_EXAMPLES && !diagnostics.some((d) => d.code === 'yaml-syntax' && d.severity === 'error')) {
+      diagnostics.push({
+        file: specFile,
+        range: anchor,
+        severity: 'warning',
+        code: 'too-few-examples',
+        message: `${plural(count, 'training example')}; the Gemini API's documented minimum is ${MIN_TRAINING_EXAMPLES}`,
+      });
+    }
+    if (count > 0) result.summary = summarize(spec, count);
+  }
+  return finish(result);
+}
+
+async function readCached(absolute: string, ref: LocatedFileRef, options: ValidateSpecOptions): Promise<DataFileResult> {
+  const key = `${absolute}\u0000${ref.format ?? ''}\u0000${ref.columns?.textInput ?? ''}\u0000${ref.columns?.output ?? ''}`;
+  let stamp: string | undefined;
+  if (options.cache) {
+    const fresh = options.cache.fresh(key);
+    if (fresh) return withShownPath(fresh, ref.path);
+    try {
+      const s = await options.fs.stat(absolute);
+      stamp = `${s.size}:${s.mtimeMs}`;
+      const hit = options.cache.get(key, stamp);
+      if (hit) return withShownPath(hit, ref.path);
+    } catch {
+      stamp = undefined;
+    }
+  }
+  const read = await readExamplesFile(absolute, ref, options);
+  if (options.cache && stamp) options.cache.set(key, stamp, read);
+  return read;
+}
+
+/** A cached result as seen from another spec, which may name the file by another relative path. */
+function withShownPath(result: DataFileResult, shownPath: string): DataFileResult {
+  if (!result.failure) return result;
+  return { ...result, failure: { ...result.failure, message: result.failure.message.replace(/"[^"]*"/, `"${shownPath}"`) } };
+}
+
+function finish(result: SpecValidation): SpecValidation {
+  sortDiagnostics(result.diagnostics);
+  result.hasErrors = hasErrors(result.diagnostics);
+  return result;
+}

@@ -1,0 +1,57 @@
+import * as vscode from 'vscode';
+import { type BackendConnection } from './backend/connection';
+import { SwappablePrompts } from './ui/prompts';
+import { createBackend } from './backend/registerBackend';
+import { type BackendStatusBarView } from './backend/statusBar';
+import { registerLossChart } from './lossChart/registerLossChart';
+import { registerPromptNotebook } from './promptNotebook/registerPromptNotebook';
+import { registerSpecFeatures } from './tuningSpecEditor/registerTuningSpecEditor';
+import { createTunedModelsStore, registerTunedModelsTree, type TunedModelsTree } from './tree/registerTunedModelsTree';
+import { type TunedModelsStore } from './tunedModelsStore';
+
+/** What `activate` returns: the services, so that integration tests can drive and observe them. */
+export interface GeminiTuningApi {
+  readonly backend: BackendConnection;
+  readonly store: TunedModelsStore;
+  /** Tests answer dialogs with `prompts.use(...)`. */
+  readonly prompts: SwappablePrompts;
+  readonly tree: TunedModelsTree;
+  /** The backend status bar item as shown (text, tooltip, colour). */
+  readonly statusBar: BackendStatusBarView;
+  /** Where the extension writes: its log files, global and workspace storage (tests check what lands there). */
+  readonly locations: Pick<vscode.ExtensionContext, 'logUri' | 'globalStorageUri' | 'storageUri'>;
+}
+
+export function activate(context: vscode.ExtensionContext): GeminiTuningApi {
+  const log = vscode.window.createOutputChannel('Gemini Tuning', { log: true });
+  context.subscriptions.push(log);
+  try {
+    const prompts = new SwappablePrompts();
+    const backend = createBackend(context, log, prompts);
+    context.subscriptions.push(backend.disposable);
+    const connection = backend.connection;
+    const store = createTunedModelsStore(connection, backend.settings, log);
+    context.subscriptions.push(store);
+
+    const tree = registerTunedModelsTree({ connection, settings: backend.settings, store, prompts, logChannel: log });
+    context.subscriptions.push(tree);
+
+    context.subscriptions.push(registerSpecFeatures({ context, log, backend: connection, models: store, prompts }));
+
+    context.subscriptions.push(registerPromptNotebook({ context, log, connection, store }));
+
+    context.subscriptions.push(registerLossChart({ context, log, store, connection, prompts }));
+
+    log.info(`activated in VS Code ${vscode.version}`);
+    const { logUri, globalStorageUri, storageUri } = context;
+    return { backend: connection, store, prompts, tree, statusBar: backend.statusBar, locations: { logUri, globalStorageUri, storageUri } };
+  } catch (error) {
+    log.error('activation failed', error);
+    void vscode.window.showErrorMessage(`Gemini Tuning could not start: ${error instanceof Error ? error.message : String(error)}`, 'Show Log').then((c) => {
+      if (c) log.show();
+    });
+    throw error;
+  }
+}
+
+export function deactivate(): void {}

@@ -1,0 +1,243 @@
+import * as vscode from 'vscode';
+import type { Model, TunedModel } from '../../core/api/types';
+import { PROMPT_LANGUAGE, TUNEBOOK_NOTEBOOK_TYPE, type TunebookMetadata } from '../../core/promptNotebook/tunebookFormat';
+import { type NotebookClient, notebookSettings, type PromptRunner } from './execution';
+
+/** Where the notebook gets its client; `BackendConnection` is one. */
+export interface NotebookBackend {
+  readonly onDidChange: vscode.Event<void>;
+  getClient(): Promise<NotebookClient>;
+  readonly kind?: 'local' | 'gemini';
+}
+
+/** The tuned models of the current backend; `TunedModelsStore` is one. */
+export interface NotebookModelSource {
+  readonly onDidChange: vscode.Event<void>;
+  readonly models: readonly TunedModel[];
+  get(name: string): TunedModel | undefined;
+  refresh?(): Promise<void>;
+}
+
+export type ModelKind = 'tuned' | 'base' | 'unlisted';
+
+interface ControllerEntry {
+  readonly model: string;
+  readonly kind: ModelKind;
+  readonly controller: vscode.NotebookController;
+  /** What was last sent to the workbench, so that a sync sends only what changed. */
+  readonly affinities: WeakMap<vscode.NotebookDocument, vscode.NotebookControllerAffinity>;
+  labels?: string;
+}
+
+export const CONTROLLER_ID_PREFIX = 'gemini-tuning:';
+
+export function controllerIdFor(model: string): string {
+  return `${CONTROLLER_ID_PREFIX}${model}`;
+}
+
+function shortId(name: string): string {
+  return name.replace(/^(tunedModels|models)\//, '');
+}
+
+function tunedLabels(model: TunedModel, backend: string): { label: string; description: string; detail: string } {
+  const base = model.baseModel ?? model.tunedModelSource?.baseModel;
+  return {
+    label: `${model.displayName || shortId(model.name ?? '')} — tuned`,
+    description: model.name ?? '',
+    detail: [base ? `tuned from ${shortId(base)}` : undefined, backend].filter(Boolean).join(' · '),
+  };
+}
+
+function baseLabels(model: Model, backend: string): { label: string; description: string; detail: string } {
+  return {
+    label: `${model.displayName || shortId(model.name)} — base model`,
+    description: model.name,
+    detail: [model.description, backend].filter(Boolean).join(' · '),
+  };
+}
+
+/**
+ * One NotebookController per ACTIVE tuned model and per base model of the current backend, kept in
+ * step with the store and the backend. A notebook bound to a model this backend does not list gets
+ * an extra controller for that model, so running it shows the API's own answer (for example 404).
+ */
+export class PromptControllers implements vscode.Disposable {
+  private readonly entries = new Map<string, ControllerEntry>();
+  private readonly disposables: vscode.Disposable[] = [];
+  private baseModels: Model[] = [];
+  private baseModelsLoad: Promise<void> | undefined;
+  private backendGeneration = 0;
+
+  constructor(
+    private readonly backend: NotebookBackend,
+    private readonly store: NotebookModelSource,
+    private readonly runner: PromptRunner,
+    private readonly log: vscode.LogOutputChannel,
+  ) {
+    this.disposables.push(
+      store.onDidChange(() => this.sync()),
+      backend.onDidChange(() => {
+        this.backendGeneration++;
+        for (const entry of this.entries.values()) entry.controller.dispose();
+        this.entries.clear();
+        this.baseModels = [];
+        this.baseModelsLoad = undefined;
+        this.sync();
+        void this.loadBaseModels();
+      }),
+      vscode.workspace.onDidOpenNotebookDocument(() => this.sync()),
+      vscode.workspace.onDidCloseNotebookDocument(() => this.sync()),
+      vscode.workspace.onDidChangeNotebookDocument((e) => {
+        if (e.metadata && e.notebook.notebookType === TUNEBOOK_NOTEBOOK_TYPE) this.sync();
+      }),
+    );
+    this.sync();
+    void this.loadBaseModels();
+  }
+
+  /** Loads the base models once per backend; resolves when they are known (or failed to load). */
+  loadBaseModels(): Promise<void> {
+    this.baseModelsLoad ??= (async () => {
+      const generation = this.backendGeneration;
+      try {
+        const client = await this.backend.getClient();
+        const models: Model[] = [];
+        for await (const model of client.models.listAll()) {
+          const methods = model.supportedGenerationMethods;
+          if (!methods || methods.includes('generateContent') || methods.includes('streamGenerateContent')) models.push(model);
+        }
+        if (generation !== this.backendGeneration) return;
+        this.baseModels = models;
+        this.sync();
+      } catch (e) {
+        this.log.warn(`[notebook] could not list base models: ${e instanceof Error ? e.message : String(e)}`);
+        if (generation === this.backendGeneration) this.baseModelsLoad = undefined;
+      }
+    })();
+    return this.baseModelsLoad;
+  }
+
+  private backendLabel(): string {
+    return this.backend.kind === 'gemini' ? 'Gemini API' : 'local tuning server';
+  }
+
+  private sync(): void {
+    const desired = new Map<string, { kind: ModelKind; label: string; description: string; detail: string }>();
+    const backend = this.backendLabel();
+    for (const model of this.store.models) {
+      if (model.state === 'ACTIVE' && model.name) desired.set(model.name, { kind: 'tuned', ...tunedLabels(model, backend) });
+    }
+    for (const model of this.baseModels) {
+      if (!desired.has(model.name)) desired.set(model.name, { kind: 'base', ...baseLabels(model, backend) });
+    }
+    for (const notebook of vscode.workspace.notebookDocuments) {
+      if (notebook.notebookType !== TUNEBOOK_NOTEBOOK_TYPE) continue;
+      const model = notebookSettings(notebook).model;
+      if (model && !desired.has(model)) {
+        const creating = this.store.get(model)?.state === 'CREATING';
+        desired.set(model, {
+          kind: 'unlisted',
+          label: `${shortId(model)} — ${creating ? 'still tuning' : 'not listed'}`,
+          description: model,
+          detail: creating ? 'This model is still being tuned.' : `Not listed by the ${backend}; running shows what the API answers.`,
+        });
+      }
+    }
+
+    for (const [model, entry] of this.entries) {
+      const want = desired.get(model);
+      if (!want || want.kind !== entry.kind) {
+        entry.controller.dispose();
+        this.entries.delete(model);
+      }
+    }
+    for (const [model, want] of desired) {
+      let entry = this.entries.get(model);
+      if (!entry) {
+        entry = { model, kind: want.kind, controller: this.createController(model), affinities: new WeakMap() };
+        this.entries.set(model, entry);
+      }
+      // Every property set and affinity update is a message to the workbench, which then re-ranks
+      // all controllers: with thousands of models, unchanged values must not be sent again.
+      const labels = `${want.label}\n${want.description}\n${want.detail}`;
+      if (entry.labels !== labels) {
+        entry.labels = labels;
+        entry.controller.label = want.label;
+        entry.controller.description = want.description;
+        entry.controller.detail = want.detail;
+      }
+    }
+    for (const notebook of vscode.workspace.notebookDocuments) {
+      if (notebook.notebookType === TUNEBOOK_NOTEBOOK_TYPE) this.applyAffinity(notebook);
+    }
+  }
+
+  private createController(model: string): vscode.NotebookController {
+    const controller = vscode.notebooks.createNotebookController(controllerIdFor(model), TUNEBOOK_NOTEBOOK_TYPE, shortId(model));
+    controller.supportedLanguages = [PROMPT_LANGUAGE];
+    controller.supportsExecutionOrder = true;
+    // The notebook's model changes when its cells run on another controller, not on selection:
+    // VS Code may select a recently used controller by itself when a notebook opens.
+    controller.executeHandler = async (cells, notebook, self) => {
+      if (notebookSettings(notebook).model !== model) await rememberModel(notebook, model);
+      await this.runner.runCells(self, cells, model, { stopOnFailure: true });
+    };
+    return controller;
+  }
+
+  private applyAffinity(notebook: vscode.NotebookDocument): void {
+    const chosen = notebookSettings(notebook).model;
+    for (const entry of this.entries.values()) {
+      const affinity = entry.model === chosen ? vscode.NotebookControllerAffinity.Preferred : vscode.NotebookControllerAffinity.Default;
+      // The workbench ranks a controller it was told nothing about as Default.
+      if ((entry.affinities.get(notebook) ?? vscode.NotebookControllerAffinity.Default) === affinity) continue;
+      entry.affinities.set(notebook, affinity);
+      entry.controller.updateNotebookAffinity(notebook, affinity);
+    }
+  }
+
+  controllerFor(model: string): vscode.NotebookController | undefined {
+    return this.entries.get(model)?.controller;
+  }
+
+  kindOf(model: string): ModelKind | undefined {
+    return this.entries.get(model)?.kind;
+  }
+
+  /** Makes sure a controller exists for a model a notebook was just bound to. */
+  ensure(model: string): vscode.NotebookController {
+    this.sync();
+    let entry = this.entries.get(model);
+    if (!entry) {
+      entry = { model, kind: 'unlisted', controller: this.createController(model), affinities: new WeakMap() };
+      entry.controller.label = `${shortId(model)} — not listed`;
+      entry.controller.description = model;
+      this.entries.set(model, entry);
+    }
+    return entry.controller;
+  }
+
+  get modelNames(): string[] {
+    return [...this.entries.keys()];
+  }
+
+  dispose(): void {
+    for (const d of this.disposables) d.dispose();
+    for (const entry of this.entries.values()) entry.controller.dispose();
+    this.entries.clear();
+  }
+}
+
+/** Stores the chosen model in the notebook's metadata (it is saved with the file). */
+export async function rememberModel(notebook: vscode.NotebookDocument, model: string): Promise<void> {
+  const metadata: TunebookMetadata = { ...notebookSettings(notebook), model };
+  const edit = new vscode.WorkspaceEdit();
+  edit.set(notebook.uri, [vscode.NotebookEdit.updateNotebookMetadata(metadata)]);
+  await vscode.workspace.applyEdit(edit);
+}
+
+/** Selects the model's controller in the notebook editor, which must be the active one. */
+export async function selectController(editor: vscode.NotebookEditor, controller: vscode.NotebookController, extensionId: string): Promise<void> {
+  if (vscode.window.activeNotebookEditor !== editor) await vscode.window.showNotebookDocument(editor.notebook, { viewColumn: editor.viewColumn });
+  await vscode.commands.executeCommand('notebook.selectKernel', { id: controller.id, extension: extensionId });
+}

@@ -1,0 +1,70 @@
+import * as vscode from 'vscode';
+import { type BackendConnection } from '../backend/connection';
+import { type TunedModelsStore } from '../tunedModelsStore';
+
+export const MODEL_DETAILS_SCHEME = 'gemini-tuning-model';
+
+/** `gemini-tuning-model:/tunedModels/<id>.json`: a read-only JSON view of one model. */
+export function modelDetailsUri(name: string): vscode.Uri {
+  return vscode.Uri.from({ scheme: MODEL_DETAILS_SCHEME, path: `/${name}.json` });
+}
+
+function modelNameOf(uri: vscode.Uri): string {
+  return uri.path.replace(/^\//, '').replace(/\.json$/, '');
+}
+
+/**
+ * Serves the model's JSON as the backend returns it. Documents of this scheme are read-only;
+ * they update when the store sees the model change.
+ */
+export class ModelDetailsProvider implements vscode.TextDocumentContentProvider, vscode.Disposable {
+  private readonly emitter = new vscode.EventEmitter<vscode.Uri>();
+  readonly onDidChange = this.emitter.event;
+  private readonly open = new Map<string, string>();
+  private readonly subscriptions: vscode.Disposable[] = [];
+
+  constructor(
+    private readonly connection: BackendConnection,
+    private readonly store: TunedModelsStore,
+  ) {
+    this.subscriptions.push(
+      store.onDidChange(() => {
+        for (const [name, json] of this.open) {
+          const model = store.get(name);
+          if (model && JSON.stringify(model, null, 2) !== json) this.emitter.fire(modelDetailsUri(name));
+        }
+      }),
+      vscode.workspace.onDidCloseTextDocument((doc) => {
+        if (doc.uri.scheme === MODEL_DETAILS_SCHEME) this.open.delete(modelNameOf(doc.uri));
+      }),
+    );
+  }
+
+  async provideTextDocumentContent(uri: vscode.Uri, token: vscode.CancellationToken): Promise<string> {
+    const name = modelNameOf(uri);
+    const controller = new AbortController();
+    const cancel = token.onCancellationRequested(() => controller.abort());
+    try {
+      const client = await this.connection.getClient();
+      const model = await client.tunedModels.get(name, { signal: controller.signal });
+      const json = JSON.stringify(model, null, 2);
+      this.open.set(name, json);
+      return json + '\n';
+    } catch (error) {
+      const known = this.store.get(name);
+      if (known) {
+        const json = JSON.stringify(known, null, 2);
+        this.open.set(name, json);
+        return json + '\n';
+      }
+      throw error;
+    } finally {
+      cancel.dispose();
+    }
+  }
+
+  dispose(): void {
+    this.emitter.dispose();
+    for (const s of this.subscriptions) s.dispose();
+  }
+}

@@ -1,0 +1,232 @@
+import type { Candidate, FinishReason, GenerateContentResponse, UsageMetadata } from '../core/api/types';
+import type { GenerationModel, SamplingOptions } from './trainerPort';
+import { MAX_CANDIDATES, MAX_STOP_SEQUENCES, Violations, checkRange, readInteger, readNumber, readString } from './requestValidation';
+import { randomId } from './wire';
+
+type Obj = Record<string, unknown>;
+const obj = (x: unknown): Obj => (x && typeof x === 'object' && !Array.isArray(x) ? (x as Obj) : {});
+
+export interface SamplingDefaults {
+  temperature: number;
+  topP: number;
+  topK: number;
+  maxOutputTokens: number;
+}
+
+export interface GenerationPlan {
+  /** What the model reads: the text of the last user turn. */
+  input: string;
+  candidateCount: number;
+  sampling: Omit<SamplingOptions, 'seed'>;
+  seed: number;
+}
+
+const UNSUPPORTED_CONFIG = ['responseSchema', '_responseJsonSchema', 'responseJsonSchema', 'presencePenalty', 'frequencyPenalty', 'responseLogprobs', 'logprobs', 'speechConfig', 'thinkingConfig', 'imageConfig'];
+
+/**
+ * Checks a normalized GenerateContentRequest and decides what the local model reads:
+ * the text parts of the last `user` turn (role `user` or no role), joined without separators.
+ * Earlier turns and `systemInstruction` are accepted and validated but do not reach the model,
+ * which was tuned on single text inputs.
+ */
+export function planGeneration(body: Obj, defaults: SamplingDefaults): GenerationPlan {
+  const v = new Violations();
+  const contents = body.contents;
+  let input: string | undefined;
+  if (!Array.isArray(contents) || contents.length === 0) {
+    v.add('contents', 'is required and must contain at least one Content with a text part.');
+  } else {
+    contents.forEach((raw, i) => {
+      const c = obj(raw);
+      const role = c.role;
+      if (role !== undefined && role !== '' && role !== 'user' && role !== 'model') {
+        v.add(`contents[${i}].role`, `Please use a valid role: user, model. Got ${JSON.stringify(role)}.`);
+      }
+      const parts = c.parts;
+      if (!Array.isArray(parts) || parts.length === 0) {
+        v.add(`contents[${i}].parts`, 'must contain at least one part.');
+        return;
+      }
+      let text = '';
+      parts.forEach((p, j) => {
+        const part = obj(p);
+        if (typeof part.text === 'string') text += part.text;
+        else v.add(`contents[${i}].parts[${j}]`, 'the local model reads text parts only (no inlineData, fileData, functionCall, …).');
+      });
+      if (role === undefined || role === '' || role === 'user') input = text;
+    });
+    if (input === undefined && v.list.length === 0) v.add('contents', 'must contain at least one user turn (role "user").');
+  }
+  const system = body.systemInstruction;
+  if (system !== undefined) {
+    const parts = obj(system).parts;
+    if (Array.isArray(parts)) {
+      parts.forEach((p, j) => {
+        if (typeof obj(p).text !== 'string') v.add(`systemInstruction.parts[${j}]`, 'systemInstruction accepts text parts only.');
+      });
+    }
+  }
+  if (Array.isArray(body.tools) && body.tools.length > 0) v.add('tools', 'tools are not supported by tuned models or by the local model.');
+  if (body.toolConfig !== undefined) v.add('toolConfig', 'tools are not supported by tuned models or by the local model.');
+  if (body.cachedContent !== undefined && body.cachedContent !== '') v.add('cachedContent', 'cached contents are not supported for tuned models.');
+  if (Array.isArray(body.safetySettings)) {
+    body.safetySettings.forEach((s, i) => {
+      const setting = obj(s);
+      if (typeof setting.category !== 'string' || !String(setting.category).startsWith('HARM_CATEGORY_')) {
+        v.add(`safetySettings[${i}].category`, `must be a HarmCategory such as HARM_CATEGORY_HARASSMENT; got ${JSON.stringify(setting.category)}.`);
+      }
+    });
+  }
+
+  const config = obj(body.generationConfig);
+  const at = (f: string): string => `generationConfig.${f}`;
+  const temperature = readNumber(v, at('temperature'), config.temperature);
+  checkRange(v, at('temperature'), temperature, 0, 2);
+  const topP = readNumber(v, at('topP'), config.topP);
+  checkRange(v, at('topP'), topP, 0, 1);
+  const topK = readInteger(v, at('topK'), config.topK);
+  if (topK !== undefined && topK < 1) v.add(at('topK'), `must be at least 1; got ${topK}.`);
+  const candidateCount = readInteger(v, at('candidateCount'), config.candidateCount);
+  checkRange(v, at('candidateCount'), candidateCount, 1, MAX_CANDIDATES);
+  const maxOutputTokens = readInteger(v, at('maxOutputTokens'), config.maxOutputTokens);
+  checkRange(v, at('maxOutputTokens'), maxOutputTokens, 1, defaults.maxOutputTokens);
+  const seed = readInteger(v, at('seed'), config.seed);
+  const stopSequences: string[] = [];
+  if (config.stopSequences !== undefined) {
+    const list = config.stopSequences as unknown[];
+    if (list.length > MAX_STOP_SEQUENCES) v.add(at('stopSequences'), `may hold at most ${MAX_STOP_SEQUENCES} sequences; got ${list.length}.`);
+    list.forEach((s, i) => {
+      const str = readString(v, at(`stopSequences[${i}]`), s);
+      if (str === '') v.add(at(`stopSequences[${i}]`), 'must not be empty.');
+      else if (str !== undefined) stopSequences.push(str);
+    });
+  }
+  const mime = config.responseMimeType;
+  if (mime !== undefined && mime !== '' && mime !== 'text/plain') {
+    v.add(at('responseMimeType'), `the local model produces text/plain only; got ${JSON.stringify(mime)}.`);
+  }
+  if (Array.isArray(config.responseModalities) && config.responseModalities.some((m) => m !== 'TEXT')) {
+    v.add(at('responseModalities'), 'the local model produces TEXT only.');
+  }
+  for (const name of UNSUPPORTED_CONFIG) {
+    if (config[name] !== undefined && config[name] !== false) v.add(at(name), 'is not supported by the local model.');
+  }
+  v.throwIfAny();
+  return {
+    input: input ?? '',
+    candidateCount: candidateCount ?? 1,
+    sampling: {
+      temperature: temperature ?? defaults.temperature,
+      topP: topP ?? defaults.topP,
+      topK: topK ?? defaults.topK,
+      maxOutputTokens: maxOutputTokens ?? defaults.maxOutputTokens,
+      stopSequences,
+    },
+    seed: seed ?? Math.floor(Math.random() * 2 ** 31),
+  };
+}
+
+/** How many model tokens go in one stream chunk. */
+export const TOKENS_PER_CHUNK = 4;
+
+export interface GenerationChunk {
+  /** Text added per candidate index in this chunk ('' when a candidate had nothing new). */
+  deltas: string[];
+  /** Set on the chunk where a candidate finished. */
+  finished: (FinishReason | undefined)[];
+}
+
+/**
+ * Runs all candidates side by side, yielding a chunk every TOKENS_PER_CHUNK tokens. Each candidate
+ * draws from its own stream of the seed, so one seed gives one reproducible set of candidates.
+ */
+export function* runCandidates(model: GenerationModel, plan: GenerationPlan): Generator<GenerationChunk> {
+  const generators = Array.from({ length: plan.candidateCount }, (_, i) =>
+    model.generate(plan.input, { ...plan.sampling, seed: plan.seed, candidateIndex: i }),
+  );
+  const done: boolean[] = generators.map(() => false);
+  // One token of look-ahead so finishReason rides on the chunk carrying the last text.
+  const pending: (string | undefined)[] = generators.map(() => undefined);
+  while (done.some((d) => !d)) {
+    const chunk: GenerationChunk = { deltas: generators.map(() => ''), finished: generators.map(() => undefined) };
+    generators.forEach((gen, i) => {
+      if (done[i]) return;
+      let text = pending[i] ?? '';
+      let count = pending[i] === undefined ? 0 : 1;
+      pending[i] = undefined;
+      for (;;) {
+        const next = gen.next();
+        if (next.done) {
+          done[i] = true;
+          chunk.finished[i] = next.value;
+          break;
+        }
+        if (count === TOKENS_PER_CHUNK) {
+          pending[i] = next.value;
+          break;
+        }
+        text += next.value;
+        count++;
+      }
+      chunk.deltas[i] = text;
+    });
+    yield chunk;
+  }
+}
+
+export class ResponseBuilder {
+  readonly responseId = randomId(20);
+  private readonly texts: string[];
+  private readonly promptTokenCount: number;
+
+  constructor(
+    private readonly model: GenerationModel,
+    plan: GenerationPlan,
+    private readonly modelVersion: string,
+  ) {
+    this.texts = Array.from({ length: plan.candidateCount }, () => '');
+    this.promptTokenCount = model.countTokens(plan.input);
+  }
+
+  usage(): UsageMetadata {
+    const candidatesTokenCount = this.texts.reduce((n, t) => n + this.model.countTokens(t), 0);
+    return {
+      promptTokenCount: this.promptTokenCount,
+      ...(candidatesTokenCount > 0 ? { candidatesTokenCount } : {}),
+      totalTokenCount: this.promptTokenCount + candidatesTokenCount,
+      promptTokensDetails: [{ modality: 'TEXT', tokenCount: this.promptTokenCount }],
+    };
+  }
+
+  /** One streamed GenerateContentResponse carrying this chunk's delta text. */
+  chunk(c: GenerationChunk): GenerateContentResponse {
+    const candidates: Candidate[] = [];
+    c.deltas.forEach((delta, i) => {
+      this.texts[i] += delta;
+      if (delta === '' && c.finished[i] === undefined) return;
+      candidates.push({
+        content: { parts: [{ text: delta }], role: 'model' },
+        ...(c.finished[i] ? { finishReason: c.finished[i] } : {}),
+        index: i,
+      });
+    });
+    return { candidates, usageMetadata: this.usage(), modelVersion: this.modelVersion, responseId: this.responseId };
+  }
+
+  /** The unary response after all chunks went through `chunk` (or `absorb`). */
+  absorb(c: GenerationChunk, finished: (FinishReason | undefined)[]): void {
+    c.deltas.forEach((d, i) => {
+      this.texts[i] += d;
+      if (c.finished[i]) finished[i] = c.finished[i];
+    });
+  }
+
+  whole(finished: (FinishReason | undefined)[]): GenerateContentResponse {
+    const candidates: Candidate[] = this.texts.map((text, i) => ({
+      content: { parts: [{ text }], role: 'model' },
+      finishReason: finished[i] ?? 'STOP',
+      index: i,
+    }));
+    return { candidates, usageMetadata: this.usage(), modelVersion: this.modelVersion, responseId: this.responseId };
+  }
+}

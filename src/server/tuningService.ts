@@ -1,0 +1,222 @@
+import { promises as fsp } from 'node:fs';
+import { operationStatus } from './httpErrors';
+import type { ModelRecord, SnapshotRecord, TrainingExample } from './records';
+import { CHECKPOINT_FILE, type ModelStore, SOURCE_WEIGHTS_FILE, WEIGHTS_FILE } from './store';
+import type { GenerationModel, TrainerPort, TrainingQueuePort } from './trainerPort';
+import { timestamp } from './wire';
+
+/** A job that restarts this many times in a row without completing a step is marked FAILED. */
+export const MAX_RESUMES_WITHOUT_PROGRESS = 3;
+const PROGRESS_SAVE_INTERVAL_MS = 1000;
+
+function jobIdOf(record: ModelRecord): string {
+  return `${record.id}/${record.operationId}`;
+}
+
+export function toTimestamp(value: string | number): string {
+  if (typeof value === 'number') return timestamp(value);
+  const parsed = Date.parse(value);
+  return Number.isNaN(parsed) ? value : value.endsWith('Z') ? value : timestamp(parsed);
+}
+
+/** Runs tuning jobs on the trainer's worker queue and keeps each model's record in step with them. */
+export class TuningService {
+  private readonly running = new Set<string>();
+  private readonly models = new Map<string, Promise<GenerationModel>>();
+  private readonly saveTimers = new Map<string, NodeJS.Timeout>();
+
+  constructor(
+    private readonly store: ModelStore,
+    private readonly trainer: TrainerPort,
+    private readonly queue: TrainingQueuePort,
+    private readonly options: { stepDelayMs: number; log: (line: string) => void },
+  ) {}
+
+  /** Starts a freshly created model's job. */
+  start(record: ModelRecord, examples: TrainingExample[]): void {
+    this.submit(record, examples);
+  }
+
+  /** Resumes or fails every model left CREATING by a previous run. */
+  async recover(): Promise<void> {
+    for (const record of this.store.all()) {
+      if (record.state !== 'CREATING') continue;
+      await this.recoverOne(record);
+    }
+  }
+
+  private async recoverOne(record: ModelRecord): Promise<void> {
+    const counter = record.resumesWithoutProgress ?? 0;
+    record.resumeCount += 1;
+    const withoutProgress = counter + 1;
+    record.resumesWithoutProgress = withoutProgress;
+    if (withoutProgress > MAX_RESUMES_WITHOUT_PROGRESS) {
+      await this.fail(
+        record,
+        'ABORTED',
+        `Tuning was interrupted by a server stop ${withoutProgress} times in a row without completing a step; it will not be resumed again.`,
+      );
+      return;
+    }
+    let examples: TrainingExample[];
+    try {
+      examples = await this.store.readTrainingData(record.id);
+    } catch (e) {
+      await this.fail(record, 'DATA_LOSS', `Tuning was interrupted by a server stop and its training data could not be read back: ${(e as Error).message}`);
+      return;
+    }
+    try {
+      const checkpoint = await this.trainer.readCheckpoint(this.store.fileOf(record.id, CHECKPOINT_FILE));
+      if (checkpoint) {
+        record.snapshots = checkpoint.snapshots.map((s) => ({ ...s, computeTime: toTimestamp(s.computeTime) }));
+      } else {
+        record.snapshots = [];
+      }
+    } catch (e) {
+      this.options.log(`[tuning] ${record.id}: checkpoint unreadable (${(e as Error).message}); training restarts from step 0`);
+      record.snapshots = [];
+    }
+    this.options.log(`[tuning] resuming tunedModels/${record.id} after a restart at step ${record.snapshots.length}/${record.totalSteps}`);
+    await this.store.save(record);
+    this.submit(record, examples);
+  }
+
+  private submit(record: ModelRecord, examples: TrainingExample[]): void {
+    const id = record.id;
+    this.running.add(id);
+    const alive = (): boolean => this.store.get(id) === record && this.running.has(id);
+    try {
+      this.submitJob(record, examples, alive);
+    } catch (e) {
+      void this.fail(record, 'INTERNAL', `Tuning could not start: ${(e as Error).message}`);
+    }
+  }
+
+  private submitJob(record: ModelRecord, examples: TrainingExample[], alive: () => boolean): void {
+    const id = record.id;
+    this.queue.submit(
+      {
+        // Unique per create, so a job of a deleted model that is still stopping never blocks a new one with the same id.
+        jobId: jobIdOf(record),
+        examples,
+        epochCount: record.hyperparameters.epochCount,
+        batchSize: record.hyperparameters.batchSize,
+        learningRate: record.learningRate,
+        sourceWeightsFile: record.hasSourceWeights ? this.store.fileOf(id, SOURCE_WEIGHTS_FILE) : undefined,
+        checkpointFile: this.store.fileOf(id, CHECKPOINT_FILE),
+        weightsFile: this.store.fileOf(id, WEIGHTS_FILE),
+        seed: record.seed,
+        stepDelayMs: this.options.stepDelayMs,
+      },
+      {
+        onStep: (report) => {
+          if (!alive()) return;
+          const snapshot: SnapshotRecord = {
+            step: report.step,
+            epoch: report.epoch,
+            meanLoss: report.meanLoss,
+            computeTime: toTimestamp(report.computeTime),
+          };
+          const snapshots = record.snapshots;
+          while (snapshots.length > 0 && snapshots[snapshots.length - 1].step >= snapshot.step) snapshots.pop();
+          snapshots.push(snapshot);
+          if (!record.startTime) record.startTime = snapshot.computeTime;
+          if (report.totalSteps > 0) record.totalSteps = report.totalSteps;
+          record.resumesWithoutProgress = 0;
+          this.saveSoon(record);
+        },
+        onDone: () => {
+          if (!alive()) return;
+          this.running.delete(id);
+          void this.complete(record);
+        },
+        onError: (error) => {
+          if (!alive()) return;
+          this.running.delete(id);
+          void this.fail(record, 'INTERNAL', `Tuning failed: ${error.message}`);
+        },
+      },
+    );
+  }
+
+  /**
+   * Progress is saved at most once a second: the trainer's checkpoint, written every step, is
+   * what a restart resumes from, so model.json only needs to follow it loosely.
+   */
+  private saveSoon(record: ModelRecord): void {
+    if (this.saveTimers.has(record.id)) return;
+    this.saveTimers.set(
+      record.id,
+      setTimeout(() => {
+        this.saveTimers.delete(record.id);
+        void this.store.save(record).catch(() => undefined);
+      }, PROGRESS_SAVE_INTERVAL_MS),
+    );
+  }
+
+  private cancelSave(id: string): void {
+    clearTimeout(this.saveTimers.get(id));
+    this.saveTimers.delete(id);
+  }
+
+  private async complete(record: ModelRecord): Promise<void> {
+    this.cancelSave(record.id);
+    try {
+      await fsp.access(this.store.fileOf(record.id, WEIGHTS_FILE));
+    } catch {
+      await this.fail(record, 'INTERNAL', 'Tuning finished but the trained weights were not written.');
+      return;
+    }
+    const now = timestamp();
+    record.state = 'ACTIVE';
+    if (!record.startTime) record.startTime = now;
+    record.completeTime = now;
+    record.updateTime = now;
+    await this.store.save(record).catch(() => undefined);
+    this.options.log(`[tuning] tunedModels/${record.id} is ACTIVE after ${record.snapshots.length} steps`);
+  }
+
+  private async fail(record: ModelRecord, status: Parameters<typeof operationStatus>[0], message: string): Promise<void> {
+    this.cancelSave(record.id);
+    const now = timestamp();
+    record.state = 'FAILED';
+    record.error = operationStatus(status, message);
+    record.completeTime = now;
+    record.updateTime = now;
+    this.running.delete(record.id);
+    this.options.log(`[tuning] tunedModels/${record.id} FAILED: ${message}`);
+    await this.store.save(record).catch(() => undefined);
+  }
+
+  /** Stops a running job (the model is being deleted). */
+  cancel(id: string): void {
+    this.cancelSave(id);
+    const record = this.store.get(id);
+    if (this.running.delete(id) && record) this.queue.cancel(jobIdOf(record));
+    this.models.delete(id);
+  }
+
+  /** The trained model of an ACTIVE record, loaded once and cached. */
+  model(record: ModelRecord): Promise<GenerationModel> {
+    let loaded = this.models.get(record.id);
+    if (!loaded) {
+      loaded = this.trainer.loadTrainedModel(this.store.fileOf(record.id, WEIGHTS_FILE));
+      loaded.catch(() => this.models.delete(record.id));
+      this.models.set(record.id, loaded);
+      if (this.models.size > 64) this.models.delete(this.models.keys().next().value as string);
+    }
+    return loaded;
+  }
+
+  baseModel(): GenerationModel {
+    return this.trainer.baseModel();
+  }
+
+  async close(): Promise<void> {
+    const pending = [...this.saveTimers.keys()];
+    for (const id of pending) this.cancelSave(id);
+    this.running.clear();
+    await Promise.all(pending.map((id) => this.store.get(id)).map((r) => (r ? this.store.save(r).catch(() => undefined) : undefined)));
+    await this.queue.close();
+  }
+}

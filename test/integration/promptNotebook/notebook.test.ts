@@ -1,0 +1,410 @@
+// Prompt notebook against the local tuning server, in a real extension host.
+// The fault-injection cases need the server started with faults enabled: run with
+// GEMINI_TUNING_FAULTS=1 (the launcher passes GEMINI_TUNING_* variables to the host and the server).
+import * as assert from 'node:assert/strict';
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import * as vscode from 'vscode';
+import { parse } from 'yaml';
+import type { GeminiClient } from '../../../src/core/api/client';
+import type { GenerateContentRequest } from '../../../src/core/api/types';
+import type { EvaluationResult } from '../../../src/extension/promptNotebook/registerPromptNotebook';
+import type { AnswerOutputMetadata, NoticeOutputMetadata } from '../../../src/core/promptNotebook/outputMetadata';
+import { buildPromptRequest } from '../../../src/core/promptNotebook/generateRequest';
+import { PROMPT_LANGUAGE } from '../../../src/core/promptNotebook/tunebookFormat';
+
+const EXTENSION_ID = 'gemini-tuning.gemini-tuning';
+const PROBE = '_geminiTuning.notebook.testProbe';
+const repoRoot = path.resolve(__dirname, '..', '..', '..', '..');
+const specFixture = path.join(repoRoot, 'test', 'fixtures', 'notebooks', 'capitals.tuning.yaml');
+
+interface Api {
+  backend: { getClient(): Promise<GeminiClient>; readonly baseUrl: string | undefined };
+  store: { refresh(): Promise<void> };
+}
+
+interface Spec {
+  displayName: string;
+  baseModel: string;
+  hyperparameters: { epochCount: number; batchSize: number; learningRate: number };
+  examples: { textInput: string; output: string }[];
+}
+
+const spec = parse(fs.readFileSync(specFixture, 'utf8')) as Spec;
+const trained = (input: string): string => spec.examples.find((e) => e.textInput === input)!.output;
+
+let api: Api;
+let client: GeminiClient;
+let model: string;
+
+async function setFaults(rules: object[]): Promise<void> {
+  const base = api.backend.baseUrl!;
+  await fetch(`${base}/_faults`, { method: 'DELETE' });
+  if (rules.length === 0) return;
+  const res = await fetch(`${base}/_faults`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ rules }) });
+  assert.equal(res.status, 200, `fault injection is off on the local server (HTTP ${res.status}): run the integration tests with GEMINI_TUNING_FAULTS=1`);
+}
+
+function decode(item: vscode.NotebookCellOutputItem): string {
+  return new TextDecoder().decode(item.data);
+}
+
+function answerOf(cell: vscode.NotebookCell, candidate = 0): { text: string; meta: AnswerOutputMetadata } | undefined {
+  const output = cell.outputs.find((o) => (o.metadata as AnswerOutputMetadata | undefined)?.role === 'answer' && o.metadata?.candidateIndex === candidate);
+  return output && { text: output.items.map(decode).join(''), meta: output.metadata as AnswerOutputMetadata };
+}
+
+function describeOutputs(cell: vscode.NotebookCell): string {
+  return JSON.stringify(cell.outputs.map((o) => ({ metadata: o.metadata, items: o.items.map((i) => `${i.mime}: ${decode(i).slice(0, 80)}`) })));
+}
+
+function errorsOf(cell: vscode.NotebookCell): { name: string; message: string }[] {
+  return cell.outputs.flatMap((o) => o.items.filter((i) => i.mime === 'application/vnd.code.notebook.error').map((i) => JSON.parse(decode(i)) as { name: string; message: string }));
+}
+
+function noticesOf(cell: vscode.NotebookCell, kind: NoticeOutputMetadata['kind']): string[] {
+  return cell.outputs.filter((o) => o.metadata?.role === 'notice' && o.metadata?.kind === kind).map((o) => o.items.map(decode).join(''));
+}
+
+/** Resolves once the cell's execution has ended after `before` (an executionOrder seen earlier). */
+function cellRunEnded(cell: vscode.NotebookCell, before: number | undefined, timeoutMs = 60_000): Promise<void> {
+  const done = (): boolean => {
+    const s = cell.executionSummary;
+    return s !== undefined && s.executionOrder !== before && s.success !== undefined && s.timing?.endTime !== undefined;
+  };
+  if (done()) return Promise.resolve();
+  return new Promise((resolve, reject) => {
+    const timer = setTimeout(() => {
+      sub.dispose();
+      reject(new Error(`cell ${cell.index} did not finish within ${timeoutMs} ms`));
+    }, timeoutMs);
+    const sub = vscode.workspace.onDidChangeNotebookDocument((e) => {
+      if (e.notebook === cell.notebook && done()) {
+        clearTimeout(timer);
+        sub.dispose();
+        resolve();
+      }
+    });
+  });
+}
+
+function firstStreamedText(cell: vscode.NotebookCell, timeoutMs = 120_000): Promise<void> {
+  const has = (): boolean => cell.outputs.some((o) => o.items.some((i) => i.mime === 'application/vnd.code.notebook.stdout' && i.data.byteLength > 0));
+  if (has()) return Promise.resolve();
+  return new Promise((resolve, reject) => {
+    const timer = setTimeout(() => {
+      sub.dispose();
+      reject(new Error('no streamed text arrived'));
+    }, timeoutMs);
+    const sub = vscode.workspace.onDidChangeNotebookDocument(() => {
+      if (has()) {
+        clearTimeout(timer);
+        sub.dispose();
+        resolve();
+      }
+    });
+  });
+}
+
+async function openNotebookFor(modelName: string): Promise<vscode.NotebookDocument> {
+  const uri = await vscode.commands.executeCommand<vscode.Uri>('geminiTuning.openInNotebook', modelName);
+  assert.ok(uri, 'Open in Prompt Notebook returned the new notebook');
+  const notebook = vscode.workspace.notebookDocuments.find((n) => !n.isClosed && n.uri.toString() === uri.toString());
+  assert.ok(notebook);
+  assert.equal(notebook.metadata.model, modelName, 'the notebook remembers its model');
+  return notebook;
+}
+
+/** Replaces all cells after the heading with prompt cells, and merges `metadata` into the notebook's. */
+async function setPrompts(notebook: vscode.NotebookDocument, prompts: string[], metadata: Record<string, unknown> = {}): Promise<vscode.NotebookCell[]> {
+  const edit = new vscode.WorkspaceEdit();
+  edit.set(notebook.uri, [
+    vscode.NotebookEdit.replaceCells(
+      new vscode.NotebookRange(1, notebook.cellCount),
+      prompts.map((p) => new vscode.NotebookCellData(vscode.NotebookCellKind.Code, p, PROMPT_LANGUAGE)),
+    ),
+    vscode.NotebookEdit.updateNotebookMetadata({ ...notebook.metadata, ...metadata }),
+  ]);
+  assert.ok(await vscode.workspace.applyEdit(edit));
+  return notebook.getCells().slice(1);
+}
+
+function finishedRuns(cell: vscode.NotebookCell): Thenable<number> {
+  return vscode.commands.executeCommand<number>(PROBE, { op: 'finishedRuns', cell: cell.document.uri.toString() });
+}
+
+/** Resolves when the extension has finished the cell's `count`-th run (outputs written, execution ended). */
+async function runFinished(cell: vscode.NotebookCell, count: number): Promise<void> {
+  await vscode.commands.executeCommand<number>(PROBE, { op: 'waitForRuns', cell: cell.document.uri.toString(), count, timeoutMs: 240_000 });
+  await cellRunEnded(cell, undefined);
+  await finalOutputs(cell);
+}
+
+/** The final outputs reach this side of the host after the run: an answer with stats, or a notice. */
+function finalOutputs(cell: vscode.NotebookCell, timeoutMs = 60_000): Promise<void> {
+  // The host may deliver the new outputs before the answer's final metadata, so an answer must carry its stats.
+  const settled = (): boolean => {
+    const answer = cell.outputs.find((o) => o.metadata?.role === 'answer' && o.metadata?.candidateIndex === 0);
+    if (answer) return answer.metadata?.stats !== undefined;
+    return cell.outputs.some((o) => o.metadata?.role === 'notice' || o.metadata?.role === 'comparison');
+  };
+  if (settled()) return Promise.resolve();
+  return new Promise((resolve, reject) => {
+    const timer = setTimeout(() => {
+      sub.dispose();
+      reject(new Error(`the final outputs of cell ${cell.index} did not arrive`));
+    }, timeoutMs);
+    const sub = vscode.workspace.onDidChangeNotebookDocument((e) => {
+      if (e.notebook === cell.notebook && settled()) {
+        clearTimeout(timer);
+        sub.dispose();
+        resolve();
+      }
+    });
+  });
+}
+
+async function runCell(cell: vscode.NotebookCell): Promise<void> {
+  const runs = await finishedRuns(cell);
+  await vscode.commands.executeCommand('notebook.cell.execute', { ranges: [{ start: cell.index, end: cell.index + 1 }], document: cell.notebook.uri });
+  await runFinished(cell, runs + 1);
+}
+
+describe('prompt notebook', function () {
+  // Generous: the local server shares two cores with everything else; the timings that matter are measured inside.
+  this.timeout(300_000);
+
+  before(async () => {
+    const extension = vscode.extensions.getExtension<Api>(EXTENSION_ID);
+    assert.ok(extension);
+    api = await extension.activate();
+    client = await api.backend.getClient();
+    const op = await client.tunedModels.create({
+      displayName: 'notebook capitals',
+      baseModel: spec.baseModel,
+      tuningTask: { hyperparameters: spec.hyperparameters, trainingData: { examples: { examples: spec.examples } } },
+    });
+    const done = await client.waitForOperation(op, { initialDelayMs: 200, maxDelayMs: 1000 });
+    model = (done.response as { name?: string } | undefined)?.name ?? op.metadata!.tunedModel!;
+    assert.equal((await client.tunedModels.get(model)).state, 'ACTIVE');
+    await api.store.refresh();
+  });
+
+  // Notebooks stay open between tests on purpose: a closed untitled notebook's name (Untitled-1)
+  // is given to the next one, and cell URIs would repeat.
+
+  after(async () => {
+    if (api?.backend.baseUrl) await fetch(`${api.backend.baseUrl}/_faults`, { method: 'DELETE' }).catch(() => undefined);
+  });
+
+  it('offers a labelled controller per ACTIVE tuned model and per base model', async () => {
+    const controllers = await vscode.commands.executeCommand<{ model: string; kind: string; label: string }[]>(PROBE, { op: 'controllers' });
+    const tuned = controllers.find((c) => c.model === model);
+    assert.ok(tuned, `a controller for ${model}`);
+    assert.equal(tuned.kind, 'tuned');
+    assert.match(tuned.label, /notebook capitals — tuned/);
+    const base = controllers.find((c) => c.model === spec.baseModel);
+    assert.ok(base, 'a controller for the base model');
+    assert.match(base.label, /base model/);
+  });
+
+  it('streams exactly the trained output for a training input at temperature 0', async () => {
+    const notebook = await openNotebookFor(model);
+    const [cell] = await setPrompts(notebook, ['France'], { generationConfig: { temperature: 0 } });
+    await runCell(cell);
+    const answer = answerOf(cell);
+    assert.ok(answer, 'an answer output');
+    assert.equal(answer.text, trained('France'));
+    assert.equal(answer.meta.finishReason, 'STOP');
+    assert.equal(cell.executionSummary?.success, true);
+    assert.ok((cell.executionSummary?.executionOrder ?? 0) >= 1, 'executionOrder is set');
+    const timing = cell.executionSummary?.timing;
+    assert.ok(timing && timing.endTime >= timing.startTime, 'start and end times are set');
+    const stats = answer.meta.stats!;
+    assert.ok(stats.usage?.candidatesTokenCount, 'usage metadata kept for the status bar');
+    assert.ok(stats.timeToFirstTokenMs !== undefined && stats.timeToFirstTokenMs <= stats.totalMs);
+    assert.ok(stats.updates >= 1);
+    assert.deepEqual(errorsOf(cell), []);
+  });
+
+  it('in chat mode sends earlier prompts and answers as history, in order', async () => {
+    const notebook = await openNotebookFor(model);
+    const cells = await setPrompts(notebook, ['Spain', 'Peru', 'Italy'], { chat: true, generationConfig: { temperature: 0 } });
+    await vscode.commands.executeCommand('notebook.execute', notebook.uri);
+    for (const cell of cells) await runFinished(cell, 1);
+    for (const [i, input] of ['Spain', 'Peru', 'Italy'].entries()) assert.equal(answerOf(cells[i])?.text, trained(input), `answer ${i + 1}`);
+
+    const sent = await vscode.commands.executeCommand<GenerateContentRequest>(PROBE, { op: 'lastRequest', cell: cells[2].document.uri.toString() });
+    assert.deepEqual(sent.contents, [
+      { role: 'user', parts: [{ text: 'Spain' }] },
+      { role: 'model', parts: [{ text: trained('Spain') }] },
+      { role: 'user', parts: [{ text: 'Peru' }] },
+      { role: 'model', parts: [{ text: trained('Peru') }] },
+      { role: 'user', parts: [{ text: 'Italy' }] },
+    ]);
+    const expected = buildPromptRequest({
+      prompt: 'Italy',
+      notebook: { chat: true, generationConfig: { temperature: 0 } },
+      earlier: [
+        { prompt: 'Spain', answer: trained('Spain') },
+        { prompt: 'Peru', answer: trained('Peru') },
+      ],
+    });
+    assert.deepEqual(sent, expected);
+    // The server accepted the multi-turn request (it validates every turn's role and parts) and
+    // answered the last user turn.
+    let serverText = '';
+    for await (const chunk of client.streamGenerateContent(model, sent)) serverText += chunk.candidates?.[0]?.content?.parts?.map((p) => ('text' in p ? p.text : '')).join('') ?? '';
+    assert.equal(serverText, trained('Italy'));
+
+    const single = await vscode.commands.executeCommand<GenerateContentRequest>(PROBE, { op: 'lastRequest', cell: cells[0].document.uri.toString() });
+    assert.deepEqual(single.contents, [{ role: 'user', parts: [{ text: 'Spain' }] }], 'the first cell has no history');
+  });
+
+  it('cancel mid-stream stops the HTTP stream within 250 ms and keeps the partial output, marked cancelled', async () => {
+    await setFaults([{ match: ':streamGenerateContent', action: 'slowStream', chunkDelayMs: 1000 }]);
+    const notebook = await openNotebookFor(model);
+    const [cell] = await setPrompts(notebook, ['Germany'], { generationConfig: { temperature: 0 } });
+    const running = vscode.commands.executeCommand('notebook.cell.execute', { ranges: [{ start: cell.index, end: cell.index + 1 }], document: notebook.uri });
+    await firstStreamedText(cell);
+    await vscode.commands.executeCommand('notebook.cell.cancelExecution', { ranges: [{ start: cell.index, end: cell.index + 1 }], document: notebook.uri });
+    await runFinished(cell, 1);
+    await running;
+    const answer = answerOf(cell);
+    assert.ok(answer, 'the partial answer stays');
+    assert.ok(answer.text.length > 0 && answer.text.length < trained('Germany').length, `partial text: ${JSON.stringify(answer.text)}`);
+    assert.ok(trained('Germany').startsWith(answer.text));
+    assert.equal(answer.meta.cancelled, true, `outputs: ${describeOutputs(cell)}`);
+    assert.ok(answer.meta.stats?.cancelLatencyMs !== undefined && answer.meta.stats.cancelLatencyMs <= 250, `cancel took ${answer.meta.stats?.cancelLatencyMs} ms`);
+    assert.equal(noticesOf(cell, 'cancelled').length, 1);
+    assert.match(noticesOf(cell, 'cancelled')[0], /Cancelled/);
+    assert.equal(cell.executionSummary?.success, false);
+  });
+
+  it('a cut stream keeps the text so far and says it was interrupted', async () => {
+    await setFaults([{ match: ':streamGenerateContent', action: 'cutStream', afterChunks: 2 }]);
+    const notebook = await openNotebookFor(model);
+    const [cell] = await setPrompts(notebook, ['Japan'], { generationConfig: { temperature: 0 } });
+    await runCell(cell);
+    const answer = answerOf(cell);
+    assert.ok(answer, 'the partial answer stays');
+    assert.ok(answer.text.length > 0 && trained('Japan').startsWith(answer.text) && answer.text !== trained('Japan'), `partial text: ${JSON.stringify(answer.text)}`);
+    assert.equal(answer.meta.interrupted, true, `outputs: ${describeOutputs(cell)}`);
+    const errors = errorsOf(cell);
+    assert.equal(errors.length, 1);
+    assert.equal(errors[0].name, 'Stream interrupted');
+    assert.match(errors[0].message, /interrupted before it finished/);
+    assert.equal(cell.executionSummary?.success, false);
+  });
+
+  it("a model that does not exist shows the API's message and status", async () => {
+    await setFaults([]);
+    const missing = 'tunedModels/no-such-model-404';
+    const notebook = await openNotebookFor(missing);
+    const [cell] = await setPrompts(notebook, ['France']);
+    await runCell(cell);
+    const errors = errorsOf(cell);
+    assert.equal(errors.length, 1);
+    assert.equal(errors[0].name, 'API error 404 NOT_FOUND');
+    assert.match(errors[0].message, /tunedModels\/no-such-model-404/);
+    assert.equal(cell.executionSummary?.success, false);
+  });
+
+  it('Run All stops at the first failure', async () => {
+    await setFaults([{ match: ':streamGenerateContent', action: 'status', status: 503, count: 5 }]);
+    const notebook = await openNotebookFor(model);
+    const cells = await setPrompts(notebook, ['Egypt', 'Kenya'], { generationConfig: { temperature: 0 } });
+    await vscode.commands.executeCommand('notebook.execute', notebook.uri);
+    await runFinished(cells[0], 1);
+    await setFaults([]);
+    assert.equal(await finishedRuns(cells[1]), 0, 'the second cell never ran');
+    assert.equal(cells[0].executionSummary?.success, false);
+    assert.match(errorsOf(cells[0])[0]?.name ?? '', /503/);
+    assert.equal(cells[1].executionSummary?.executionOrder, undefined, 'the second cell never ran');
+    assert.equal(cells[1].outputs.length, 0);
+  });
+
+  it('evaluates a tuned model on a spec’s validation examples with the right scores', async () => {
+    const folder = vscode.workspace.workspaceFolders![0].uri;
+    const specUri = vscode.Uri.joinPath(folder, 'notebook-eval', 'capitals.tuning.yaml');
+    await vscode.workspace.fs.writeFile(specUri, fs.readFileSync(specFixture));
+    const result = await vscode.commands.executeCommand<EvaluationResult>('geminiTuning.evaluateTunedModel', specUri, model);
+    assert.ok(result, 'the evaluation ran');
+    assert.equal(result.perCell.length, 3);
+    // France: the trained answer exactly. Spain: 31 characters, one differs ("." vs "!").
+    // Peru: "The capital of Peru is Lima." (28 chars) vs "Lima": 4 shared, P = 4/28, R = 1 → F1 = 0.25.
+    assert.deepEqual(result.perCell.map((c) => c.score?.exactMatch), [true, false, false]);
+    assert.equal(result.perCell[0].score?.f1, 1);
+    assert.ok(Math.abs(result.perCell[1].score!.f1 - 30 / 31) < 1e-12, `F1 ${result.perCell[1].score?.f1}`);
+    assert.ok(Math.abs(result.perCell[2].score!.f1 - 0.25) < 1e-12, `F1 ${result.perCell[2].score?.f1}`);
+    assert.equal(result.overall.exactMatches, 1);
+    assert.ok(Math.abs(result.overall.meanF1 - (1 + 30 / 31 + 0.25) / 3) < 1e-12);
+
+    const notebook = vscode.workspace.notebookDocuments.find((n) => !n.isClosed && n.uri.toString() === result.notebook.toString())!;
+    const prompts = notebook.getCells().filter((c) => c.kind === vscode.NotebookCellKind.Code);
+    assert.deepEqual(prompts.map((c) => c.document.getText()), ['France', 'Spain', 'Peru']);
+    for (const cell of prompts) assert.ok(cell.outputs.some((o) => o.metadata?.role === 'score'), `cell ${cell.index} shows its score`);
+    const results = notebook.cellAt(notebook.cellCount - 1).document.getText();
+    assert.match(results, /Exact match 1\/3 \(33\.3%\) · mean character F1 73\.9%/);
+  });
+
+  it('adds an output as a training example to a spec (comments kept) and to a JSONL file', async () => {
+    const notebook = await openNotebookFor(model);
+    const [cell] = await setPrompts(notebook, ['Chile'], { generationConfig: { temperature: 0 } });
+    await runCell(cell);
+    const folder = vscode.workspace.workspaceFolders![0].uri;
+    const specUri = vscode.Uri.joinPath(folder, 'notebook-promote', 'capitals.tuning.yaml');
+    const original = fs.readFileSync(specFixture, 'utf8');
+    await vscode.workspace.fs.writeFile(specUri, Buffer.from(original));
+    const target = await vscode.commands.executeCommand<vscode.Uri>('geminiTuning.notebook.addAsTrainingExample', cell, { target: specUri, output: 'Santiago de Chile.' });
+    assert.equal(target?.toString(), specUri.toString());
+    const after = new TextDecoder().decode(await vscode.workspace.fs.readFile(specUri));
+    const lastTraining = '    output: The capital of Hungary is Budapest.\n';
+    assert.equal(after, original.replace(lastTraining, `${lastTraining}  - textInput: Chile\n    output: Santiago de Chile.\n`));
+
+    const jsonl = vscode.Uri.joinPath(folder, 'notebook-promote', 'more.jsonl');
+    await vscode.workspace.fs.writeFile(jsonl, Buffer.from('{"textInput":"a","output":"b"}'));
+    await vscode.commands.executeCommand('geminiTuning.notebook.addAsTrainingExample', cell, { target: jsonl, output: trained('Chile') });
+    const lines = new TextDecoder().decode(await vscode.workspace.fs.readFile(jsonl));
+    assert.equal(lines, `{"textInput":"a","output":"b"}\n${JSON.stringify({ textInput: 'Chile', output: trained('Chile') })}\n`);
+  });
+
+  it('opens a .tunebook with its cells, metadata and outputs, and saves it back with only the edited line changed', async () => {
+    const folder = vscode.workspace.workspaceFolders![0].uri;
+    const uri = vscode.Uri.joinPath(folder, 'notebook-roundtrip', 'example.tunebook');
+    const original = fs.readFileSync(path.join(repoRoot, 'test', 'fixtures', 'notebooks', 'example.tunebook'), 'utf8');
+    await vscode.workspace.fs.writeFile(uri, Buffer.from(original));
+    const notebook = await vscode.workspace.openNotebookDocument(uri);
+    assert.equal(notebook.notebookType, 'gemini-tuning-notebook');
+    assert.equal(notebook.metadata.model, 'tunedModels/sentence-translator-abc123');
+    assert.equal(notebook.metadata.chat, true);
+    assert.deepEqual(
+      notebook.getCells().map((c) => [c.kind, c.document.languageId]),
+      [
+        [vscode.NotebookCellKind.Markup, 'markdown'],
+        [vscode.NotebookCellKind.Code, PROMPT_LANGUAGE],
+        [vscode.NotebookCellKind.Code, PROMPT_LANGUAGE],
+      ],
+    );
+    assert.equal(answerOf(notebook.cellAt(1)), undefined, 'a text/plain output without role stays a plain output');
+    assert.equal(notebook.cellAt(1).outputs[0].items[0].mime, 'text/plain');
+    assert.equal(notebook.cellAt(2).metadata.expected, 'Hallo Welt');
+
+    const cell = notebook.cellAt(2);
+    const edit = new vscode.WorkspaceEdit();
+    edit.replace(cell.document.uri, new vscode.Range(0, 0, 0, cell.document.lineAt(0).text.length), 'Und jetzt auf Deutsch?');
+    assert.ok(await vscode.workspace.applyEdit(edit));
+    assert.ok(await notebook.save());
+    const saved = fs.readFileSync(uri.fsPath, 'utf8');
+    assert.equal(saved, original.replace('"source": "Et maintenant en allemand ?"', '"source": "Und jetzt auf Deutsch?"'));
+  });
+
+  it('refuses to open a malformed .tunebook instead of showing an empty notebook', async () => {
+    const folder = vscode.workspace.workspaceFolders![0].uri;
+    const uri = vscode.Uri.joinPath(folder, 'notebook-bad', 'broken.tunebook');
+    const text = fs.readFileSync(path.join(repoRoot, 'test', 'fixtures', 'notebooks', 'bad-trailing-comma.tunebook'));
+    await vscode.workspace.fs.writeFile(uri, text);
+    await assert.rejects(async () => vscode.workspace.openNotebookDocument(uri), /line 7, column 3: invalid JSON: trailing comma/);
+    assert.deepEqual(fs.readFileSync(uri.fsPath), text, 'the file is untouched');
+  });
+});
