@@ -7,6 +7,7 @@ import { registerLossChart } from './lossChart/registerLossChart';
 import { registerPromptNotebook } from './promptNotebook/registerPromptNotebook';
 import { registerSpecFeatures } from './tuningSpecEditor/registerTuningSpecEditor';
 import { createTunedModelsStore, registerTunedModelsTree, type TunedModelsTree } from './tree/registerTunedModelsTree';
+import { createTestHooks, type TestHooks } from './testHooks';
 import { type TunedModelsStore } from './tunedModelsStore';
 
 /** What `activate` returns: the services, so that integration tests can drive and observe them. */
@@ -20,12 +21,15 @@ export interface GeminiTuningApi {
   readonly statusBar: BackendStatusBarView;
   /** Where the extension writes: its log files, global and workspace storage (tests check what lands there). */
   readonly locations: Pick<vscode.ExtensionContext, 'logUri' | 'globalStorageUri' | 'storageUri'>;
+  /** Present only when the extension runs its tests. */
+  readonly testHooks: TestHooks | undefined;
 }
 
 export function activate(context: vscode.ExtensionContext): GeminiTuningApi {
   const log = vscode.window.createOutputChannel('Gemini Tuning', { log: true });
   context.subscriptions.push(log);
   try {
+    const testHooks = createTestHooks(context);
     const prompts = new SwappablePrompts();
     const backend = createBackend(context, log, prompts);
     context.subscriptions.push(backend.disposable);
@@ -44,7 +48,7 @@ export function activate(context: vscode.ExtensionContext): GeminiTuningApi {
 
     log.info(`activated in VS Code ${vscode.version}`);
     const { logUri, globalStorageUri, storageUri } = context;
-    return { backend: connection, store, prompts, tree, statusBar: backend.statusBar, locations: { logUri, globalStorageUri, storageUri } };
+    return { backend: connection, store, prompts, tree, statusBar: backend.statusBar, locations: { logUri, globalStorageUri, storageUri }, testHooks };
   } catch (error) {
     log.error('activation failed', error);
     void vscode.window.showErrorMessage(`Gemini Tuning could not start: ${error instanceof Error ? error.message : String(error)}`, 'Show Log').then((c) => {

@@ -3,11 +3,14 @@ import { ApiError, GeminiClientError } from '../../core/api/errors';
 import { inertNotificationText } from '../../core/util/inertText';
 import { describeError, type Log } from '../../core/util/log';
 
+/** Where an error's details go: the extension's log channel, which can also be shown. */
+export type ErrorLog = Log & { show?(preserveFocus?: boolean): void };
+
 /**
- * Shows a short error with a "Show Log" action and writes the full details to the log.
- * `what` says what failed, e.g. `Could not delete "my model"`.
+ * The one way the extension shows an error: a short message with a "Show Log" action, and the
+ * full details in the log. `what` says what failed, e.g. `Could not delete "my model"`.
  */
-export function showError(log: Log & { show?(preserveFocus?: boolean): void }, what: string, error: unknown): void {
+export function showError(log: ErrorLog, what: string, error: unknown): void {
   log.error(`${what}: ${describeError(error)}`);
   // Both parts may carry text from the network (a model name, a server message) that must not become a link.
   void vscode.window.showErrorMessage(inertNotificationText(`${what}: ${shortMessage(error)}`), 'Show Log').then((choice) => {
