@@ -69,6 +69,15 @@ describe('the .vsix package', function () {
     assert.deepEqual(missing, []);
   });
 
+  it('carries the icon and the changelog the Marketplace shows, and no developer documentation', () => {
+    const manifest = JSON.parse(entries.get('extension/package.json')!().toString('utf8')) as { icon?: string };
+    assert.ok(manifest.icon, 'package.json names an icon');
+    assert.ok(entries.has(`extension/${path.posix.normalize(manifest.icon)}`), `${manifest.icon} is in the package`);
+    assert.ok([...entries.keys()].some((n) => /^extension\/changelog\.md$/i.test(n)), 'CHANGELOG');
+    const developerDocs = [...entries.keys()].filter((n) => /^extension\/(contributing\.md|docs\/.*\.md|tools\/|\.ci\/)/i.test(n));
+    assert.deepEqual(developerDocs, []);
+  });
+
   it('holds nothing from src/, test/, out/ or node_modules, and no source maps', () => {
     const unwanted = [...entries.keys()].filter((n) => /^extension\/(src|test|out|node_modules|media\/.*\.ts$)/.test(n) || n.endsWith('.map') || n.endsWith('.ts'));
     assert.deepEqual(unwanted, []);
