@@ -85,6 +85,18 @@ export function tunedModelNotFound(name: string): ServerError {
   return new ServerError('NOT_FOUND', `Tuned model ${name} does not exist.`);
 }
 
+/** A path this server has no method for (also a known path with another version's binding). */
+export function noMethodServes(method: string, pathname: string): ServerError {
+  return new ServerError('NOT_FOUND', `No method serves ${method} ${pathname} on this server.`);
+}
+
+export function baseModelNotFound(name: string): ServerError {
+  return new ServerError(
+    'NOT_FOUND',
+    `${name} is not found for API version v1beta, or is not supported for generateContent. Call ListModels to see the list of available models and their supported methods.`,
+  );
+}
+
 export function retryInfoDetail(retryDelay: string): ErrorDetail {
   return { '@type': `${TYPE_PREFIX}RetryInfo`, retryDelay };
 }
@@ -105,4 +117,23 @@ export function operationStatus(status: RpcStatus, message: string): { code: num
 export function statusForHttp(http: number): RpcStatus {
   const exact = (Object.keys(RPC_CODES) as RpcStatus[]).find((k) => RPC_CODES[k].http === http && k !== 'FAILED_PRECONDITION' && k !== 'OUT_OF_RANGE' && k !== 'ABORTED' && k !== 'UNKNOWN' && k !== 'DATA_LOSS');
   return exact ?? (http >= 500 ? 'INTERNAL' : 'INVALID_ARGUMENT');
+}
+
+/** The error a fault rule or an in-band stream error carries for an HTTP status. */
+export function faultError(status: number, retryDelay?: string): ServerError {
+  const rpc = statusForHttp(status);
+  if (status === 429) {
+    return new ServerError(
+      'RESOURCE_EXHAUSTED',
+      `You exceeded your current quota, please check your plan and billing details. Please retry in ${retryDelay ?? '1s'}.`,
+      [retryInfoDetail(retryDelay ?? '1s')],
+      429,
+    );
+  }
+  const messages: Partial<Record<string, string>> = {
+    INTERNAL: 'Internal error encountered.',
+    UNAVAILABLE: 'The service is currently unavailable.',
+    DEADLINE_EXCEEDED: 'Deadline expired before operation could complete.',
+  };
+  return new ServerError(rpc, messages[rpc] ?? `Injected fault: HTTP ${status}.`, retryDelay ? [retryInfoDetail(retryDelay)] : [], status);
 }

@@ -1,8 +1,14 @@
 import * as http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import * as path from 'node:path';
-import { createRequestHandler } from './requestHandler';
 import { FaultInjector } from './faults';
+import { createRequestHandler } from './requestHandler';
+import type { Route } from './routing';
+import { generationRoutes } from './routes/generation';
+import { modelRoutes } from './routes/models';
+import { operationRoutes } from './routes/operations';
+import { permissionRoutes } from './routes/permissions';
+import { tunedModelRoutes } from './routes/tunedModels';
 import { ModelStore } from './store';
 import { TrainingQueue, baseModel, loadTrainedModel, readCheckpoint } from './trainer/trainerApi';
 import type { TrainerPort } from './trainerPort';
@@ -40,6 +46,28 @@ const realTrainer: TrainerPort = {
   baseModel,
 };
 
+/** Every API binding the server serves, each group built from the services it needs. */
+function apiRoutes(store: ModelStore, tuning: TuningService, log: (line: string) => void): Route[] {
+  return [
+    ...modelRoutes(),
+    ...tunedModelRoutes({ store, tuning, log }),
+    ...operationRoutes({ store }),
+    ...permissionRoutes({ store }),
+    ...generationRoutes({ store, tuning }),
+  ];
+}
+
+function listen(server: http.Server, port: number, host: string): Promise<number> {
+  return new Promise<number>((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(port, host, () => {
+      server.off('error', reject);
+      resolve((server.address() as AddressInfo).port);
+    });
+  });
+}
+
+/** Opens the data folder, resumes unfinished tuning jobs, then serves the API. */
 export async function startLocalServer(opts: LocalServerOptions): Promise<LocalServer> {
   const log = opts.log ?? (() => undefined);
   const host = opts.host ?? '127.0.0.1';
@@ -50,21 +78,13 @@ export async function startLocalServer(opts: LocalServerOptions): Promise<LocalS
   await tuning.recover();
   const faultsEnabled = opts.faultInjection === true || process.env.GEMINI_TUNING_FAULTS === '1';
   const handler = createRequestHandler({
-    store,
-    tuning,
+    routes: apiRoutes(store, tuning, log),
     faults: faultsEnabled ? new FaultInjector() : undefined,
     apiKey: opts.apiKey || undefined,
     log,
   });
   const server = http.createServer({ keepAliveTimeout: 5000, requestTimeout: 0 }, handler);
-  await new Promise<void>((resolve, reject) => {
-    server.once('error', reject);
-    server.listen(opts.port ?? 0, host, () => {
-      server.off('error', reject);
-      resolve();
-    });
-  });
-  const port = (server.address() as AddressInfo).port;
+  const port = await listen(server, opts.port ?? 0, host);
   const urlHost = host.includes(':') ? `[${host}]` : host;
   log(`[http] serving ${store.size} tuned models from ${store.dataDir}${faultsEnabled ? ' (fault injection on)' : ''}`);
   let closing: Promise<void> | undefined;

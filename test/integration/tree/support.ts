@@ -100,7 +100,7 @@ export function modelRecord(id: string, state: 'ACTIVE' | 'FAILED', index: numbe
     exampleCount: 1,
     seed: index,
     ...(state === 'FAILED' ? { error: { code: 13, message: 'seeded failure' } } : {}),
-    // The local server's single user (LOCAL_USER_EMAIL in src/server/app.ts) owns it, so that it is listed.
+    // The local server's single user (LOCAL_USER_EMAIL in src/server/listFilter.ts) owns it, so that it is listed.
     permissions: [{ id: 'owner', granteeType: 'USER', emailAddress: 'local-user@localhost', role: 'OWNER' }],
     resumeCount: 0,
   };

@@ -1,5 +1,5 @@
 import assert from 'node:assert/strict';
-import { compileFilter } from '../../../src/server/requestHandler';
+import { compileFilter } from '../../../src/server/listFilter';
 import type { ModelRecord } from '../../../src/server/records';
 import { decodePageToken, encodePageToken, idFromDisplayName, isValidTunedModelId, normalizeMessage, parsePageSize, TUNED_MODEL_SCHEMA } from '../../../src/server/wire';
 

@@ -1,0 +1,176 @@
+import type { FinishReason, GenerateContentResponse } from '../../core/api/types';
+import { type Exchange, readJson, sendJson } from '../exchange';
+import { ServerError, baseModelNotFound, failedPrecondition, faultError } from '../httpErrors';
+import { ResponseBuilder, planGeneration, runCandidates, type GenerationPlan, type SamplingDefaults } from '../generateContent';
+import { findBaseModel, tunedModelName } from '../resources';
+import type { ApiPath, Route } from '../routing';
+import type { ModelStore } from '../store';
+import type { GenerationModel } from '../trainerPort';
+import type { TuningService } from '../tuningService';
+import { GENERATE_CONTENT_SCHEMA, normalizeMessage } from '../wire';
+import { findTunedModel } from './tunedModelLookup';
+
+export interface GenerationDeps {
+  store: ModelStore;
+  tuning: TuningService;
+}
+
+/** The model a generation runs on: its sampling defaults, how to load it, and its `modelVersion`. */
+interface GenerationTarget {
+  defaults: SamplingDefaults;
+  load: () => Promise<GenerationModel>;
+  version: string;
+}
+
+type ResolveTarget = (deps: GenerationDeps, path: ApiPath) => GenerationTarget;
+
+/** generateContent and streamGenerateContent, on the base model and on ACTIVE tuned models. */
+export function generationRoutes(deps: GenerationDeps): Route[] {
+  const unary = (resolve: ResolveTarget) => async (ex: Exchange, path: ApiPath) => generateContent(ex, await prepare(ex, resolve(deps, path)));
+  const stream = (resolve: ResolveTarget) => async (ex: Exchange, path: ApiPath) => streamGenerateContent(ex, await prepare(ex, resolve(deps, path)));
+  return [
+    { method: 'POST', pattern: 'models/*:generateContent', handle: unary(baseModelTarget) },
+    { method: 'POST', pattern: 'models/*:streamGenerateContent', handle: stream(baseModelTarget) },
+    { method: 'POST', pattern: 'tunedModels/*:generateContent', handle: unary(tunedModelTarget) },
+    { method: 'POST', pattern: 'tunedModels/*:streamGenerateContent', handle: stream(tunedModelTarget) },
+  ];
+}
+
+function baseModelTarget({ tuning }: GenerationDeps, path: ApiPath): GenerationTarget {
+  const name = `models/${path.id ?? ''}`;
+  const base = findBaseModel(name);
+  if (!base) throw baseModelNotFound(name);
+  return {
+    defaults: { temperature: base.temperature ?? 1, topP: base.topP ?? 0.95, topK: base.topK ?? 64, maxOutputTokens: base.outputTokenLimit ?? 8192 },
+    load: async () => tuning.baseModel(),
+    version: base.baseModelId ?? name,
+  };
+}
+
+function tunedModelTarget({ store, tuning }: GenerationDeps, path: ApiPath): GenerationTarget {
+  const record = findTunedModel(store, path.id);
+  if (record.state !== 'ACTIVE') {
+    throw failedPrecondition(`Tuned model tunedModels/${record.id} is ${record.state}, not ACTIVE; it can serve generateContent only when tuning has finished successfully.`);
+  }
+  const base = findBaseModel(record.baseModel);
+  return {
+    defaults: { temperature: record.temperature, topP: record.topP, topK: record.topK, maxOutputTokens: base?.outputTokenLimit ?? 8192 },
+    load: () => tuning.model(record),
+    version: tunedModelName(record.id),
+  };
+}
+
+interface Prepared {
+  model: GenerationModel;
+  plan: GenerationPlan;
+  version: string;
+}
+
+async function prepare(ex: Exchange, target: GenerationTarget): Promise<Prepared> {
+  const body = normalizeMessage(await readJson(ex), GENERATE_CONTENT_SCHEMA, '');
+  const plan = planGeneration(body, target.defaults);
+  let model: GenerationModel;
+  try {
+    model = await target.load();
+  } catch (e) {
+    throw new ServerError('INTERNAL', `The weights of ${target.version} could not be loaded: ${(e as Error).message}`);
+  }
+  return { model, plan, version: target.version };
+}
+
+async function generateContent(ex: Exchange, { model, plan, version }: Prepared): Promise<void> {
+  if (ex.faults.some((f) => f.action === 'cutStream')) {
+    ex.res.socket?.destroy();
+    return;
+  }
+  const inBand = ex.faults.find((f) => f.action === 'inBandError');
+  if (inBand && inBand.action === 'inBandError') throw faultError(inBand.status);
+  const builder = new ResponseBuilder(model, plan, version);
+  const finished: (FinishReason | undefined)[] = [];
+  let n = 0;
+  for (const chunk of runCandidates(model, plan)) {
+    builder.absorb(chunk, finished);
+    if (++n % 16 === 0) await new Promise((r) => setImmediate(r));
+    if (ex.res.destroyed) return;
+  }
+  sendJson(ex, 200, builder.whole(finished));
+}
+
+const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
+
+async function streamGenerateContent(ex: Exchange, { model, plan, version }: Prepared): Promise<void> {
+  const sse = ex.url.searchParams.get('alt') === 'sse';
+  const res = ex.res;
+  let cutAfter: number | undefined;
+  let errorAfter: { after: number; status: number } | undefined;
+  let chunkDelay = 0;
+  for (const f of ex.faults) {
+    if (f.action === 'cutStream') cutAfter = f.afterChunks;
+    if (f.action === 'inBandError') errorAfter = { after: f.afterChunks, status: f.status };
+    if (f.action === 'slowStream') chunkDelay = f.chunkDelayMs;
+  }
+  res.writeHead(200, {
+    'Content-Type': sse ? 'text/event-stream' : 'application/json; charset=UTF-8',
+    'Cache-Control': 'no-cache',
+    'X-Accel-Buffering': 'no',
+  });
+  res.flushHeaders();
+  let closed = false;
+  res.on('close', () => (closed = true));
+  // With a cut pending, each write waits until its bytes reached the socket, so a cut after K
+  // chunks really delivers K chunks; otherwise only backpressure makes a stream wait.
+  const write = (text: string): Promise<void> =>
+    new Promise<void>((resolve) => {
+      if (closed) return resolve();
+      if (cutAfter !== undefined) {
+        res.write(text, () => resolve());
+      } else if (res.write(text)) {
+        resolve();
+      } else {
+        const done = (): void => {
+          res.off('drain', done);
+          res.off('close', done);
+          resolve();
+        };
+        res.on('drain', done);
+        res.on('close', done);
+      }
+    });
+  const builder = new ResponseBuilder(model, plan, version);
+  let sent = 0;
+  const frame = (json: unknown): string => {
+    const text = JSON.stringify(json);
+    if (sse) return `data: ${text}\r\n\r\n`;
+    return sent === 0 ? `[${text}` : `,\r\n${text}`;
+  };
+  const interrupt = async (): Promise<boolean> => {
+    if (cutAfter !== undefined && sent >= cutAfter) {
+      res.socket?.destroy();
+      return true;
+    }
+    if (errorAfter !== undefined && sent >= errorAfter.after) {
+      await write(frame(faultError(errorAfter.status).toEnvelope()));
+      sent++;
+      if (!sse) await write(']');
+      res.end();
+      return true;
+    }
+    return false;
+  };
+  if (await interrupt()) return;
+  for (const chunk of runCandidates(model, plan)) {
+    if (closed) return;
+    const response: GenerateContentResponse = builder.chunk(chunk);
+    if (!response.candidates || response.candidates.length === 0) continue;
+    if (chunkDelay > 0) await sleep(chunkDelay);
+    else await new Promise((r) => setImmediate(r));
+    if (closed) return;
+    await write(frame(response));
+    sent++;
+    if (await interrupt()) return;
+  }
+  if (closed) return;
+  if (sent === 0) await write(frame(builder.chunk({ deltas: [''], finished: ['STOP'] })));
+  if (!sse) await write(']');
+  res.end();
+}

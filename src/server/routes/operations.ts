@@ -1,0 +1,45 @@
+import { type Exchange, sendJson } from '../exchange';
+import { ServerError, invalidField } from '../httpErrors';
+import { PageRequest, pageBody } from '../pagination';
+import { toOperation } from '../resources';
+import type { ApiPath, Route } from '../routing';
+import type { ModelStore } from '../store';
+import { isValidTunedModelId } from '../wire';
+import { findTunedModel } from './tunedModelLookup';
+
+export interface OperationDeps {
+  store: ModelStore;
+}
+
+/** The long-running operations of tunedModels.create: one per model. */
+export function operationRoutes(deps: OperationDeps): Route[] {
+  return [
+    { method: 'GET', pattern: 'tunedModels/*/operations', handle: (ex, path) => listOperations(deps, ex, path) },
+    // The REST tuning walkthrough polls the operation under /v1.
+    { method: 'GET', pattern: 'tunedModels/*/operations/*', versions: ['v1beta', 'v1'], handle: (ex, path) => getOperation(deps, ex, path) },
+  ];
+}
+
+export function operationNotFound(path: ApiPath): ServerError {
+  return new ServerError('NOT_FOUND', `Operation tunedModels/${path.id ?? ''}/operations/${path.subId ?? ''} does not exist.`);
+}
+
+async function getOperation({ store }: OperationDeps, ex: Exchange, path: ApiPath): Promise<void> {
+  const record = path.id !== undefined && isValidTunedModelId(path.id) ? store.get(path.id) : undefined;
+  if (!record || record.operationId !== path.subId) throw operationNotFound(path);
+  sendJson(ex, 200, toOperation(record));
+}
+
+async function listOperations({ store }: OperationDeps, ex: Exchange, path: ApiPath): Promise<void> {
+  const record = findTunedModel(store, path.id);
+  const q = ex.url.searchParams;
+  const paging = PageRequest.read(q, 10);
+  const filter = (q.get('filter') ?? '').trim().replace(/\s+/g, '');
+  if (filter !== '' && filter !== 'done=true' && filter !== 'done=false') {
+    throw invalidField('filter', `supports "done=true" and "done=false" only; got ${JSON.stringify(q.get('filter'))}.`);
+  }
+  const cursor = paging.resumeAfter(['operations', record.id, filter]);
+  const done = record.state !== 'CREATING';
+  const matching = filter === '' || (filter === 'done=true') === done ? [record] : [];
+  sendJson(ex, 200, pageBody('operations', paging.slice(matching, cursor, (r) => r.operationId), toOperation));
+}
