@@ -46,7 +46,7 @@ export async function ensureHostTools(log: (line: string) => void = console.log)
   await ensureSystemPackages({ needsBuild: firstRun, log, logFile: path.join(root, 'apt-get.log') });
   if (firstRun) {
     log(`[host] first run: installing Node ${NODE_VERSION} and code-server ${CODE_SERVER_VERSION} from the npm registry into ${root}`);
-    log('[host] (about 4 min on 2 cores and 800 MB of disk, once; see docs/first-run.md)');
+    log('[host] (once: 810 MB of disk, about 4 min on an idle 2-core machine, longer on a busy one; see docs/first-run.md)');
   }
   const nodeDir = await ensureCached(NODE_DIR, log, (dir, logFile) => installNode(dir, logFile, log));
   const node = nodeBinary(nodeDir);
@@ -66,9 +66,10 @@ function codeServerEntry(csDir: string): string {
   return path.join(csDir, 'node_modules', 'code-server', 'out', 'node', 'entry.js');
 }
 
-/** What step 1 unpacks, measured with the pinned versions; only for the progress lines. */
-const UNPACKED_MB = 590;
+/** Sizes measured with the pinned versions, for the progress lines only. */
 const NODE_UNPACKED_MB = 190;
+const CODE_SERVER_MB = 165;
+const WITH_VSCODE_MB = 595;
 const npmQuiet = ['--no-audit', '--no-fund', '--no-save', '--loglevel=error'];
 
 async function installNode(dir: string, logFile: string, log: (line: string) => void): Promise<void> {
@@ -99,27 +100,32 @@ async function installCodeServer(dir: string, nodeDir: string, logFile: string, 
   await step(
     log,
     `code-server 1/4: fetching code-server@${CODE_SERVER_VERSION} and its dependencies from the npm registry`,
-    () => unpacked(dir, UNPACKED_MB),
+    () => unpacked(dir, CODE_SERVER_MB),
     () => run('npm', ['install', '--prefix', dir, ...npmQuiet, `code-server@${CODE_SERVER_VERSION}`], { cwd: dir, env: unpackOnly, logFile }),
   );
-  await step(log, "code-server 2/4: linking VS Code's bundled dependencies (postinstall.sh)", () => 'running', async () => {
+  await step(log, "code-server 2/4: fetching VS Code's own dependencies (code-server's postinstall.sh)", () => unpacked(dir, WITH_VSCODE_MB), async () => {
     await run('sh', ['./postinstall.sh'], { cwd: pkg, env: unpackOnly, logFile });
     // The extensions' own postinstall trims the TypeScript they bundle (the compiler is not used).
     await run(nodeBinary(nodeDir), ['./postinstall.mjs'], { cwd: path.join(vscodeDir, 'extensions'), env, logFile });
   });
   const natives = nativeModules(vscodeDir);
-  const since = Date.now();
+  const logOffset = fs.statSync(logFile).size;
   await step(
     log,
     `code-server 3/4: compiling ${natives.length} native modules against Node ${NODE_VERSION} (${natives.join(', ')})`,
     () => {
-      const built = natives.filter((name) => builtSince(path.join(vscodeDir, 'node_modules', name), since));
-      const compiling = natives.filter((name) => !built.includes(name) && configuredSince(path.join(vscodeDir, 'node_modules', name), since));
-      return `${built.length} of ${natives.length} compiled${compiling.length > 0 ? `; compiling ${compiling.join(', ')}` : ''}`;
+      // With --foreground-scripts npm runs the scripts one at a time, each after a `> name@version install` banner.
+      const started = scriptBanners(logFile, logOffset);
+      return started.length === 0 ? 'starting' : `${started.length - 1} of ${natives.length} done; now ${started.at(-1)}`;
     },
-    () => run('npm', ['rebuild', ...natives, '--dangerously-allow-all-scripts', '--loglevel=error'], { cwd: vscodeDir, env, logFile }),
+    () =>
+      run('npm', ['rebuild', ...natives, '--foreground-scripts', '--dangerously-allow-all-scripts', '--loglevel=error'], {
+        cwd: vscodeDir,
+        env,
+        logFile,
+      }),
   );
-  await step(log, 'code-server 4/4: compiling argon2 (password hashing, loaded at startup)', () => 'compiling', () =>
+  await step(log, 'code-server 4/4: setting up argon2 (password hashing, loaded at startup; a prebuilt binary when one fits)', () => 'running', () =>
     run('npm', ['rebuild', 'argon2', '--dangerously-allow-all-scripts', '--loglevel=error'], { cwd: dir, env, logFile }),
   );
   await run(nodeBinary(nodeDir), [codeServerEntry(dir), '--config', path.join(dir, 'config.yaml'), '--version'], { cwd: dir, env, logFile });
@@ -139,28 +145,19 @@ function nativeModules(vscodeDir: string): string[] {
   return natives;
 }
 
-/** A `.node` binary under the package's build folder written at or after `since`. */
-function builtSince(packageDir: string, since: number): boolean {
-  const release = path.join(packageDir, 'build', 'Release');
-  try {
-    return fs.readdirSync(release).some((f) => f.endsWith('.node') && fs.statSync(path.join(release, f)).mtimeMs >= since);
-  } catch {
-    return false;
+/** The packages whose install scripts npm has started, in order, from the log written after `offset`. */
+function scriptBanners(logFile: string, offset: number): string[] {
+  const names: string[] = [];
+  const text = fs.readFileSync(logFile).subarray(offset).toString('utf8');
+  for (const match of text.matchAll(/^> (@?[^@\s]+)@\S+ (?:preinstall|install|postinstall)$/gm)) {
+    if (!names.includes(match[1])) names.push(match[1]);
   }
+  return names;
 }
 
 function unpacked(dir: string, expectedMb: number): string {
   const bytes = diskUsage(dir);
   return bytes < 1_000_000 ? 'resolving packages' : `${megabytes(bytes)} of about ${expectedMb} MB unpacked`;
-}
-
-/** node-gyp has configured the package (its build/config.gypi) at or after `since`. */
-function configuredSince(packageDir: string, since: number): boolean {
-  try {
-    return fs.statSync(path.join(packageDir, 'build', 'config.gypi')).mtimeMs >= since;
-  } catch {
-    return false;
-  }
 }
 
 /** Runs one install step with a heading line, a progress line every few seconds and its duration. */

@@ -25,7 +25,7 @@ describe('npm start on a fresh machine: installs, opens the demo workspace, stop
   let tmp: string;
   let cacheDir: string;
   let start: ChildProcess | undefined;
-  let exited: Promise<number | null>;
+  let exited: Promise<{ code: number | null; signal: NodeJS.Signals | null }>;
   const output: string[] = [];
   let url: string;
   let browser: HeadlessBrowser | undefined;
@@ -43,7 +43,7 @@ describe('npm start on a fresh machine: installs, opens the demo workspace, stop
       stdio: ['ignore', 'pipe', 'pipe'],
       env: { ...process.env, [CACHE_DIR_ENV]: cacheDir, GEMINI_TUNING_START_HOST: 'code-server', GEMINI_TUNING_START_PORT: String(port) },
     });
-    exited = new Promise((resolve) => start!.on('exit', (code) => resolve(code)));
+    exited = new Promise((resolve) => start!.on('exit', (code, signal) => resolve({ code, signal })));
     const printed = new Promise<string>((resolve, reject) => {
       const onLine = (line: string): void => {
         output.push(line);
@@ -53,7 +53,7 @@ describe('npm start on a fresh machine: installs, opens the demo workspace, stop
       };
       readline.createInterface({ input: start!.stdout! }).on('line', onLine);
       readline.createInterface({ input: start!.stderr! }).on('line', onLine);
-      void exited.then((code) => reject(new Error(`npm start exited (${code}) before printing a URL:\n${output.join('\n')}`)));
+      void exited.then(({ code, signal }) => reject(new Error(`npm start exited (${signal ?? code}) before printing a URL:\n${output.join('\n')}`)));
       setTimeout(() => reject(new Error(`npm start printed no URL within ${INSTALL_LIMIT_MS / 60_000} min:\n${output.join('\n')}`)), INSTALL_LIMIT_MS).unref();
     });
     url = await printed;
@@ -83,7 +83,7 @@ describe('npm start on a fresh machine: installs, opens the demo workspace, stop
     for (const heading of ['code-server 1/4: fetching', 'code-server 3/4: compiling']) {
       assert.ok(output.some((l) => l.includes(heading)), `no "${heading}" line`);
     }
-    assert.ok(output.some((l) => /… \d+ of \d+ compiled/.test(l)), 'no progress line while native modules compile');
+    assert.ok(output.some((l) => /… \d+ of \d+ done; now \S+/.test(l)), 'no progress line while native modules compile');
     assert.ok(output.some((l) => /… \d+ MB of about \d+ MB unpacked/.test(l)), 'no progress line while code-server is unpacked');
   });
 
@@ -127,8 +127,9 @@ describe('npm start on a fresh machine: installs, opens the demo workspace, stop
     assert.ok(await answers(port), 'control: code-server answers before Ctrl-C');
     assert.ok(processesMentioning(cacheDir).length >= 2, 'control: code-server and the local tuning server run from the cache');
     process.kill(-start!.pid!, 'SIGINT');
-    const code = await Promise.race([exited, delay(60_000).then(() => 'still running after 60 s')]);
-    assert.equal(code, 0, `npm start exit: ${code}`);
+    const exit = await Promise.race([exited, delay(60_000).then(() => 'still running after 60 s')]);
+    // npm itself does not catch SIGINT: like a shell, it ends by the signal.
+    assert.ok(typeof exit === 'object' && (exit.code === 0 || exit.signal === 'SIGINT'), `npm start: ${JSON.stringify(exit)}`);
     // npm may return before its child has finished stopping the servers; that child ends on its own.
     const deadline = Date.now() + 30_000;
     while ((groupAlive(start!.pid!) || processesMentioning(cacheDir).length > 0) && Date.now() < deadline) await delay(200);
