@@ -1,10 +1,12 @@
-// `npm test`: type-check, lint, unit tests, integration tests in a real VS Code, UI tests driving
-// the workbench with Playwright; then one summary.
+// `npm test`: type-check, lint, unit tests, then the offline VS Code host (installed on a first
+// run), integration tests in a real VS Code, UI tests driving the workbench with Playwright; then
+// one summary.
 // The last line is `N passed, N failed, N skipped`, the totals of the mocha layers.
 import { spawn } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
+import { ensureHostTools } from '../tools/vscodeHost/cache';
 import { formatDuration } from '../tools/vscodeHost/exec';
 import { runIntegrationHosts } from './harness/integration';
 import { repoRoot } from '../tools/vscodeHost/paths';
@@ -15,6 +17,8 @@ interface Layer {
   ok: boolean;
   durationMs: number;
   counts?: { passed: number; failed: number; pending: number };
+  /** Skipped because what it needs is missing; the run fails. */
+  notRun?: boolean;
 }
 
 const bin = (pkg: string, file: string): string => path.join(repoRoot, 'node_modules', pkg, file);
@@ -34,11 +38,16 @@ async function main(): Promise<void> {
     layers.push(check.layer);
   }
   layers.push(await timed('unit', unitTests));
-  layers.push(await timed('integration', async () => {
+  // The layers below run in code-server + Chromium: installed here on a first run, or said why not.
+  const host = await timed('host', prepareHost);
+  layers.push(host);
+  const needsHost = (name: string, body: () => Promise<Omit<Layer, 'name' | 'durationMs'>>): Promise<Layer> =>
+    host.ok ? timed(name, body) : Promise.resolve({ name, ok: false, durationMs: 0, notRun: true });
+  layers.push(await needsHost('integration', async () => {
     const { ok, passed, failed, pending } = await runIntegrationHosts();
     return { ok, counts: { passed, failed, pending } };
   }));
-  layers.push(await timed('ui', () => mochaLayer('ui', 'test/ui/.mocharc.json')));
+  layers.push(await needsHost('ui', () => mochaLayer('ui', 'test/ui/.mocharc.json')));
 
   const sweep = readSweepCases(sweepFile);
   fs.rmSync(path.dirname(sweepFile), { recursive: true, force: true });
@@ -50,8 +59,11 @@ async function main(): Promise<void> {
   banner('summary');
   for (const layer of layers) {
     const counts = layer.counts ? `  ${layer.counts.passed} passed, ${layer.counts.failed} failed, ${layer.counts.pending} skipped` : '';
-    console.log(`  ${layer.ok ? 'ok    ' : 'FAILED'}  ${layer.name.padEnd(12)} ${formatDuration(layer.durationMs).padStart(10)}${counts}`);
+    const status = layer.notRun ? 'NOT RUN' : layer.ok ? 'ok' : 'FAILED';
+    console.log(`  ${status.padEnd(7)} ${layer.name.padEnd(12)} ${formatDuration(layer.durationMs).padStart(10)}${counts}`);
   }
+  const notRun = layers.filter((l) => l.notRun).map((l) => l.name);
+  if (notRun.length > 0) console.log(`not run: ${notRun.join(', ')} (they need the VS Code host; see the host layer above)`);
   const total = { passed: 0, failed: 0, pending: 0 };
   for (const { counts } of layers) {
     if (!counts) continue;
@@ -78,6 +90,16 @@ async function timed(name: string, body: () => Promise<Omit<Layer, 'name' | 'dur
 
 function banner(name: string): void {
   console.log(`\n━━ ${name} ${'━'.repeat(Math.max(0, 60 - name.length))}`);
+}
+
+async function prepareHost(): Promise<Omit<Layer, 'name' | 'durationMs'>> {
+  try {
+    await ensureHostTools();
+    return { ok: true };
+  } catch (err) {
+    console.log((err as Error).message);
+    return { ok: false };
+  }
 }
 
 async function unitTests(): Promise<Omit<Layer, 'name' | 'durationMs'>> {

@@ -1,12 +1,12 @@
 // `npm start`: the local tuning server plus VS Code with this extension in development mode on
-// the demo workspace. A desktop `code` when there is one, otherwise code-server in the browser.
-// Ctrl-C stops everything started here.
+// a fresh copy of the demo workspace (outside the repository, whose copy the tests use). A desktop
+// `code` when there is one, otherwise code-server in the browser. Ctrl-C stops everything started here.
 import { spawn, type ChildProcess } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as net from 'node:net';
 import * as path from 'node:path';
 import * as readline from 'node:readline';
-import { cacheRoot, ensureHostTools } from './vscodeHost/cache';
+import { cacheRoot, ensureHostTools, type HostTools } from './vscodeHost/cache';
 import { startCodeServer, type CodeServer } from './vscodeHost/codeServer';
 import { codeCommand } from './vscodeHost/desktop';
 import { freePort, killProcessGroup } from './vscodeHost/exec';
@@ -24,16 +24,18 @@ async function main(): Promise<void> {
   process.on('SIGINT', () => void shutdown(0));
   process.on('SIGTERM', () => void shutdown(0));
 
-  ensureDemoWorkspace();
+  const code = process.env.GEMINI_TUNING_START_HOST === 'code-server' ? undefined : await codeCommand();
+  // The first run installs the host (minutes) before anything else starts, so nothing idles meanwhile.
+  const host: { desktop: string } | { tools: HostTools } = code ? { desktop: code } : { tools: await ensureHostTools() };
+  const workspace = freshDemoWorkspace();
   const env: Record<string, string> = {};
   const serverUrl = await startLocalServer();
   if (serverUrl) env[LOCAL_SERVER_URL_ENV] = serverUrl;
 
-  const code = process.env.GEMINI_TUNING_START_HOST === 'code-server' ? undefined : await codeCommand();
-  if (code) {
-    await openDesktop(code, env);
+  if ('desktop' in host) {
+    await openDesktop(host.desktop, workspace, env);
   } else {
-    await openCodeServer(env);
+    await openCodeServer(host.tools, workspace, env);
   }
   console.log('Press Ctrl-C to stop.');
 }
@@ -74,22 +76,33 @@ async function startLocalServer(): Promise<string | undefined> {
   return url;
 }
 
-function ensureDemoWorkspace(): void {
-  fs.mkdirSync(demoWorkspace, { recursive: true });
+/**
+ * A new copy of test/fixtures/demo for this run, outside the repository: code-server saves as you
+ * type, and the tests copy the repository's demo. Earlier copies are kept, with the edits made in them.
+ */
+function freshDemoWorkspace(): string {
+  const parent = path.join(cacheRoot(), 'demo-workspaces');
+  fs.mkdirSync(parent, { recursive: true });
+  const stamp = new Date().toISOString().replace(/\.\d+Z$/, '').replace(/[-:]/g, '').replace('T', '-');
+  let workspace = path.join(parent, `demo-${stamp}`);
+  for (let n = 2; fs.existsSync(workspace); n++) workspace = path.join(parent, `demo-${stamp}-${n}`);
+  fs.cpSync(demoWorkspace, workspace, { recursive: true });
+  console.log(`[start] workspace: ${workspace}`);
+  console.log(`[start]   (a fresh copy of ${path.relative(repoRoot, demoWorkspace)}; edits stay there, earlier copies are kept beside it)`);
+  return workspace;
 }
 
-async function openDesktop(code: string, env: Record<string, string>): Promise<void> {
-  console.log(`[start] opening VS Code (${code}) on ${path.relative(repoRoot, demoWorkspace)}`);
+async function openDesktop(code: string, workspace: string, env: Record<string, string>): Promise<void> {
+  console.log(`[start] opening VS Code (${code}) on ${workspace}`);
   // A VS Code that is already running receives the request and opens a new development window.
-  const child: ChildProcess = spawn(code, ['--new-window', `--extensionDevelopmentPath=${repoRoot}`, demoWorkspace], {
+  const child: ChildProcess = spawn(code, ['--new-window', `--extensionDevelopmentPath=${repoRoot}`, workspace], {
     stdio: 'inherit',
     env: { ...process.env, ...env },
   });
   await new Promise<void>((resolve) => child.on('exit', () => resolve()));
 }
 
-async function openCodeServer(env: Record<string, string>): Promise<void> {
-  const tools = await ensureHostTools();
+async function openCodeServer(tools: HostTools, workspace: string, env: Record<string, string>): Promise<void> {
   const logFile = newLogFile('start');
   const dir = path.join(cacheRoot(), 'start');
   const port = (await isFree(PREFERRED_PORT)) ? PREFERRED_PORT : await freePort();
@@ -107,7 +120,7 @@ async function openCodeServer(env: Record<string, string>): Promise<void> {
     console.log(`[start] code-server exited (${code}); its log: ${logFile}`);
     void shutdown(1);
   });
-  const url = server.workbenchUrl(demoWorkspace, { extensionDevelopmentPath: repoRoot, extensionEnvironment: env });
+  const url = server.workbenchUrl(workspace, { extensionDevelopmentPath: repoRoot, extensionEnvironment: env });
   console.log(`[start] code-server log: ${path.relative(repoRoot, logFile)}`);
   console.log('');
   console.log(`▶ Open Gemini Tuning: ${url}`);
