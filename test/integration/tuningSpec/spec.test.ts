@@ -7,7 +7,7 @@ import * as vscode from 'vscode';
 import type { Prompts } from '../../../src/extension/ui/prompts';
 import { silentLog } from '../../../src/core/util/log';
 import { RESTRICTED_MODE_REFUSAL } from '../../../src/core/tuningSpec/creationPolicy';
-import { specCommandHandlers, type CreateOutcome, type SpecBackend, type SpecClient } from '../../../src/extension/tuningSpecEditor/specCommands';
+import { createTunedModelFromSpec, type CreateOutcome, type SpecBackend, type SpecClient } from '../../../src/extension/tuningSpecEditor/commands/createTunedModelFromSpec';
 import { SpecValidationService } from '../../../src/extension/tuningSpecEditor/diagnosticsService';
 
 const EXTENSION_ID = 'gemini-tuning.gemini-tuning';
@@ -89,6 +89,13 @@ function prompts(answers: { confirm: boolean }, asked: string[]): Prompts {
   };
 }
 
+/** Declines every question; the commands built here are given their spec, so nothing should be asked. */
+const refusingPrompts: Prompts = {
+  confirm: async () => false,
+  input: async () => undefined,
+  pick: async () => undefined,
+};
+
 describe('spec: tuning specs in the editor', function () {
   this.timeout(180_000);
   let api: Api;
@@ -157,8 +164,8 @@ describe('spec: tuning specs in the editor', function () {
     const backend = countingBackend();
     const validation = new SpecValidationService(silentLog);
     try {
-      const handlers = specCommandHandlers({ workspaceState: memento(), log: silentLog, validation, backend, models: undefined, isTrusted: () => true });
-      assert.equal((await handlers.create(uri)).status, 'invalid');
+      const create = createTunedModelFromSpec({ workspaceState: memento(), log: silentLog, validation, backend, models: undefined, prompts: refusingPrompts, isTrusted: () => true });
+      assert.equal((await create(uri)).status, 'invalid');
       assert.equal(backend.calls, 0, 'no client was even requested');
     } finally {
       validation.dispose();
@@ -170,8 +177,8 @@ describe('spec: tuning specs in the editor', function () {
     const backend = countingBackend();
     const validation = new SpecValidationService(silentLog);
     try {
-      const handlers = specCommandHandlers({ workspaceState: memento(), log: silentLog, validation, backend, models: undefined, isTrusted: () => false });
-      const outcome = await handlers.create(uri);
+      const create = createTunedModelFromSpec({ workspaceState: memento(), log: silentLog, validation, backend, models: undefined, prompts: refusingPrompts, isTrusted: () => false });
+      const outcome = await create(uri);
       assert.deepEqual(outcome, { status: 'refused', reason: RESTRICTED_MODE_REFUSAL });
       assert.equal(backend.calls, 0);
     } finally {
