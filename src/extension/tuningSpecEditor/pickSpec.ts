@@ -24,7 +24,3 @@ export async function pickSpec(prompts: Prompts, arg: unknown, title: string): P
   return picked?.uri;
 }
 
-/** Opens the Problems panel, where the spec's diagnostics are listed. */
-export async function showProblemsPanel(): Promise<void> {
-  await vscode.commands.executeCommand('workbench.actions.view.problems');
-}

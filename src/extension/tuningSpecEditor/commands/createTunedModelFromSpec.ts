@@ -8,9 +8,9 @@ import { validateSpec, type SpecValidation } from '../../../core/tuningSpec/vali
 import { inertNotificationText } from '../../../core/util/inertText';
 import { type ErrorLog, showError } from '../../ui/notify';
 import { type Prompts } from '../../ui/prompts';
-import { REVEAL_MODEL_COMMAND, SPEC_CREATIONS_STATE_KEY } from '../commandIds';
+import { REVEAL_MODEL_COMMAND, SHOW_PROBLEMS_COMMAND, SPEC_CREATIONS_STATE_KEY } from '../commandIds';
 import { type SpecValidationService } from '../diagnosticsService';
-import { pickSpec, showProblemsPanel } from '../pickSpec';
+import { pickSpec } from '../pickSpec';
 import { fileSystemFor, specPathOf } from '../workspaceFileSystem';
 
 /** The part of the API client the command uses; `GeminiClient` provides it. */
@@ -214,7 +214,7 @@ async function showProblems(title: string, problems: string[]): Promise<void> {
   const shown = problems.slice(0, 5).join('\n');
   const more = problems.length > 5 ? `\n… and ${problems.length - 5} more` : '';
   const choice = await vscode.window.showErrorMessage(title, { modal: false, detail: shown + more }, 'Show Problems');
-  if (choice === 'Show Problems') await showProblemsPanel();
+  if (choice === 'Show Problems') await vscode.commands.executeCommand(SHOW_PROBLEMS_COMMAND);
 }
 
 function modelNameOf(op: Operation): string | undefined {

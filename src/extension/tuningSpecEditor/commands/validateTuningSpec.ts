@@ -3,7 +3,8 @@ import * as vscode from 'vscode';
 import { inertNotificationText } from '../../../core/util/inertText';
 import { type Prompts } from '../../ui/prompts';
 import { type SpecValidationService } from '../diagnosticsService';
-import { pickSpec, showProblemsPanel } from '../pickSpec';
+import { SHOW_PROBLEMS_COMMAND } from '../commandIds';
+import { pickSpec } from '../pickSpec';
 
 export interface ValidateTuningSpecDeps {
   readonly validation: Pick<SpecValidationService, 'validate'>;
@@ -32,7 +33,7 @@ export function validateTuningSpec(deps: ValidateTuningSpecDeps): (arg?: unknown
       void vscode.window.showInformationMessage(inertNotificationText(`${name}: no problems. ${result.summary?.text ?? ''}`.trim()));
     } else {
       const text = `${name}: ${errors} error${errors === 1 ? '' : 's'}, ${warnings} warning${warnings === 1 ? '' : 's'}.`;
-      void vscode.window.showWarningMessage(inertNotificationText(text), 'Show Problems').then((choice) => (choice ? showProblemsPanel() : undefined));
+      void vscode.window.showWarningMessage(inertNotificationText(text), 'Show Problems').then((choice) => (choice ? vscode.commands.executeCommand(SHOW_PROBLEMS_COMMAND) : undefined));
     }
     return { errors, warnings, summary: result.summary?.text };
   };
