@@ -2,7 +2,6 @@ import * as vscode from 'vscode';
 import { type BackendConnection } from './backend/connection';
 import { SwappablePrompts } from './ui/prompts';
 import { createBackend } from './backend/registerBackend';
-import { type BackendStatusBarView } from './backend/statusBar';
 import { registerLossChart } from './lossChart/registerLossChart';
 import { registerPromptNotebook } from './promptNotebook/registerPromptNotebook';
 import { registerSpecFeatures } from './tuningSpecEditor/registerTuningSpecEditor';
@@ -17,8 +16,6 @@ export interface GeminiTuningApi {
   /** Tests answer dialogs with `prompts.use(...)`. */
   readonly prompts: SwappablePrompts;
   readonly tree: TunedModelsTree;
-  /** The backend status bar item as shown (text, tooltip, colour). */
-  readonly statusBar: BackendStatusBarView;
   /** Where the extension writes: its log files, global and workspace storage (tests check what lands there). */
   readonly locations: Pick<vscode.ExtensionContext, 'logUri' | 'globalStorageUri' | 'storageUri'>;
   /** Present only when the extension runs its tests. */
@@ -31,7 +28,7 @@ export function activate(context: vscode.ExtensionContext): GeminiTuningApi {
   try {
     const testHooks = createTestHooks(context);
     const prompts = new SwappablePrompts();
-    const backend = createBackend(context, log, prompts);
+    const backend = createBackend(context, log, prompts, testHooks);
     context.subscriptions.push(backend.disposable);
     const connection = backend.connection;
     const store = createTunedModelsStore(connection, backend.settings, log);
@@ -48,7 +45,7 @@ export function activate(context: vscode.ExtensionContext): GeminiTuningApi {
 
     log.info(`activated in VS Code ${vscode.version}`);
     const { logUri, globalStorageUri, storageUri } = context;
-    return { backend: connection, store, prompts, tree, statusBar: backend.statusBar, locations: { logUri, globalStorageUri, storageUri }, testHooks };
+    return { backend: connection, store, prompts, tree, locations: { logUri, globalStorageUri, storageUri }, testHooks };
   } catch (error) {
     log.error('activation failed', error);
     void vscode.window.showErrorMessage(`Gemini Tuning could not start: ${error instanceof Error ? error.message : String(error)}`, 'Show Log').then((c) => {

@@ -37,5 +37,7 @@ export interface TunedModelsTreeTestHooks {}
 // eslint-disable-next-line @typescript-eslint/no-empty-object-type
 export interface TuningSpecEditorTestHooks {}
 
-// eslint-disable-next-line @typescript-eslint/no-empty-object-type
-export interface BackendTestHooks {}
+export interface BackendTestHooks {
+  /** The backend status bar item as shown: text, tooltip, background colour, command. */
+  readonly statusBar: Readonly<Pick<vscode.StatusBarItem, 'text' | 'tooltip' | 'backgroundColor' | 'command' | 'accessibilityInformation'>>;
+}

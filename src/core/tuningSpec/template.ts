@@ -31,17 +31,28 @@ export function sampleExamplesJsonl(): string {
   return SAMPLE_EXAMPLES.map((e) => JSON.stringify(e)).join('\n') + '\n';
 }
 
-/** A commented spec that validates as is and shows every field. */
-export function specTemplate(options: { displayName: string; examplesFile: string }): string {
+export interface SpecTemplateOptions {
+  readonly displayName: string;
+  /** Where the training examples are, relative to the spec. */
+  readonly examplesFile: string;
+  /** The id the commented-out `tunedModelId` line offers. */
+  readonly tunedModelId?: string;
+  /** `sample` (the default): the examples file holds the sample data, whose description and held-out examples come along. */
+  readonly data?: 'sample' | 'own';
+}
+
+/** A commented spec that shows every field; with the sample data it validates as is. */
+export function specTemplate(options: SpecTemplateOptions): string {
   const name = options.displayName.slice(0, 40).replace(/"/g, "'");
+  const sample = (options.data ?? 'sample') === 'sample';
   return `# Gemini tuning spec. Run "Gemini Tuning: Create Tuned Model from Spec" to tune a model from it.
 # The summary line above shows how the backend will train it.
 
 # Name shown for the tuned model (at most 40 characters).
 displayName: "${name}"
-description: Names the emoji it is given.
+${sample ? 'description: Names the emoji it is given.' : '# description: What the tuned model does.'}
 # Optional id: the model becomes tunedModels/<id>. Lowercase letters, digits and hyphens.
-# tunedModelId: emoji-namer
+# tunedModelId: ${options.tunedModelId ?? 'emoji-namer'}
 
 # The model to tune (or tunedModelSource: {tunedModel: tunedModels/...} to tune a tuned model further).
 baseModel: models/gemini-1.5-flash-001-tuning
@@ -58,15 +69,25 @@ hyperparameters:
   learningRateMultiplier: 1.0
 
 # Training examples: in files next to this spec (JSONL, CSV with a header, or a JSON array)...
-examplesFile: ${options.examplesFile}
+examplesFile: ${yamlPath(options.examplesFile)}
 # ...and/or inline:
 # examples:
 #   - textInput: "🦄"
 #     output: unicorn
 
 # Held-out examples to evaluate the tuned model; they are not trained on.
-validation:
+${
+  sample
+    ? `validation:
   examples:
-${SAMPLE_VALIDATION.map((e) => `    - textInput: "${e.textInput}"\n      output: ${e.output}`).join('\n')}
+${SAMPLE_VALIDATION.map((e) => `    - textInput: "${e.textInput}"\n      output: ${e.output}`).join('\n')}`
+    : `# validation:
+#   examplesFile: held-out.jsonl`
+}
 `;
+}
+
+/** A path as a YAML scalar: plain when that reads back the same, else double-quoted. */
+function yamlPath(path: string): string {
+  return /^[\w./-]+$/.test(path) && !path.startsWith('-') ? path : JSON.stringify(path);
 }

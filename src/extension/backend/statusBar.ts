@@ -1,17 +1,16 @@
 import * as vscode from 'vscode';
 import { type BackendConnection } from './connection';
 import { type BackendHealth } from '../../core/backend/health';
+import { BackendCommands } from './commandIds';
 
-export const SHOW_BACKEND_MENU_COMMAND = 'geminiTuning.showBackendMenu';
-
-/** What the status bar item shows, for tests and for anything that mirrors it. */
+/** What the status bar item shows, for anything that mirrors it. */
 export type BackendStatusBarView = Readonly<Pick<vscode.StatusBarItem, 'text' | 'tooltip' | 'backgroundColor' | 'command' | 'accessibilityInformation'>>;
 
 /** The status bar item showing the backend and its health; clicking it opens the backend menu. */
 export function registerBackendStatusBar(connection: BackendConnection): vscode.Disposable & { readonly view: BackendStatusBarView } {
   const item = vscode.window.createStatusBarItem('geminiTuning.backend', vscode.StatusBarAlignment.Left, 50);
   item.name = 'Gemini Tuning Backend';
-  item.command = SHOW_BACKEND_MENU_COMMAND;
+  item.command = BackendCommands.showBackendMenu;
   const update = () => render(item, connection);
   update();
   item.show();

@@ -1,31 +1,45 @@
 import * as vscode from 'vscode';
+import { taggedLog } from '../../core/util/log';
+import { registerGuarded } from '../ui/commands';
+import { type ErrorLog } from '../ui/notify';
 import { type Prompts } from '../ui/prompts';
-import { type Log, taggedLog } from '../../core/util/log';
 import { SpecCodeLensProvider } from './codeLens';
-import { registerSpecCommands, type ModelTracker, type SpecBackend } from './specCommands';
-import { SPEC_GLOB } from './workspaceFileSystem';
+import { SpecCommands } from './commandIds';
+import { createTunedModelFromSpec, type ModelTracker, type SpecBackend } from './commands/createTunedModelFromSpec';
+import { newTuningSpec } from './commands/newTuningSpec';
+import { validateTuningSpec } from './commands/validateTuningSpec';
 import { SpecValidationService } from './diagnosticsService';
+import { SPEC_GLOB } from './workspaceFileSystem';
 
 export interface SpecFeatureDeps {
   readonly context: Pick<vscode.ExtensionContext, 'workspaceState'>;
-  readonly log: Log;
+  readonly log: ErrorLog;
   /** The backend connection; without it, specs are still validated but cannot be submitted. */
   readonly backend?: SpecBackend;
   /** The tuned models store, so that a new model shows up (and is followed) in the tree. */
   readonly models?: ModelTracker;
   /** How questions are asked; tests answer through it. */
-  readonly prompts?: Prompts;
+  readonly prompts: Prompts;
 }
 
 /** Tuning specs: diagnostics, CodeLens and the New / Validate / Create commands. */
 export function registerSpecFeatures(deps: SpecFeatureDeps): vscode.Disposable {
-  const log = taggedLog(deps.log, 'spec');
+  const log: ErrorLog = { ...taggedLog(deps.log, 'spec'), show: (preserveFocus) => deps.log.show?.(preserveFocus) };
+  const { prompts } = deps;
   const validation = new SpecValidationService(log);
   const codeLens = new SpecCodeLensProvider(validation);
+  const isTrusted = () => vscode.workspace.isTrusted;
   return vscode.Disposable.from(
     validation,
     codeLens,
     vscode.languages.registerCodeLensProvider({ pattern: SPEC_GLOB }, codeLens),
-    registerSpecCommands({ workspaceState: deps.context.workspaceState, log, validation, backend: deps.backend, models: deps.models, prompts: deps.prompts }),
+    registerGuarded(
+      SpecCommands.create,
+      'Could not create a tuned model from the spec',
+      createTunedModelFromSpec({ workspaceState: deps.context.workspaceState, log, validation, backend: deps.backend, models: deps.models, prompts, isTrusted }),
+      log,
+    ),
+    registerGuarded(SpecCommands.validate, 'Could not validate the tuning spec', validateTuningSpec({ validation, prompts }), log),
+    registerGuarded(SpecCommands.newSpec, 'Could not create the tuning spec', newTuningSpec({ prompts }), log),
   );
 }

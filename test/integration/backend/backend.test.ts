@@ -33,7 +33,9 @@ function whenHealth(api: GeminiTuningApi, kind: BackendHealth['kind']): Promise<
 
 /** The status bar item as a person sees it: text, background colour and tooltip. */
 function statusBar(api: GeminiTuningApi): { text: string; background: string | undefined; tooltip: string } {
-  const { text, backgroundColor, tooltip } = api.statusBar;
+  const hooks = api.testHooks?.backend;
+  assert.ok(hooks, 'the backend test hooks exist in test mode');
+  const { text, backgroundColor, tooltip } = hooks.statusBar;
   return { text, background: backgroundColor?.id, tooltip: typeof tooltip === 'string' ? tooltip : (tooltip?.value ?? '') };
 }
 
@@ -199,7 +201,7 @@ describe('tree backend: switching backends and the API key', function () {
     assert.match(bar.tooltip, /refused|ECONNREFUSED|connect/i);
 
     // Clicking the item opens the backend menu.
-    assert.equal(api.statusBar.command, 'geminiTuning.showBackendMenu');
+    assert.equal(api.testHooks?.backend?.statusBar.command, 'geminiTuning.showBackendMenu');
     let offered: string[] = [];
     await withPrompts(
       api,

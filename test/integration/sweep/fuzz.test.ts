@@ -11,7 +11,7 @@ import type { GeminiTuningApi } from '../../../src/extension/extension';
 import { type SpecDiagnostic } from '../../../src/core/tuningSpec/diagnostics';
 import { nodeFileSystem } from '../../../src/core/tuningSpec/nodeFileSystem';
 import { validateSpec, type SpecValidation } from '../../../src/core/tuningSpec/validateSpec';
-import type { CreateOutcome } from '../../../src/extension/tuningSpecEditor/specCommands';
+import type { CreateOutcome } from '../../../src/extension/tuningSpecEditor/commands/createTunedModelFromSpec';
 import { dataCases, loadFixtures, notebookCases, specCases, type Fixtures } from '../../fuzz/families';
 import { fuzzSeed, type CertainBreak } from '../../fuzz/generate';
 import { decodeLeniently, FuzzTally, readNotebook, specProblems } from '../../fuzz/oracles';

@@ -8,15 +8,21 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import type { FrameLocator, Locator, Page } from 'playwright-core';
 import { startLocalServer, type LocalServer } from '../../../src/server/localServer';
-import { validateSpec } from '../../../src/core/tuningSpec/validateSpec';
-import { nodeFileSystem } from '../../../src/core/tuningSpec/nodeFileSystem';
-import { demoWorkspace, repoRoot, testResultsDir } from '../../../tools/vscodeHost/paths';
+import { repoRoot, testResultsDir } from '../../../tools/vscodeHost/paths';
 import { openWorkbench, type Workbench } from '../lossChart/workbench';
 
 const SPEC_FILE = 'capitals.tuning.yaml';
 const MODEL = 'Capital cities';
 const RENAMED = 'Capital cities (renamed)';
 const shots = path.join(testResultsDir, 'golden');
+/**
+ * The summary lens of the demo spec, worked out by hand: 40 examples in capitals.examples.jsonl,
+ * 20 epochs of batches of 4 → 40 × 20 / 4 = 200 steps, and learningRateMultiplier 1.0 × the
+ * base model's 0.001.
+ */
+const DEMO_SUMMARY = '40 examples · 20 epochs · batch 4 · → 200 steps · LR 0.001';
+/** The first line of capitals.examples.jsonl: an input the trained model must answer as taught. */
+const TRAINED_EXAMPLE = { textInput: 'France', output: 'Paris' };
 
 /** Waits for generous limits: the machine may be shared and slow. */
 const LONG = 180_000;
@@ -33,17 +39,10 @@ describe('golden path: from the demo spec to a streamed answer, in a real workbe
   let dataDir: string;
   let workbench: Workbench;
   let page: Page;
-  let expectedSummary: string;
-  let firstExample: { textInput: string; output: string };
 
   before(async () => {
     fs.rmSync(shots, { recursive: true, force: true });
     fs.mkdirSync(shots, { recursive: true });
-    const specPath = path.join(demoWorkspace, SPEC_FILE);
-    const validation = await validateSpec(fs.readFileSync(specPath, 'utf8'), specPath, { fs: nodeFileSystem });
-    assert.ok(validation.summary, 'the demo spec has a summary');
-    expectedSummary = validation.summary.text;
-    firstExample = validation.training[0];
     // The local tuning server, with fault injection so that a stream can be slowed for the cancel step.
     dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'gemini-tuning-golden-server-'));
     server = await startLocalServer({ dataDir, workerScript: path.join(repoRoot, 'dist', 'trainer-worker.js'), faultInjection: true });
@@ -172,8 +171,7 @@ describe('golden path: from the demo spec to a streamed answer, in a real workbe
     await page.locator('.tabs-container .tab.active', { hasText: SPEC_FILE }).waitFor({ timeout: 60_000 });
 
     // The summary lens: examples, epochs, batch, steps and learning rate as the backend will run them.
-    await codeLens(expectedSummary).waitFor({ timeout: LONG });
-    assert.match(expectedSummary, /→ \d[\d,]* steps/);
+    await codeLens(DEMO_SUMMARY).waitFor({ timeout: LONG });
 
     // Make epochCount negative, as a person editing the spec might.
     const lines = fs.readFileSync(path.join(workbench.workspace, SPEC_FILE), 'utf8').split('\n');
@@ -198,7 +196,7 @@ describe('golden path: from the demo spec to a streamed answer, in a real workbe
     await page.keyboard.press('Backspace');
     await page.keyboard.type(epochs);
     await markers().filter({ has: page.locator('.codicon-error') }).first().waitFor({ state: 'detached', timeout: LONG });
-    await codeLens(expectedSummary).waitFor({ timeout: LONG });
+    await codeLens(DEMO_SUMMARY).waitFor({ timeout: LONG });
     // Save so that the spec on disk is the one the lens describes.
     await page.keyboard.press('Control+S');
     await page.locator('.tabs-container .tab.active.dirty').waitFor({ state: 'detached', timeout: 30_000 });
@@ -250,10 +248,10 @@ describe('golden path: from the demo spec to a streamed answer, in a real workbe
 
     // A training input: the trained answer.
     await codeCells().first().locator('.monaco-editor').click();
-    await page.keyboard.type(firstExample.textInput);
+    await page.keyboard.type(TRAINED_EXAMPLE.textInput);
     await runCell(0);
     await codeCells().first().locator('.codicon-notebook-state-success').waitFor({ timeout: LONG });
-    await notebookOutputs().getByText(firstExample.output, { exact: false }).first().waitFor({ timeout: 60_000 });
+    await notebookOutputs().getByText(TRAINED_EXAMPLE.output, { exact: false }).first().waitFor({ timeout: 60_000 });
 
     // A new cell, with an input the model never saw: it answers something.
     await addCell(1, 'Atlantis');

@@ -1,0 +1,226 @@
+import * as path from 'node:path';
+import * as vscode from 'vscode';
+import type { Operation, TunedModel } from '../../../core/api/types';
+import { buildCreateRequest, type CreateRequest } from '../../../core/tuningSpec/createRequest';
+import { creationRefusal, previousCreation, rememberCreation, type SpecCreations } from '../../../core/tuningSpec/creationPolicy';
+import { CancelledError } from '../../../core/tuningSpec/specFileSystem';
+import { validateSpec, type SpecValidation } from '../../../core/tuningSpec/validateSpec';
+import { inertNotificationText } from '../../../core/util/inertText';
+import { type ErrorLog, showError } from '../../ui/notify';
+import { type Prompts } from '../../ui/prompts';
+import { REVEAL_MODEL_COMMAND, SHOW_PROBLEMS_COMMAND, SPEC_CREATIONS_STATE_KEY } from '../commandIds';
+import { type SpecValidationService } from '../diagnosticsService';
+import { pickSpec } from '../pickSpec';
+import { fileSystemFor, specPathOf } from '../workspaceFileSystem';
+
+/** The part of the API client the command uses; `GeminiClient` provides it. */
+export interface SpecClient {
+  readonly tunedModels: { create(model: TunedModel, opts?: { tunedModelId?: string; signal?: AbortSignal }): Promise<Operation> };
+  waitForOperation(op: Operation, opts?: { onProgress?: (op: Operation) => void; signal?: AbortSignal; initialDelayMs?: number; maxDelayMs?: number }): Promise<Operation>;
+}
+
+/** Where the client comes from; `BackendConnection` is one. */
+export interface SpecBackend {
+  readonly kind: 'local' | 'gemini';
+  getClient(): Promise<SpecClient>;
+}
+
+/** Follows a newly created model in the tree; `TunedModelsStore` is one. */
+export interface ModelTracker {
+  track(op: Operation): void;
+}
+
+export interface CreateTunedModelDeps {
+  /** Where earlier creations are remembered, so that an unchanged spec is not submitted twice by accident. */
+  readonly workspaceState: vscode.Memento;
+  readonly log: ErrorLog;
+  readonly validation: Pick<SpecValidationService, 'publish'>;
+  /** Without a backend, the spec is still checked but nothing can be created. */
+  readonly backend: SpecBackend | undefined;
+  readonly models: ModelTracker | undefined;
+  readonly prompts: Prompts;
+  /** Workspace trust, read at call time. */
+  readonly isTrusted: () => boolean;
+}
+
+/** What "Create Tuned Model from Spec" did; returned to callers of `executeCommand`. */
+export type CreateOutcome =
+  | { status: 'refused'; reason: string }
+  | { status: 'invalid'; problems: string[] }
+  | { status: 'cancelled' }
+  | { status: 'failed'; model?: string; message: string }
+  | { status: 'watching'; model: string }
+  | { status: 'created'; model: string; state: string };
+
+/**
+ * "Create Tuned Model from Spec": validates the spec and its data files, refuses with the problems
+ * listed if there are any, asks before submitting an unchanged spec a second time, then creates the
+ * tuned model and follows its training with a cancellable progress notification.
+ */
+export function createTunedModelFromSpec(deps: CreateTunedModelDeps): (arg?: unknown) => Promise<CreateOutcome> {
+  return async (arg) => {
+    const uri = await pickSpec(deps.prompts, arg, 'Create Tuned Model from Spec');
+    if (!uri) return { status: 'cancelled' };
+    // Checked here, not only in `when` clauses: executeCommand bypasses menus.
+    const refusal = creationRefusal({ workspaceTrusted: deps.isTrusted(), specInWorkspace: vscode.workspace.getWorkspaceFolder(uri) !== undefined || uri.scheme !== 'file' });
+    if (refusal) {
+      deps.log.warn(`refused to create from ${uri.toString(true)}: workspace not trusted`);
+      void vscode.window.showErrorMessage(refusal);
+      return { status: 'refused', reason: refusal };
+    }
+    const checked = await checkSpec(deps, uri);
+    if ('outcome' in checked) return checked.outcome;
+    const { request } = checked;
+    if (!(await confirmIfUnchanged(deps, uri, request))) return { status: 'cancelled' };
+    if (!deps.backend) {
+      const message = 'No backend connection is available to create the tuned model.';
+      showError(deps.log, `Could not create a tuned model from ${path.basename(uri.path)}`, new Error(message));
+      return { status: 'failed', message };
+    }
+    return createAndFollow(deps, deps.backend, uri, request);
+  };
+}
+
+/** Validates the spec as it is now, with progress while its data files are read; the request to send, or why there is none. */
+async function checkSpec(deps: CreateTunedModelDeps, uri: vscode.Uri): Promise<{ request: CreateRequest } | { outcome: CreateOutcome }> {
+  const name = path.basename(uri.path);
+  try {
+    const result = await vscode.window.withProgress(
+      { location: vscode.ProgressLocation.Notification, title: `Creating a tuned model from ${name}`, cancellable: true },
+      async (progress, token) => {
+        progress.report({ message: 'reading data…' });
+        const controller = new AbortController();
+        token.onCancellationRequested(() => controller.abort());
+        let reported = 0;
+        return validateSpec(await specText(uri), specPathOf(uri), {
+          fs: fileSystemFor(uri),
+          signal: controller.signal,
+          onProgress: ({ file, bytesRead, totalBytes }) => {
+            const percent = totalBytes > 0 ? Math.floor((bytesRead / totalBytes) * 100) : 100;
+            if (percent >= reported + 5 || percent === 100) {
+              progress.report({ message: `reading ${path.basename(file)} (${percent}%)…` });
+              reported = percent;
+            }
+          },
+        });
+      },
+    );
+    deps.validation.publish(uri, result);
+    if (result.hasErrors || !result.summary) {
+      const problems = problemList(result);
+      if (problems.length === 0) problems.push('The spec has no training examples');
+      void showProblems(`${name} has ${problems.length === 1 ? 'a problem' : `${problems.length} problems`}; no tuned model was created.`, problems);
+      return { outcome: { status: 'invalid', problems } };
+    }
+    return { request: buildCreateRequest(result) };
+  } catch (error) {
+    if (error instanceof CancelledError) return { outcome: { status: 'cancelled' } };
+    throw error;
+  }
+}
+
+/** True unless this spec, unchanged, already created a model and the person does not want another. */
+async function confirmIfUnchanged(deps: CreateTunedModelDeps, uri: vscode.Uri, request: CreateRequest): Promise<boolean> {
+  const earlier = previousCreation(deps.workspaceState.get<SpecCreations>(SPEC_CREATIONS_STATE_KEY), uri.toString(), request.fingerprint);
+  if (!earlier) return true;
+  return deps.prompts.confirm(`This spec, unchanged, already created ${earlier.model}. Create another tuned model from it?`, {
+    detail: `Created on ${new Date(earlier.createdAt).toLocaleString()}. Nothing in the spec or its data files changed since.`,
+    confirmLabel: 'Create Another',
+  });
+}
+
+/** Sends the request, reveals the new model in the tree and follows its training until it ends or the person stops watching. */
+function createAndFollow(deps: CreateTunedModelDeps, backend: SpecBackend, uri: vscode.Uri, request: CreateRequest): Thenable<CreateOutcome> {
+  const { log } = deps;
+  const name = path.basename(uri.path);
+  return vscode.window.withProgress(
+    { location: vscode.ProgressLocation.Notification, title: `Tuning ${request.model.displayName ?? name}`, cancellable: true },
+    async (progress, token): Promise<CreateOutcome> => {
+      const controller = new AbortController();
+      token.onCancellationRequested(() => controller.abort());
+      let op: Operation | undefined;
+      try {
+        progress.report({ message: `uploading ${request.summary.text}…` });
+        const client = await backend.getClient();
+        const created = await client.tunedModels.create(request.model, { tunedModelId: request.tunedModelId, signal: controller.signal });
+        op = created;
+        const model = modelNameOf(created);
+        if (!model) throw new Error('The backend answered without naming the new model.');
+        await deps.workspaceState.update(
+          SPEC_CREATIONS_STATE_KEY,
+          rememberCreation(deps.workspaceState.get<SpecCreations>(SPEC_CREATIONS_STATE_KEY), uri.toString(), { fingerprint: request.fingerprint, model, createdAt: new Date().toISOString() }),
+        );
+        log.info(`created ${model} from ${uri.toString(true)} (${request.summary.text})`);
+        deps.models?.track(created);
+        revealModel(model);
+        progress.report({ message: 'training 0%' });
+        let shown = 0;
+        const local = backend.kind === 'local';
+        const done = await client.waitForOperation(created, {
+          signal: controller.signal,
+          initialDelayMs: local ? 500 : 5000,
+          maxDelayMs: local ? 2000 : 45_000,
+          onProgress: (o) => {
+            const percent = Math.floor(o.metadata?.completedPercent ?? 0);
+            if (percent > shown) {
+              progress.report({ message: `training ${percent}%`, increment: percent - shown });
+              shown = percent;
+            }
+          },
+        });
+        deps.models?.track(done);
+        if (done.error) {
+          const reason = done.error.message ?? 'no reason given';
+          showError(log, `Tuning ${model} failed`, new Error(reason));
+          return { status: 'failed', model, message: `Tuning ${model} failed: ${reason}` };
+        }
+        revealModel(model);
+        void vscode.window.showInformationMessage(inertNotificationText(`${model} is ready.`));
+        return { status: 'created', model, state: (done.response as TunedModel | undefined)?.state ?? 'ACTIVE' };
+      } catch (error) {
+        const model = op ? modelNameOf(op) : undefined;
+        if (controller.signal.aborted) {
+          if (model) {
+            void vscode.window.showInformationMessage(inertNotificationText(`Stopped watching ${model}; it keeps training. The Tuned Models view follows it.`));
+            return { status: 'watching', model };
+          }
+          return { status: 'cancelled' };
+        }
+        showError(log, `Could not create a tuned model from ${name}`, error);
+        return { status: 'failed', model, message: error instanceof Error ? error.message : String(error) };
+      }
+    },
+  );
+}
+
+/**
+ * The spec as the editor reads it (its encoding, BOM and line endings), so that the problems
+ * published land on the lines the person sees, whether or not the spec was open.
+ */
+async function specText(uri: vscode.Uri): Promise<string> {
+  try {
+    return (await vscode.workspace.openTextDocument(uri)).getText();
+  } catch {
+    // The editor refuses binary files; validating the bytes as UTF-8 still says what is wrong.
+    return new TextDecoder().decode(await vscode.workspace.fs.readFile(uri));
+  }
+}
+
+function problemList(result: SpecValidation): string[] {
+  return result.diagnostics.filter((d) => d.severity === 'error').map((d) => `${path.basename(d.file)}:${d.range.start.line + 1}: ${d.message}`);
+}
+
+async function showProblems(title: string, problems: string[]): Promise<void> {
+  const shown = problems.slice(0, 5).join('\n');
+  const more = problems.length > 5 ? `\n… and ${problems.length - 5} more` : '';
+  const choice = await vscode.window.showErrorMessage(title, { modal: false, detail: shown + more }, 'Show Problems');
+  if (choice === 'Show Problems') await vscode.commands.executeCommand(SHOW_PROBLEMS_COMMAND);
+}
+
+function modelNameOf(op: Operation): string | undefined {
+  return op.metadata?.tunedModel ?? (op.response as TunedModel | undefined)?.name ?? op.name?.split('/operations/')[0];
+}
+
+function revealModel(model: string): void {
+  void vscode.commands.executeCommand(REVEAL_MODEL_COMMAND, model).then(undefined, () => undefined);
+}
