@@ -6,7 +6,8 @@ import { type BackendStatusBarView } from './backend/statusBar';
 import { registerLossChart } from './lossChart/registerLossChart';
 import { registerPromptNotebook } from './promptNotebook/registerPromptNotebook';
 import { registerSpecFeatures } from './tuningSpecEditor/registerTuningSpecEditor';
-import { createTunedModelsStore, registerTunedModelsTree, type TunedModelsTree } from './tree/registerTunedModelsTree';
+import { createTunedModelsStore } from './editorTunedModelsStore';
+import { registerTunedModelsTree } from './tree/registerTunedModelsTree';
 import { createTestHooks, type TestHooks } from './testHooks';
 import { type TunedModelsStore } from './tunedModelsStore';
 
@@ -16,7 +17,6 @@ export interface GeminiTuningApi {
   readonly store: TunedModelsStore;
   /** Tests answer dialogs with `prompts.use(...)`. */
   readonly prompts: SwappablePrompts;
-  readonly tree: TunedModelsTree;
   /** The backend status bar item as shown (text, tooltip, colour). */
   readonly statusBar: BackendStatusBarView;
   /** Where the extension writes: its log files, global and workspace storage (tests check what lands there). */
@@ -37,8 +37,7 @@ export function activate(context: vscode.ExtensionContext): GeminiTuningApi {
     const store = createTunedModelsStore(connection, backend.settings, log);
     context.subscriptions.push(store);
 
-    const tree = registerTunedModelsTree({ connection, settings: backend.settings, store, prompts, logChannel: log });
-    context.subscriptions.push(tree);
+    context.subscriptions.push(registerTunedModelsTree({ connection, store, prompts, logChannel: log, testHooks }));
 
     context.subscriptions.push(registerSpecFeatures({ context, log, backend: connection, models: store, prompts }));
 
@@ -48,7 +47,7 @@ export function activate(context: vscode.ExtensionContext): GeminiTuningApi {
 
     log.info(`activated in VS Code ${vscode.version}`);
     const { logUri, globalStorageUri, storageUri } = context;
-    return { backend: connection, store, prompts, tree, statusBar: backend.statusBar, locations: { logUri, globalStorageUri, storageUri }, testHooks };
+    return { backend: connection, store, prompts, statusBar: backend.statusBar, locations: { logUri, globalStorageUri, storageUri }, testHooks };
   } catch (error) {
     log.error('activation failed', error);
     void vscode.window.showErrorMessage(`Gemini Tuning could not start: ${error instanceof Error ? error.message : String(error)}`, 'Show Log').then((c) => {

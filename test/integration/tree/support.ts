@@ -12,6 +12,7 @@ import { silentLog } from '../../../src/core/util/log';
 import type { GeminiTuningApi } from '../../../src/extension/extension';
 import type { ModelRecord } from '../../../src/server/records';
 import type { GroupNode, ModelNode, TunedModelsNode } from '../../../src/extension/tree/provider';
+import type { TunedModelsTreeTestHooks } from '../../../src/extension/testHooks';
 
 export const EXTENSION_ID = 'gemini-tuning.gemini-tuning';
 
@@ -228,9 +229,16 @@ export class ScriptedPrompts implements Prompts {
   }
 }
 
+/** The Tuned Models view's provider and tree view, from the hooks the extension fills in test mode. */
+export function treeHooks(api: GeminiTuningApi): TunedModelsTreeTestHooks {
+  const hooks = api.testHooks?.tunedModelsTree;
+  if (!hooks) throw new Error('the extension exposes no tunedModelsTree test hooks: is the host running in ExtensionMode.Test?');
+  return hooks;
+}
+
 /** The tree as a person sees it: group label → [count shown, item labels]. */
 export function treeSnapshot(api: GeminiTuningApi): Map<string, { count: string; models: ModelNode[] }> {
-  const provider = api.tree.provider;
+  const provider = treeHooks(api).provider;
   const result = new Map<string, { count: string; models: ModelNode[] }>();
   for (const node of provider.getChildren() as TunedModelsNode[]) {
     const group = node as GroupNode;
@@ -243,7 +251,7 @@ export function treeSnapshot(api: GeminiTuningApi): Map<string, { count: string;
 export function findItem(api: GeminiTuningApi, name: string): { group: string; item: vscode.TreeItem } | undefined {
   for (const [group, { models }] of treeSnapshot(api)) {
     const node = models.find((m) => m.name === name);
-    if (node) return { group, item: api.tree.provider.getTreeItem(node) };
+    if (node) return { group, item: treeHooks(api).provider.getTreeItem(node) };
   }
   return undefined;
 }

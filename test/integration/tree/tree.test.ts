@@ -16,6 +16,7 @@ import {
   setPolling,
   startRecordingProxy,
   startTestServer,
+  treeHooks,
   treeSnapshot,
   type TestServer,
   useBackend,
@@ -102,7 +103,7 @@ describe('tree: tuned models view', function () {
     const active = findItem(api, 'tunedModels/seeded-active-2')!;
     assert.equal(active.item.label, 'Seeded 2');
     assert.equal(active.item.contextValue, 'tunedModel.active');
-    const resolved = api.tree.provider.resolveTreeItem(active.item, api.tree.provider.nodeFor('tunedModels/seeded-active-2')!);
+    const resolved = treeHooks(api).provider.resolveTreeItem(active.item, treeHooks(api).provider.nodeFor('tunedModels/seeded-active-2')!);
     assert.match((resolved.tooltip as vscode.MarkdownString).value, /Snapshots: 1/);
 
     // Deleting a model that is still training removes it from the tree.
@@ -172,7 +173,7 @@ describe('tree: tuned models view', function () {
       // The tree shows it under Failed, and the tooltip says why.
       const item = findItem(api, name)!;
       assert.equal(item.group, 'Failed');
-      const resolved = api.tree.provider.resolveTreeItem(item.item, api.tree.provider.nodeFor(name)!);
+      const resolved = treeHooks(api).provider.resolveTreeItem(item.item, treeHooks(api).provider.nodeFor(name)!);
       assert.match((resolved.tooltip as vscode.MarkdownString).value, /Error: Tuning was interrupted/);
       assert.equal(recorder.notifications.filter((n) => n.message.includes('Doomed job')).length, 1, 'one notification per job');
     } finally {
@@ -192,7 +193,7 @@ describe('tree: tuned models view', function () {
       const names = ops.map(modelNameOf);
       await Promise.all(ops.map((op) => client.waitForOperation(op, { initialDelayMs: 100, multiplier: 1, maxDelayMs: 100 })));
       const selected = new Promise<string>((resolve) => {
-        const subscription = api.tree.treeView.onDidChangeSelection(({ selection }) => {
+        const subscription = treeHooks(api).treeView.onDidChangeSelection(({ selection }) => {
           const node = selection[0] as { name?: string } | undefined;
           if (node?.name && names.includes(node.name)) {
             subscription.dispose();
@@ -288,7 +289,7 @@ describe('tree: tuned models view', function () {
     const ops = await Promise.all(['Bulk A', 'Bulk B'].map((displayName) => client.tunedModels.create(createRequest(displayName, 60))));
     const names = ops.map(modelNameOf);
     await api.store.refresh();
-    const nodes = names.map((name) => api.tree.provider.nodeFor(name)!);
+    const nodes = names.map((name) => treeHooks(api).provider.nodeFor(name)!);
     assert.ok(nodes.every(Boolean), 'both are in the tree');
 
     // Copy Name on a selection copies every name.
@@ -361,7 +362,7 @@ describe('tree: tuned models view', function () {
       ['Quick job'],
     );
     assert.ok(proxy.requests.some((r) => r.url.includes('filter=Quick')));
-    assert.equal(api.tree.treeView.message, 'Filter: Quick');
+    assert.equal(treeHooks(api).treeView.message, 'Filter: Quick');
     await vscode.commands.executeCommand('geminiTuning.clearFilter');
     assert.equal(api.store.filter, '');
     assert.ok(api.store.models.length > 1);
@@ -377,12 +378,12 @@ describe('tree: tuned models view', function () {
     // Nothing shared with everyone yet; the filter goes to the API as typed.
     assert.equal(await vscode.commands.executeCommand('geminiTuning.filterModels', 'readers:everyone'), 'readers:everyone');
     assert.deepEqual(api.store.models, []);
-    assert.equal(api.tree.treeView.description, 'Filter: readers:everyone');
+    assert.equal(treeHooks(api).treeView.description, 'Filter: readers:everyone');
     // No message over an empty tree: it would hide the welcome that offers Clear Filter.
-    assert.equal(api.tree.treeView.message, undefined);
+    assert.equal(treeHooks(api).treeView.message, undefined);
     await vscode.commands.executeCommand('geminiTuning.clearFilter');
-    assert.equal(api.tree.treeView.description, undefined);
-    assert.equal(api.tree.treeView.message, undefined);
+    assert.equal(treeHooks(api).treeView.description, undefined);
+    assert.equal(treeHooks(api).treeView.message, undefined);
     assert.equal(api.store.models.length, before);
   });
 
