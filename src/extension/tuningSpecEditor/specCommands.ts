@@ -247,7 +247,7 @@ export function specCommandHandlers(deps: SpecCommandDeps): SpecCommandHandlers 
             return { status: 'failed', model, message };
           }
           void vscode.commands.executeCommand(REVEAL_MODEL_COMMAND, model).then(undefined, () => undefined);
-          void vscode.window.showInformationMessage(inertNotificationText(`${model} is ready.`));
+          // The Tuned Models view announces the model, with its next steps, when the store sees it ACTIVE.
           return { status: 'created', model, state: (done.response as TunedModel | undefined)?.state ?? 'ACTIVE' };
         } catch (error) {
           const model = op ? modelNameOf(op) : undefined;
