@@ -367,3 +367,42 @@ export function whenTab(predicate: (tab: vscode.Tab) => boolean): Promise<vscode
     });
   });
 }
+
+export interface WindowMessage {
+  readonly message: string;
+  readonly items: readonly string[];
+}
+
+/**
+ * Takes `vscode.window.showInformationMessage` in place of the window while installed: every
+ * information message any code in this host shows lands in `messages` and is dismissed.
+ */
+export class InformationMessageSpy implements vscode.Disposable {
+  readonly messages: WindowMessage[] = [];
+  private readonly emitter = new vscode.EventEmitter<WindowMessage>();
+  private readonly original = vscode.window.showInformationMessage;
+
+  constructor() {
+    const replacement = (message: string, ...rest: unknown[]): Thenable<undefined> => {
+      const items = rest.filter((r): r is string => typeof r === 'string');
+      // Notifications may carry zero-width spaces that keep names from becoming links.
+      const seen = { message: message.replace(/\u200b/g, ''), items };
+      this.messages.push(seen);
+      this.emitter.fire(seen);
+      return Promise.resolve(undefined);
+    };
+    (vscode.window as { showInformationMessage: unknown }).showInformationMessage = replacement;
+    if (vscode.window.showInformationMessage !== replacement) throw new Error('vscode.window.showInformationMessage could not be replaced in this host');
+  }
+
+  /** The first message, seen or still to come, that `predicate` accepts. */
+  next(predicate: (message: WindowMessage) => boolean): Promise<WindowMessage> {
+    const seen = this.messages.find(predicate);
+    return seen ? Promise.resolve(seen) : nextEvent(this.emitter.event, predicate);
+  }
+
+  dispose(): void {
+    (vscode.window as { showInformationMessage: unknown }).showInformationMessage = this.original;
+    this.emitter.dispose();
+  }
+}

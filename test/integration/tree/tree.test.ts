@@ -3,11 +3,14 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import * as vscode from 'vscode';
 import type { GeminiClient } from '../../../src/core/api/client';
+import type { TunedModel } from '../../../src/core/api/types';
+import type { CreateOutcome } from '../../../src/extension/tuningSpecEditor/specCommands';
 import type { GeminiTuningApi } from '../../../src/extension/extension';
 import {
   activateExtension,
   createRequest,
   findItem,
+  InformationMessageSpy,
   modelNameOf,
   modelRecord,
   NotificationRecorder,
@@ -467,5 +470,84 @@ describe('tree: tuned models view', function () {
     assert.equal(api.store.get(name), undefined);
     await vscode.commands.executeCommand('geminiTuning.clearFilter');
     assert.ok(api.store.get(name));
+  });
+
+  it('a model created from a spec is announced once, by the notification with Open Loss Chart and Try in Notebook', async () => {
+    const displayName = 'Announced once';
+    const examples = Array.from({ length: 20 }, (_, i) => `  - textInput: "${i} + 2"\n    output: "${i + 2}"`).join('\n');
+    const file = path.join(vscode.workspace.workspaceFolders![0].uri.fsPath, 'announced-once.tuning.yaml');
+    fs.writeFileSync(file, `displayName: ${displayName}\nbaseModel: models/gemini-1.5-flash-001-tuning\nhyperparameters:\n  epochCount: 2\n  batchSize: 4\nexamples:\n${examples}\n`);
+    // The window's notifications, not a recorder: both the view and the spec command show theirs there.
+    const spy = new InformationMessageSpy();
+    try {
+      const outcome = await vscode.commands.executeCommand<CreateOutcome>('geminiTuning.createTunedModelFromSpec', vscode.Uri.file(file));
+      assert.ok(outcome.status === 'created', JSON.stringify(outcome));
+      const names = [outcome.model, displayName];
+      const fromView = await spy.next((m) => m.message === `Tuned model "${displayName}" is ready.`);
+      assert.deepEqual(fromView.items, ['Open Loss Chart', 'Try in Notebook']);
+      // The spec command has returned, so anything it shows has been shown.
+      const ready = spy.messages.filter((m) => /ready/i.test(m.message) && names.some((n) => m.message.includes(n)));
+      assert.deepEqual(ready, [fromView], `ready messages: ${JSON.stringify(ready)}`);
+    } finally {
+      spy.dispose();
+      fs.rmSync(file, { force: true });
+    }
+  });
+
+  it('cancels a running tuning job from its tree item: it leaves CREATING, stopped early, and keeps its snapshots', async () => {
+    // 200 epochs of 5 steps at 40 ms a step: far longer than the test takes to cancel it.
+    const request = createRequest('Cancelled job', 200);
+    const op = await client.tunedModels.create(request);
+    const name = modelNameOf(op);
+    api.store.track(op, request);
+    await whenStore(api, () => (api.store.operation(name)?.metadata?.completedSteps ?? 0) >= 3, 'a few steps of the job to cancel');
+    const node = treeHooks(api).provider.nodeFor(name);
+    assert.ok(node, 'the job is in the tree');
+    assert.equal(treeHooks(api).provider.getTreeItem(node).contextValue, 'tunedModel.creating', 'the menu that offers Cancel Tuning Job');
+    const before = (await client.tunedModels.get(name)).tuningTask?.snapshots ?? [];
+    assert.ok(before.length > 0, 'snapshots before the cancel');
+
+    const prompts = new ScriptedPrompts().confirmWith(true, (message, options) => {
+      assert.equal(message, 'Cancel the tuning job of "Cancelled job"?');
+      assert.equal(options.confirmLabel, 'Cancel Job');
+    });
+    const scope = api.prompts.use(prompts);
+    try {
+      assert.equal(await vscode.commands.executeCommand('geminiTuning.cancelTuningJob', node), true);
+    } finally {
+      scope.dispose();
+    }
+    assert.equal(prompts.remaining, 0);
+    const cancels = proxy.requests.filter((r) => r.method === 'POST' && r.url === `/v1beta/${op.name}:cancel`);
+    assert.equal(cancels.length, 1, 'one POST to the operation\'s :cancel binding');
+
+    await whenStore(api, () => api.store.get(name)?.state !== 'CREATING', 'the cancelled job to leave CREATING');
+    const after: TunedModel = await client.tunedModels.get(name);
+    assert.notEqual(after.state, 'CREATING');
+    assert.notEqual(after.state, 'ACTIVE', 'a cancelled job does not become a usable model');
+    const snapshots = after.tuningTask?.snapshots ?? [];
+    assert.ok(snapshots.length >= before.length, `kept its snapshots: ${before.length} before the cancel, ${snapshots.length} after`);
+    assert.deepEqual(snapshots.slice(0, before.length), before, 'the snapshots from before the cancel are unchanged');
+    const finalOp = await client.operations.get(op.name!);
+    assert.equal(finalOp.done, true);
+    assert.ok((finalOp.metadata?.completedSteps ?? 0) < (finalOp.metadata?.totalSteps ?? 0), `stopped early: ${finalOp.metadata?.completedSteps} of ${finalOp.metadata?.totalSteps} steps`);
+    // google.longrunning: a cancelled operation ends with error code 1 (CANCELLED).
+    assert.equal(finalOp.error?.code, 1, JSON.stringify(finalOp.error));
+  });
+
+  it('Cancel Tuning Job refuses a model that is not training, and sends nothing', async () => {
+    const sent = () => proxy.requests.filter((r) => r.method === 'POST' && r.url.endsWith(':cancel')).length;
+    const before = sent();
+    const name = 'tunedModels/seeded-active-1';
+    assert.equal(api.store.get(name)?.state, 'ACTIVE');
+    const prompts = new ScriptedPrompts();
+    const scope = api.prompts.use(prompts);
+    try {
+      assert.equal(await vscode.commands.executeCommand('geminiTuning.cancelTuningJob', name), undefined);
+    } finally {
+      scope.dispose();
+    }
+    assert.deepEqual(prompts.asked, [], 'no confirmation is asked for a model that is not training');
+    assert.equal(sent(), before);
   });
 });

@@ -1,5 +1,6 @@
 import * as path from 'node:path';
 import * as vscode from 'vscode';
+import { type GeminiClient } from '../../../core/api/client';
 import { type Permission, type Role } from '../../../core/api/types';
 import { modelLabel } from '../../../core/tunedModels/presentation';
 import { type ModelArgument, type ModelCommandDeps, type NamedModel } from './modelResolver';
@@ -18,7 +19,6 @@ export async function shareModel(deps: ModelCommandDeps, arg?: ModelArgument): P
 }
 
 async function shareMenu(deps: ModelCommandDeps, model: NamedModel): Promise<number> {
-  const { prompts, log } = deps;
   const label = modelLabel(model);
   for (;;) {
     const client = await deps.connection.getClient();
@@ -37,63 +37,54 @@ async function shareMenu(deps: ModelCommandDeps, model: NamedModel): Promise<num
       ...(permissions.some((p) => p.granteeType === 'EVERYONE') ? [] : [{ label: '$(globe) Share with everyone (read only)', action: 'everyone' as const }]),
       { label: '$(arrow-swap) Transfer ownership…', action: 'transfer' as const },
     ];
-    const picked = await prompts.pick(items, { title: `Share ${label}`, placeHolder: `${permissions.length} permission${permissions.length === 1 ? '' : 's'}` });
+    const picked = await deps.prompts.pick(items, { title: `Share ${label}`, placeHolder: `${permissions.length} permission${permissions.length === 1 ? '' : 's'}` });
     if (!picked) return permissions.length;
-    if (picked.permission) {
-      const p = picked.permission;
-      const otherRoles = ROLES.filter((r) => r !== p.role && r !== 'OWNER');
-      const choice = await prompts.pick(
-        [
-          ...otherRoles.map((role) => ({ label: `Make ${role.toLowerCase()}`, role, remove: false })),
-          { label: '$(trash) Remove access', role: undefined, remove: true },
-        ],
-        { title: `${granteeLabel(p)} on ${label}` },
-      );
-      if (!choice || !p.name) continue;
-      if (choice.remove) {
-        const ok = await prompts.confirm(`Remove ${granteeLabel(p)}'s access to "${label}"?`, { confirmLabel: 'Remove' });
-        if (!ok) continue;
-        await client.permissions.delete(p.name);
-        log.info(`removed ${p.name}`);
-      } else if (choice.role) {
-        await client.permissions.patch({ ...p, name: p.name, role: choice.role }, ['role']);
-        log.info(`changed ${p.name} to ${choice.role}`);
-      }
-      continue;
-    }
-    switch (picked.action) {
-      case 'addUser':
-      case 'addGroup': {
-        const email = await prompts.input({
-          title: `Share ${label} with a ${picked.action === 'addUser' ? 'person' : 'group'}`,
-          prompt: 'Email address',
-          validateInput: (v) => (EMAIL_PATTERN.test(v.trim()) ? undefined : 'Enter an email address.'),
-        });
-        if (!email) continue;
-        const role = await prompts.pick(
-          ROLES.filter((r) => r !== 'OWNER').map((r) => ({ label: r, role: r })),
-          { title: `Role of ${email.trim()}` },
-        );
-        if (!role) continue;
-        await client.permissions.create(model.name, {
-          granteeType: picked.action === 'addUser' ? 'USER' : 'GROUP',
-          emailAddress: email.trim(),
-          role: role.role,
-        });
-        log.info(`shared ${model.name} with ${picked.action === 'addUser' ? 'a person' : 'a group'} as ${role.role}`);
-        continue;
-      }
-      case 'everyone':
-        await client.permissions.create(model.name, { granteeType: 'EVERYONE', role: 'READER' });
-        log.info(`shared ${model.name} with everyone`);
-        continue;
-      case 'transfer':
-        await transferOwnership(deps, client, model);
-        continue;
-      default:
-        continue;
-    }
+    if (picked.permission) await changePermission(deps, client, picked.permission, label);
+    else if (picked.action === 'addUser' || picked.action === 'addGroup') await addGrantee(deps, client, model, picked.action === 'addUser' ? 'USER' : 'GROUP');
+    else if (picked.action === 'everyone') {
+      await client.permissions.create(model.name, { granteeType: 'EVERYONE', role: 'READER' });
+      deps.log.info(`shared ${model.name} with everyone`);
+    } else if (picked.action === 'transfer') await transferOwnership(deps, client, model);
   }
+}
+
+/** Another role for someone who has access, or no access at all. */
+async function changePermission(deps: ModelCommandDeps, client: GeminiClient, p: Permission, label: string): Promise<void> {
+  const otherRoles = ROLES.filter((r) => r !== p.role && r !== 'OWNER');
+  const choice = await deps.prompts.pick(
+    [
+      ...otherRoles.map((role) => ({ label: `Make ${role.toLowerCase()}`, role, remove: false })),
+      { label: '$(trash) Remove access', role: undefined, remove: true },
+    ],
+    { title: `${granteeLabel(p)} on ${label}` },
+  );
+  if (!choice || !p.name) return;
+  if (choice.remove) {
+    const ok = await deps.prompts.confirm(`Remove ${granteeLabel(p)}'s access to "${label}"?`, { confirmLabel: 'Remove' });
+    if (!ok) return;
+    await client.permissions.delete(p.name);
+    deps.log.info(`removed ${p.name}`);
+  } else if (choice.role) {
+    await client.permissions.patch({ ...p, name: p.name, role: choice.role }, ['role']);
+    deps.log.info(`changed ${p.name} to ${choice.role}`);
+  }
+}
+
+async function addGrantee(deps: ModelCommandDeps, client: GeminiClient, model: NamedModel, granteeType: 'USER' | 'GROUP'): Promise<void> {
+  const who = granteeType === 'USER' ? 'person' : 'group';
+  const email = await deps.prompts.input({
+    title: `Share ${modelLabel(model)} with a ${who}`,
+    prompt: 'Email address',
+    validateInput: (v) => (EMAIL_PATTERN.test(v.trim()) ? undefined : 'Enter an email address.'),
+  });
+  if (!email) return;
+  const role = await deps.prompts.pick(
+    ROLES.filter((r) => r !== 'OWNER').map((r) => ({ label: r, role: r })),
+    { title: `Role of ${email.trim()}` },
+  );
+  if (!role) return;
+  await client.permissions.create(model.name, { granteeType, emailAddress: email.trim(), role: role.role });
+  deps.log.info(`shared ${model.name} with a ${who} as ${role.role}`);
 }
 
 function granteeLabel(p: Permission): string {
