@@ -3,7 +3,7 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import * as vscode from 'vscode';
 import type { GeminiClient } from '../../../src/core/api/client';
-import type { TunedModel } from '../../../src/core/api/types';
+import type { Operation, TunedModel } from '../../../src/core/api/types';
 import type { CreateOutcome } from '../../../src/extension/tuningSpecEditor/specCommands';
 import type { GeminiTuningApi } from '../../../src/extension/extension';
 import {
@@ -494,60 +494,99 @@ describe('tree: tuned models view', function () {
     }
   });
 
-  it('cancels a running tuning job from its tree item: it leaves CREATING, stopped early, and keeps its snapshots', async () => {
-    // 200 epochs of 5 steps at 40 ms a step: far longer than the test takes to cancel it.
+  describe('Cancel Tuning Job', () => {
+    // 200 epochs of 5 steps at 40 ms a step: far longer than the tests take to cancel it.
     const request = createRequest('Cancelled job', 200);
-    const op = await client.tunedModels.create(request);
-    const name = modelNameOf(op);
-    api.store.track(op, request);
-    await whenStore(api, () => (api.store.operation(name)?.metadata?.completedSteps ?? 0) >= 3, 'a few steps of the job to cancel');
-    const node = treeHooks(api).provider.nodeFor(name);
-    assert.ok(node, 'the job is in the tree');
-    assert.equal(treeHooks(api).provider.getTreeItem(node).contextValue, 'tunedModel.creating', 'the menu that offers Cancel Tuning Job');
-    const before = (await client.tunedModels.get(name)).tuningTask?.snapshots ?? [];
-    assert.ok(before.length > 0, 'snapshots before the cancel');
+    let op: Operation;
+    let name: string;
+    const cancelsSent = () => proxy.requests.filter((r) => r.method === 'POST' && r.url.endsWith(':cancel')).length;
 
-    const prompts = new ScriptedPrompts().confirmWith(true, (message, options) => {
-      assert.equal(message, 'Cancel the tuning job of "Cancelled job"?');
-      assert.equal(options.confirmLabel, 'Cancel Job');
+    before(async () => {
+      op = await client.tunedModels.create(request);
+      name = modelNameOf(op);
+      api.store.track(op, request);
+      await whenStore(api, () => (api.store.operation(name)?.metadata?.completedSteps ?? 0) >= 3, 'a few steps of the job to cancel');
     });
-    const scope = api.prompts.use(prompts);
-    try {
-      assert.equal(await vscode.commands.executeCommand('geminiTuning.cancelTuningJob', node), true);
-    } finally {
-      scope.dispose();
-    }
-    assert.equal(prompts.remaining, 0);
-    const cancels = proxy.requests.filter((r) => r.method === 'POST' && r.url === `/v1beta/${op.name}:cancel`);
-    assert.equal(cancels.length, 1, 'one POST to the operation\'s :cancel binding');
 
-    await whenStore(api, () => api.store.get(name)?.state !== 'CREATING', 'the cancelled job to leave CREATING');
-    const after: TunedModel = await client.tunedModels.get(name);
-    assert.notEqual(after.state, 'CREATING');
-    assert.notEqual(after.state, 'ACTIVE', 'a cancelled job does not become a usable model');
-    const snapshots = after.tuningTask?.snapshots ?? [];
-    assert.ok(snapshots.length >= before.length, `kept its snapshots: ${before.length} before the cancel, ${snapshots.length} after`);
-    assert.deepEqual(snapshots.slice(0, before.length), before, 'the snapshots from before the cancel are unchanged');
-    const finalOp = await client.operations.get(op.name!);
-    assert.equal(finalOp.done, true);
-    assert.ok((finalOp.metadata?.completedSteps ?? 0) < (finalOp.metadata?.totalSteps ?? 0), `stopped early: ${finalOp.metadata?.completedSteps} of ${finalOp.metadata?.totalSteps} steps`);
-    // google.longrunning: a cancelled operation ends with error code 1 (CANCELLED).
-    assert.equal(finalOp.error?.code, 1, JSON.stringify(finalOp.error));
-  });
+    it('from the palette offers only running jobs, passing over a selected model that is not training', async () => {
+      const selected = 'tunedModels/seeded-active-1';
+      const selection = new Promise<void>((resolve) => {
+        const subscription = treeHooks(api).treeView.onDidChangeSelection(({ selection: nodes }) => {
+          if ((nodes[0] as { name?: string } | undefined)?.name === selected) {
+            subscription.dispose();
+            resolve();
+          }
+        });
+      });
+      assert.equal(await vscode.commands.executeCommand('geminiTuning.revealModel', selected), true);
+      await selection;
+      const before = cancelsSent();
+      let offered: string[] = [];
+      const prompts = new ScriptedPrompts().pickWith((items) => {
+        offered = items.map((i) => String(i.description));
+        return undefined;
+      });
+      const scope = api.prompts.use(prompts);
+      try {
+        assert.equal(await vscode.commands.executeCommand('geminiTuning.cancelTuningJob'), false);
+      } finally {
+        scope.dispose();
+      }
+      assert.equal(prompts.remaining, 0, 'a list to pick from was shown');
+      const running = api.store.models.filter((m) => m.state === 'CREATING').map((m) => m.name!);
+      assert.ok(offered.includes(name), JSON.stringify(offered));
+      assert.deepEqual([...offered].sort(), [...running].sort());
+      assert.equal(cancelsSent(), before, 'picking nothing cancels nothing');
+    });
 
-  it('Cancel Tuning Job refuses a model that is not training, and sends nothing', async () => {
-    const sent = () => proxy.requests.filter((r) => r.method === 'POST' && r.url.endsWith(':cancel')).length;
-    const before = sent();
-    const name = 'tunedModels/seeded-active-1';
-    assert.equal(api.store.get(name)?.state, 'ACTIVE');
-    const prompts = new ScriptedPrompts();
-    const scope = api.prompts.use(prompts);
-    try {
-      assert.equal(await vscode.commands.executeCommand('geminiTuning.cancelTuningJob', name), undefined);
-    } finally {
-      scope.dispose();
-    }
-    assert.deepEqual(prompts.asked, [], 'no confirmation is asked for a model that is not training');
-    assert.equal(sent(), before);
+    it('from its tree item: the job leaves CREATING, stopped early, and keeps its snapshots', async () => {
+      const node = treeHooks(api).provider.nodeFor(name);
+      assert.ok(node, 'the job is in the tree');
+      assert.equal(treeHooks(api).provider.getTreeItem(node).contextValue, 'tunedModel.creating', 'the menu that offers Cancel Tuning Job');
+      const before = (await client.tunedModels.get(name)).tuningTask?.snapshots ?? [];
+      assert.ok(before.length > 0, 'snapshots before the cancel');
+
+      const prompts = new ScriptedPrompts().confirmWith(true, (message, options) => {
+        assert.equal(message, 'Cancel the tuning job of "Cancelled job"?');
+        assert.equal(options.confirmLabel, 'Cancel Job');
+      });
+      const scope = api.prompts.use(prompts);
+      try {
+        assert.equal(await vscode.commands.executeCommand('geminiTuning.cancelTuningJob', node), true);
+      } finally {
+        scope.dispose();
+      }
+      assert.equal(prompts.remaining, 0);
+      const cancels = proxy.requests.filter((r) => r.method === 'POST' && r.url === `/v1beta/${op.name}:cancel`);
+      assert.equal(cancels.length, 1, "one POST to the operation's :cancel binding");
+
+      await whenStore(api, () => api.store.get(name)?.state !== 'CREATING', 'the cancelled job to leave CREATING');
+      const after: TunedModel = await client.tunedModels.get(name);
+      assert.notEqual(after.state, 'CREATING');
+      assert.notEqual(after.state, 'ACTIVE', 'a cancelled job does not become a usable model');
+      const snapshots = after.tuningTask?.snapshots ?? [];
+      assert.ok(snapshots.length >= before.length, `kept its snapshots: ${before.length} before the cancel, ${snapshots.length} after`);
+      assert.deepEqual(snapshots.slice(0, before.length), before, 'the snapshots from before the cancel are unchanged');
+      const finalOp = await client.operations.get(op.name!);
+      assert.equal(finalOp.done, true);
+      assert.ok((finalOp.metadata?.completedSteps ?? 0) < (finalOp.metadata?.totalSteps ?? 0), `stopped early: ${finalOp.metadata?.completedSteps} of ${finalOp.metadata?.totalSteps} steps`);
+      // google.longrunning: a cancelled operation ends with error code 1 (CANCELLED).
+      assert.equal(finalOp.error?.code, 1, JSON.stringify(finalOp.error));
+    });
+
+    it('refuses a model that is not training, and sends nothing', async () => {
+      const active = 'tunedModels/seeded-active-1';
+      assert.equal(api.store.get(active)?.state, 'ACTIVE');
+      const before = cancelsSent();
+      const prompts = new ScriptedPrompts();
+      const scope = api.prompts.use(prompts);
+      try {
+        assert.equal(await vscode.commands.executeCommand('geminiTuning.cancelTuningJob', active), undefined);
+      } finally {
+        scope.dispose();
+      }
+      assert.deepEqual(prompts.asked, [], 'no confirmation is asked for a model that is not training');
+      assert.equal(cancelsSent(), before);
+    });
   });
 });

@@ -46,7 +46,9 @@ export function createModelResolver(deps: ModelResolverDeps): ResolveModel {
     let name = nameOf(arg);
     if (!name) {
       const selected = deps.treeView.selection[0] as ModelNode | undefined;
-      if (selected && (selected as { kind?: string }).kind === 'model') name = selected.name;
+      // A selected model the command does not apply to is passed over for the list of those it does.
+      const applies = (n: ModelNode) => !options.offer || options.offer(store.get(n.name) ?? { name: n.name });
+      if (selected && (selected as { kind?: string }).kind === 'model' && applies(selected)) name = selected.name;
     }
     if (!name) {
       if (!store.loaded) await store.refresh();
