@@ -5,7 +5,8 @@ import { createBackend } from './backend/registerBackend';
 import { registerLossChart } from './lossChart/registerLossChart';
 import { registerPromptNotebook } from './promptNotebook/registerPromptNotebook';
 import { registerSpecFeatures } from './tuningSpecEditor/registerTuningSpecEditor';
-import { createTunedModelsStore, registerTunedModelsTree, type TunedModelsTree } from './tree/registerTunedModelsTree';
+import { createTunedModelsStore } from './editorTunedModelsStore';
+import { registerTunedModelsTree } from './tree/registerTunedModelsTree';
 import { createTestHooks, type TestHooks } from './testHooks';
 import { type TunedModelsStore } from './tunedModelsStore';
 
@@ -15,7 +16,6 @@ export interface GeminiTuningApi {
   readonly store: TunedModelsStore;
   /** Tests answer dialogs with `prompts.use(...)`. */
   readonly prompts: SwappablePrompts;
-  readonly tree: TunedModelsTree;
   /** Where the extension writes: its log files, global and workspace storage (tests check what lands there). */
   readonly locations: Pick<vscode.ExtensionContext, 'logUri' | 'globalStorageUri' | 'storageUri'>;
   /** Present only when the extension runs its tests. */
@@ -34,8 +34,7 @@ export function activate(context: vscode.ExtensionContext): GeminiTuningApi {
     const store = createTunedModelsStore(connection, backend.settings, log);
     context.subscriptions.push(store);
 
-    const tree = registerTunedModelsTree({ connection, settings: backend.settings, store, prompts, logChannel: log });
-    context.subscriptions.push(tree);
+    context.subscriptions.push(registerTunedModelsTree({ connection, store, prompts, logChannel: log, testHooks }));
 
     context.subscriptions.push(registerSpecFeatures({ context, log, backend: connection, models: store, prompts }));
 
@@ -45,7 +44,7 @@ export function activate(context: vscode.ExtensionContext): GeminiTuningApi {
 
     log.info(`activated in VS Code ${vscode.version}`);
     const { logUri, globalStorageUri, storageUri } = context;
-    return { backend: connection, store, prompts, tree, locations: { logUri, globalStorageUri, storageUri }, testHooks };
+    return { backend: connection, store, prompts, locations: { logUri, globalStorageUri, storageUri }, testHooks };
   } catch (error) {
     log.error('activation failed', error);
     void vscode.window.showErrorMessage(`Gemini Tuning could not start: ${error instanceof Error ? error.message : String(error)}`, 'Show Log').then((c) => {

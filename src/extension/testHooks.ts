@@ -31,8 +31,13 @@ export interface PromptNotebookTestHooks {}
 // eslint-disable-next-line @typescript-eslint/no-empty-object-type
 export interface LossChartTestHooks {}
 
-// eslint-disable-next-line @typescript-eslint/no-empty-object-type
-export interface TunedModelsTreeTestHooks {}
+import { type TunedModelsNode, type TunedModelsTreeProvider } from './tree/provider';
+
+/** The view as the tests read it: the provider's items and the tree view's selection, title and message. */
+export interface TunedModelsTreeTestHooks {
+  readonly provider: TunedModelsTreeProvider;
+  readonly treeView: vscode.TreeView<TunedModelsNode>;
+}
 
 // eslint-disable-next-line @typescript-eslint/no-empty-object-type
 export interface TuningSpecEditorTestHooks {}

@@ -169,6 +169,23 @@ export class GeminiClient {
 
     listAll: (tunedModelName_: string, opts: ListAllOptions = {}): AsyncIterable<Operation> =>
       this.#pages(opts, (page) => this.operations.list(tunedModelName_, page), (r) => r.operations),
+
+    /**
+     * Asks the backend to stop a tuning job. It answers at once; the operation ends (and the model
+     * leaves CREATING) when the job has stopped, so follow it with `get` as usual.
+     */
+    cancel: async (name: string, opts: CallOptions = {}): Promise<void> => {
+      const resource = checkName(name, TUNING_OPERATION_NAME, 'tunedModels/{model}/operations/{operation}');
+      await this.#transport.json({
+        method: 'operations.cancel',
+        httpMethod: 'POST',
+        path: `${encodeName(resource)}:cancel`,
+        body: {},
+        resource,
+        idempotent: false,
+        signal: opts.signal,
+      });
+    },
   };
 
   readonly permissions = {
@@ -574,6 +591,7 @@ const TUNED_MODEL_NAME = new RegExp(`^tunedModels/${SEGMENT}$`);
 const BASE_MODEL_NAME = new RegExp(`^models/${SEGMENT}$`);
 const GENERATION_MODEL_NAME = new RegExp(`^(models|tunedModels)/${SEGMENT}$`);
 const OPERATION_NAME = new RegExp(`^[A-Za-z]+/${SEGMENT}(/[A-Za-z]+/${SEGMENT})*$`);
+const TUNING_OPERATION_NAME = new RegExp(`^tunedModels/${SEGMENT}/operations/${SEGMENT}$`);
 const PERMISSION_NAME = new RegExp(`^(tunedModels|corpora)/${SEGMENT}/permissions/${SEGMENT}$`);
 const PERMISSION_PARENT = new RegExp(`^(tunedModels|corpora)/${SEGMENT}$`);
 

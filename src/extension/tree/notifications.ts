@@ -3,6 +3,7 @@ import { type Notifier } from '../ui/prompts';
 import { inertNotificationText } from '../../core/util/inertText';
 import { type JobNotice, planJobNotices } from '../../core/tunedModels/jobNotices';
 import { type TunedModelsStore } from '../tunedModelsStore';
+import { TreeCommands } from './commands/treeCommandIds';
 
 /** Commands offered from the notification; the chart and notebook features register them. */
 export const OPEN_LOSS_CHART_COMMAND = 'geminiTuning.openLossChart';
@@ -39,7 +40,7 @@ async function show(notice: JobNotice, notifier: Notifier, reveal: RevealModels)
       const message = `Tuning "${label}" failed${notice.reason ? `: ${inertNotificationText(notice.reason)}` : '.'}`;
       const choice = await notifier.notify(message, { severity: 'warning', actions: ['Open Loss Chart', 'Show Details'] });
       if (choice === 'Open Loss Chart') await vscode.commands.executeCommand(OPEN_LOSS_CHART_COMMAND, notice.name);
-      if (choice === 'Show Details') await vscode.commands.executeCommand('geminiTuning.showModelDetails', notice.name);
+      if (choice === 'Show Details') await vscode.commands.executeCommand(TreeCommands.details, notice.name);
       return;
     }
     case 'summary': {

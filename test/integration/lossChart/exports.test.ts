@@ -6,7 +6,7 @@ import type { ChartPanelSnapshot } from '../../../src/extension/lossChart/regist
 import type { RenderedMessage, ThemeColors } from '../../../src/core/lossChart/protocol';
 import type { GeminiTuningApi } from '../../../src/extension/extension';
 import { chartCreateRequest, probe, trainedModel } from './support';
-import { activateExtension, modelNameOf, modelRecord, resetSettings, setPolling, startTestServer, useBackend, type TestServer } from '../tree/support';
+import { activateExtension, modelNameOf, modelRecord, resetSettings, setPolling, startTestServer, useBackend, type TestServer, treeHooks } from '../tree/support';
 
 const PNG_SIGNATURE = [0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a];
 
@@ -36,7 +36,7 @@ async function openAndRender(name: string, points: number): Promise<RenderedMess
 }
 
 function treeNode(api: GeminiTuningApi, name: string): unknown {
-  const node = api.tree.provider.nodeFor(name);
+  const node = treeHooks(api).provider.nodeFor(name);
   assert.ok(node, `the Tuned Models view shows ${name}`);
   return node;
 }

@@ -9,7 +9,7 @@ import * as path from 'node:path';
 import * as vscode from 'vscode';
 import type { GeminiTuningApi } from '../../../src/extension/extension';
 import { recordSweepCase } from '../../harness/sweepTable';
-import { activateExtension, findItem, modelRecord, resetSettings, startTestServer, type TestServer, useBackend } from '../tree/support';
+import { activateExtension, findItem, modelRecord, resetSettings, startTestServer, type TestServer, useBackend, treeHooks } from '../tree/support';
 import { startRecordingProxy } from '../../harness/recordingProxy';
 
 const AREA = 'webview';
@@ -157,9 +157,9 @@ describe('sweep webview: hostile names and generated text stay inert', function 
       const { item } = found;
       if (item.label !== label) problems.push(`${name}: label ${JSON.stringify(item.label)}`);
       if (typeof item.description !== 'string') problems.push(`${name}: description is not plain text`);
-      const node = api.tree.provider.nodeFor(name);
+      const node = treeHooks(api).provider.nodeFor(name);
       assert.ok(node);
-      const resolved = api.tree.provider.resolveTreeItem(item, node) as vscode.TreeItem;
+      const resolved = treeHooks(api).provider.resolveTreeItem(item, node) as vscode.TreeItem;
       const tooltip = resolved.tooltip;
       assert.ok(tooltip instanceof vscode.MarkdownString, 'the tooltip is Markdown');
       if (tooltip.isTrusted) problems.push(`${name}: tooltip isTrusted`);

@@ -12,6 +12,7 @@ import { silentLog } from '../../../src/core/util/log';
 import type { GeminiTuningApi } from '../../../src/extension/extension';
 import type { ModelRecord } from '../../../src/server/records';
 import type { GroupNode, ModelNode, TunedModelsNode } from '../../../src/extension/tree/provider';
+import type { TunedModelsTreeTestHooks } from '../../../src/extension/testHooks';
 
 export const EXTENSION_ID = 'gemini-tuning.gemini-tuning';
 
@@ -228,9 +229,16 @@ export class ScriptedPrompts implements Prompts {
   }
 }
 
+/** The Tuned Models view's provider and tree view, from the hooks the extension fills in test mode. */
+export function treeHooks(api: GeminiTuningApi): TunedModelsTreeTestHooks {
+  const hooks = api.testHooks?.tunedModelsTree;
+  if (!hooks) throw new Error('the extension exposes no tunedModelsTree test hooks: is the host running in ExtensionMode.Test?');
+  return hooks;
+}
+
 /** The tree as a person sees it: group label → [count shown, item labels]. */
 export function treeSnapshot(api: GeminiTuningApi): Map<string, { count: string; models: ModelNode[] }> {
-  const provider = api.tree.provider;
+  const provider = treeHooks(api).provider;
   const result = new Map<string, { count: string; models: ModelNode[] }>();
   for (const node of provider.getChildren() as TunedModelsNode[]) {
     const group = node as GroupNode;
@@ -243,7 +251,7 @@ export function treeSnapshot(api: GeminiTuningApi): Map<string, { count: string;
 export function findItem(api: GeminiTuningApi, name: string): { group: string; item: vscode.TreeItem } | undefined {
   for (const [group, { models }] of treeSnapshot(api)) {
     const node = models.find((m) => m.name === name);
-    if (node) return { group, item: api.tree.provider.getTreeItem(node) };
+    if (node) return { group, item: treeHooks(api).provider.getTreeItem(node) };
   }
   return undefined;
 }
@@ -358,4 +366,43 @@ export function whenTab(predicate: (tab: vscode.Tab) => boolean): Promise<vscode
       }
     });
   });
+}
+
+export interface WindowMessage {
+  readonly message: string;
+  readonly items: readonly string[];
+}
+
+/**
+ * Takes `vscode.window.showInformationMessage` in place of the window while installed: every
+ * information message any code in this host shows lands in `messages` and is dismissed.
+ */
+export class InformationMessageSpy implements vscode.Disposable {
+  readonly messages: WindowMessage[] = [];
+  private readonly emitter = new vscode.EventEmitter<WindowMessage>();
+  private readonly original = vscode.window.showInformationMessage;
+
+  constructor() {
+    const replacement = (message: string, ...rest: unknown[]): Thenable<undefined> => {
+      const items = rest.filter((r): r is string => typeof r === 'string');
+      // Notifications may carry zero-width spaces that keep names from becoming links.
+      const seen = { message: message.replace(/\u200b/g, ''), items };
+      this.messages.push(seen);
+      this.emitter.fire(seen);
+      return Promise.resolve(undefined);
+    };
+    (vscode.window as { showInformationMessage: unknown }).showInformationMessage = replacement;
+    if (vscode.window.showInformationMessage !== replacement) throw new Error('vscode.window.showInformationMessage could not be replaced in this host');
+  }
+
+  /** The first message, seen or still to come, that `predicate` accepts. */
+  next(predicate: (message: WindowMessage) => boolean): Promise<WindowMessage> {
+    const seen = this.messages.find(predicate);
+    return seen ? Promise.resolve(seen) : nextEvent(this.emitter.event, predicate);
+  }
+
+  dispose(): void {
+    (vscode.window as { showInformationMessage: unknown }).showInformationMessage = this.original;
+    this.emitter.dispose();
+  }
 }

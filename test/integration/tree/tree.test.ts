@@ -3,11 +3,14 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import * as vscode from 'vscode';
 import type { GeminiClient } from '../../../src/core/api/client';
+import type { Operation, TunedModel } from '../../../src/core/api/types';
+import type { CreateOutcome } from '../../../src/extension/tuningSpecEditor/commands/createTunedModelFromSpec';
 import type { GeminiTuningApi } from '../../../src/extension/extension';
 import {
   activateExtension,
   createRequest,
   findItem,
+  InformationMessageSpy,
   modelNameOf,
   modelRecord,
   NotificationRecorder,
@@ -16,6 +19,7 @@ import {
   setPolling,
   startRecordingProxy,
   startTestServer,
+  treeHooks,
   treeSnapshot,
   type TestServer,
   useBackend,
@@ -102,7 +106,7 @@ describe('tree: tuned models view', function () {
     const active = findItem(api, 'tunedModels/seeded-active-2')!;
     assert.equal(active.item.label, 'Seeded 2');
     assert.equal(active.item.contextValue, 'tunedModel.active');
-    const resolved = api.tree.provider.resolveTreeItem(active.item, api.tree.provider.nodeFor('tunedModels/seeded-active-2')!);
+    const resolved = treeHooks(api).provider.resolveTreeItem(active.item, treeHooks(api).provider.nodeFor('tunedModels/seeded-active-2')!);
     assert.match((resolved.tooltip as vscode.MarkdownString).value, /Snapshots: 1/);
 
     // Deleting a model that is still training removes it from the tree.
@@ -172,7 +176,7 @@ describe('tree: tuned models view', function () {
       // The tree shows it under Failed, and the tooltip says why.
       const item = findItem(api, name)!;
       assert.equal(item.group, 'Failed');
-      const resolved = api.tree.provider.resolveTreeItem(item.item, api.tree.provider.nodeFor(name)!);
+      const resolved = treeHooks(api).provider.resolveTreeItem(item.item, treeHooks(api).provider.nodeFor(name)!);
       assert.match((resolved.tooltip as vscode.MarkdownString).value, /Error: Tuning was interrupted/);
       assert.equal(recorder.notifications.filter((n) => n.message.includes('Doomed job')).length, 1, 'one notification per job');
     } finally {
@@ -192,7 +196,7 @@ describe('tree: tuned models view', function () {
       const names = ops.map(modelNameOf);
       await Promise.all(ops.map((op) => client.waitForOperation(op, { initialDelayMs: 100, multiplier: 1, maxDelayMs: 100 })));
       const selected = new Promise<string>((resolve) => {
-        const subscription = api.tree.treeView.onDidChangeSelection(({ selection }) => {
+        const subscription = treeHooks(api).treeView.onDidChangeSelection(({ selection }) => {
           const node = selection[0] as { name?: string } | undefined;
           if (node?.name && names.includes(node.name)) {
             subscription.dispose();
@@ -288,7 +292,7 @@ describe('tree: tuned models view', function () {
     const ops = await Promise.all(['Bulk A', 'Bulk B'].map((displayName) => client.tunedModels.create(createRequest(displayName, 60))));
     const names = ops.map(modelNameOf);
     await api.store.refresh();
-    const nodes = names.map((name) => api.tree.provider.nodeFor(name)!);
+    const nodes = names.map((name) => treeHooks(api).provider.nodeFor(name)!);
     assert.ok(nodes.every(Boolean), 'both are in the tree');
 
     // Copy Name on a selection copies every name.
@@ -361,7 +365,7 @@ describe('tree: tuned models view', function () {
       ['Quick job'],
     );
     assert.ok(proxy.requests.some((r) => r.url.includes('filter=Quick')));
-    assert.equal(api.tree.treeView.message, 'Filter: Quick');
+    assert.equal(treeHooks(api).treeView.message, 'Filter: Quick');
     await vscode.commands.executeCommand('geminiTuning.clearFilter');
     assert.equal(api.store.filter, '');
     assert.ok(api.store.models.length > 1);
@@ -377,12 +381,12 @@ describe('tree: tuned models view', function () {
     // Nothing shared with everyone yet; the filter goes to the API as typed.
     assert.equal(await vscode.commands.executeCommand('geminiTuning.filterModels', 'readers:everyone'), 'readers:everyone');
     assert.deepEqual(api.store.models, []);
-    assert.equal(api.tree.treeView.description, 'Filter: readers:everyone');
+    assert.equal(treeHooks(api).treeView.description, 'Filter: readers:everyone');
     // No message over an empty tree: it would hide the welcome that offers Clear Filter.
-    assert.equal(api.tree.treeView.message, undefined);
+    assert.equal(treeHooks(api).treeView.message, undefined);
     await vscode.commands.executeCommand('geminiTuning.clearFilter');
-    assert.equal(api.tree.treeView.description, undefined);
-    assert.equal(api.tree.treeView.message, undefined);
+    assert.equal(treeHooks(api).treeView.description, undefined);
+    assert.equal(treeHooks(api).treeView.message, undefined);
     assert.equal(api.store.models.length, before);
   });
 
@@ -466,5 +470,123 @@ describe('tree: tuned models view', function () {
     assert.equal(api.store.get(name), undefined);
     await vscode.commands.executeCommand('geminiTuning.clearFilter');
     assert.ok(api.store.get(name));
+  });
+
+  it('a model created from a spec is announced once, by the notification with Open Loss Chart and Try in Notebook', async () => {
+    const displayName = 'Announced once';
+    const examples = Array.from({ length: 20 }, (_, i) => `  - textInput: "${i} + 2"\n    output: "${i + 2}"`).join('\n');
+    const file = path.join(vscode.workspace.workspaceFolders![0].uri.fsPath, 'announced-once.tuning.yaml');
+    fs.writeFileSync(file, `displayName: ${displayName}\nbaseModel: models/gemini-1.5-flash-001-tuning\nhyperparameters:\n  epochCount: 2\n  batchSize: 4\nexamples:\n${examples}\n`);
+    // The window's notifications, not a recorder: both the view and the spec command show theirs there.
+    const spy = new InformationMessageSpy();
+    try {
+      const outcome = await vscode.commands.executeCommand<CreateOutcome>('geminiTuning.createTunedModelFromSpec', vscode.Uri.file(file));
+      assert.ok(outcome.status === 'created', JSON.stringify(outcome));
+      const names = [outcome.model, displayName];
+      const fromView = await spy.next((m) => m.message === `Tuned model "${displayName}" is ready.`);
+      assert.deepEqual(fromView.items, ['Open Loss Chart', 'Try in Notebook']);
+      // The spec command has returned, so anything it shows has been shown.
+      const ready = spy.messages.filter((m) => /ready/i.test(m.message) && names.some((n) => m.message.includes(n)));
+      assert.deepEqual(ready, [fromView], `ready messages: ${JSON.stringify(ready)}`);
+    } finally {
+      spy.dispose();
+      fs.rmSync(file, { force: true });
+    }
+  });
+
+  describe('Cancel Tuning Job', () => {
+    // 200 epochs of 5 steps at 40 ms a step: far longer than the tests take to cancel it.
+    const request = createRequest('Cancelled job', 200);
+    let op: Operation;
+    let name: string;
+    const cancelsSent = () => proxy.requests.filter((r) => r.method === 'POST' && r.url.endsWith(':cancel')).length;
+
+    before(async () => {
+      op = await client.tunedModels.create(request);
+      name = modelNameOf(op);
+      api.store.track(op, request);
+      await whenStore(api, () => (api.store.operation(name)?.metadata?.completedSteps ?? 0) >= 3, 'a few steps of the job to cancel');
+    });
+
+    it('from the palette offers only running jobs, passing over a selected model that is not training', async () => {
+      const selected = 'tunedModels/seeded-active-1';
+      const selection = new Promise<void>((resolve) => {
+        const subscription = treeHooks(api).treeView.onDidChangeSelection(({ selection: nodes }) => {
+          if ((nodes[0] as { name?: string } | undefined)?.name === selected) {
+            subscription.dispose();
+            resolve();
+          }
+        });
+      });
+      assert.equal(await vscode.commands.executeCommand('geminiTuning.revealModel', selected), true);
+      await selection;
+      const before = cancelsSent();
+      let offered: string[] = [];
+      const prompts = new ScriptedPrompts().pickWith((items) => {
+        offered = items.map((i) => String(i.description));
+        return undefined;
+      });
+      const scope = api.prompts.use(prompts);
+      try {
+        assert.equal(await vscode.commands.executeCommand('geminiTuning.cancelTuningJob'), false);
+      } finally {
+        scope.dispose();
+      }
+      assert.equal(prompts.remaining, 0, 'a list to pick from was shown');
+      const running = api.store.models.filter((m) => m.state === 'CREATING').map((m) => m.name!);
+      assert.ok(offered.includes(name), JSON.stringify(offered));
+      assert.deepEqual([...offered].sort(), [...running].sort());
+      assert.equal(cancelsSent(), before, 'picking nothing cancels nothing');
+    });
+
+    it('from its tree item: the job leaves CREATING, stopped early, and keeps its snapshots', async () => {
+      const node = treeHooks(api).provider.nodeFor(name);
+      assert.ok(node, 'the job is in the tree');
+      assert.equal(treeHooks(api).provider.getTreeItem(node).contextValue, 'tunedModel.creating', 'the menu that offers Cancel Tuning Job');
+      const before = (await client.tunedModels.get(name)).tuningTask?.snapshots ?? [];
+      assert.ok(before.length > 0, 'snapshots before the cancel');
+
+      const prompts = new ScriptedPrompts().confirmWith(true, (message, options) => {
+        assert.equal(message, 'Cancel the tuning job of "Cancelled job"?');
+        assert.equal(options.confirmLabel, 'Cancel Job');
+      });
+      const scope = api.prompts.use(prompts);
+      try {
+        assert.equal(await vscode.commands.executeCommand('geminiTuning.cancelTuningJob', node), true);
+      } finally {
+        scope.dispose();
+      }
+      assert.equal(prompts.remaining, 0);
+      const cancels = proxy.requests.filter((r) => r.method === 'POST' && r.url === `/v1beta/${op.name}:cancel`);
+      assert.equal(cancels.length, 1, "one POST to the operation's :cancel binding");
+
+      await whenStore(api, () => api.store.get(name)?.state !== 'CREATING', 'the cancelled job to leave CREATING');
+      const after: TunedModel = await client.tunedModels.get(name);
+      assert.notEqual(after.state, 'CREATING');
+      assert.notEqual(after.state, 'ACTIVE', 'a cancelled job does not become a usable model');
+      const snapshots = after.tuningTask?.snapshots ?? [];
+      assert.ok(snapshots.length >= before.length, `kept its snapshots: ${before.length} before the cancel, ${snapshots.length} after`);
+      assert.deepEqual(snapshots.slice(0, before.length), before, 'the snapshots from before the cancel are unchanged');
+      const finalOp = await client.operations.get(op.name!);
+      assert.equal(finalOp.done, true);
+      assert.ok((finalOp.metadata?.completedSteps ?? 0) < (finalOp.metadata?.totalSteps ?? 0), `stopped early: ${finalOp.metadata?.completedSteps} of ${finalOp.metadata?.totalSteps} steps`);
+      // google.longrunning: a cancelled operation ends with error code 1 (CANCELLED).
+      assert.equal(finalOp.error?.code, 1, JSON.stringify(finalOp.error));
+    });
+
+    it('refuses a model that is not training, and sends nothing', async () => {
+      const active = 'tunedModels/seeded-active-1';
+      assert.equal(api.store.get(active)?.state, 'ACTIVE');
+      const before = cancelsSent();
+      const prompts = new ScriptedPrompts();
+      const scope = api.prompts.use(prompts);
+      try {
+        assert.equal(await vscode.commands.executeCommand('geminiTuning.cancelTuningJob', active), undefined);
+      } finally {
+        scope.dispose();
+      }
+      assert.deepEqual(prompts.asked, [], 'no confirmation is asked for a model that is not training');
+      assert.equal(cancelsSent(), before);
+    });
   });
 });

@@ -90,6 +90,16 @@ describe('api/client methods', () => {
     assert.equal(`${last().method} ${last().url}`, 'GET /v1beta/tunedModels/m1/operations?pageSize=3&filter=done%3Dtrue');
   });
 
+  it('operations.cancel posts to the operation\'s :cancel binding and refuses a name that is not an operation', async () => {
+    server.handle((_req, res) => sendJson(res, 200, {}));
+    assert.equal(await client.operations.cancel('tunedModels/m1/operations/op1'), undefined);
+    assert.equal(`${last().method} ${last().url}`, 'POST /v1beta/tunedModels/m1/operations/op1:cancel');
+    assert.deepEqual(JSON.parse(last().body), {});
+    const sent = server.requests.length;
+    await assert.rejects(client.operations.cancel('tunedModels/m1'), /tunedModels\/\{model\}\/operations\/\{operation\}/);
+    assert.equal(server.requests.length, sent, 'nothing is sent for a name that is not an operation');
+  });
+
   it('permissions create, get, list, patch and delete', async () => {
     await client.permissions.create('tunedModels/m1', { granteeType: 'USER', emailAddress: 'a@example.com', role: 'READER' });
     assert.equal(`${last().method} ${last().url}`, 'POST /v1beta/tunedModels/m1/permissions');

@@ -175,7 +175,7 @@ function createAndFollow(deps: CreateTunedModelDeps, backend: SpecBackend, uri: 
           return { status: 'failed', model, message: `Tuning ${model} failed: ${reason}` };
         }
         revealModel(model);
-        void vscode.window.showInformationMessage(inertNotificationText(`${model} is ready.`));
+        // The Tuned Models view announces the model, with its next steps, when the store sees it ACTIVE.
         return { status: 'created', model, state: (done.response as TunedModel | undefined)?.state ?? 'ACTIVE' };
       } catch (error) {
         const model = op ? modelNameOf(op) : undefined;

@@ -1,0 +1,5 @@
+import { type FilterDeps, filterModels } from './filter';
+
+export function clearFilter(deps: FilterDeps): Promise<string> {
+  return filterModels(deps, '');
+}

@@ -1,0 +1,17 @@
+import * as vscode from 'vscode';
+import { modelDetailsUri } from '../details';
+import { type ModelArgument, type ResolveModel } from './modelResolver';
+
+export interface ShowDetailsDeps {
+  readonly resolveModel: ResolveModel;
+}
+
+/** Opens the model's JSON, as the backend returns it, in a read-only editor. */
+export async function showModelDetails(deps: ShowDetailsDeps, arg?: ModelArgument): Promise<vscode.Uri | undefined> {
+  const model = await deps.resolveModel(arg, 'Show Model Details');
+  if (!model) return undefined;
+  const document = await vscode.workspace.openTextDocument(modelDetailsUri(model.name));
+  if (document.languageId !== 'json') await vscode.languages.setTextDocumentLanguage(document, 'json');
+  await vscode.window.showTextDocument(document, { preview: true });
+  return document.uri;
+}
