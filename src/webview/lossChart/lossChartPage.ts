@@ -1,10 +1,13 @@
 // The loss chart webview: draws what the extension posts, with uPlot. Every model name,
 // description and error message goes into the page as text (textContent), never as HTML.
 import uPlot from 'uplot';
+import { appendColumns, epochBoundaries, firstValue, lastValue, sortedIndexOf, type EpochBoundary, type LossColumns } from '../../core/lossChart/columns';
+import { AlignedLossTable, forLogScale, identityValue } from '../../core/lossChart/dataTable';
+import { describeEmpty, describeHyperparameters, describeSteps, formatDuration, formatLoss } from '../../core/lossChart/headerText';
+import { elapsedMs, emptyReason, type ModelHeader } from '../../core/lossChart/modelHeader';
 import {
   DEFAULT_VIEW,
   dispatch,
-  fromWire,
   isPersistedChartState,
   parseToWebview,
   type FromWebviewMessage,
@@ -14,29 +17,7 @@ import {
   type ViewSettings,
   type WireModel,
 } from '../../core/lossChart/protocol';
-import {
-  AlignedLossTable,
-  appendPacked,
-  clampSmoothing,
-  describeEmpty,
-  describeSteps,
-  elapsedMs,
-  emptyReason,
-  finalLoss,
-  firstNonNull,
-  forLogScale,
-  formatDuration,
-  formatLoss,
-  identityValue,
-  lastNonNull,
-  normalizePacked,
-  scanPacked,
-  sortedIndexOf,
-  valueAt,
-  type EpochBoundary,
-  type ModelHeader,
-  type PackedColumns,
-} from '../../core/lossChart/series';
+import { clampSmoothing } from '../../core/lossChart/smoothing';
 
 interface VsCodeApi {
   postMessage(message: FromWebviewMessage): void;
@@ -135,7 +116,8 @@ function dashOf(position: number): number[] {
 
 interface ModelEntry {
   header: ModelHeader;
-  points: PackedColumns;
+  points: LossColumns;
+  /** where the epoch changes, found once when the points arrive */
   boundaries: EpochBoundary[];
   loadError?: string;
 }
@@ -146,6 +128,8 @@ const restored = vscode.getState();
 let view: ViewSettings = isPersistedChartState(restored) ? restored.view : { ...DEFAULT_VIEW };
 let chart: uPlot | undefined;
 let table: AlignedLossTable | undefined;
+/** Set by the extension's init message, only when it runs its tests: then the page reports what it draws. */
+let reportForTests = false;
 
 function persist(): void {
   vscode.setState({ version: 1, models: [...order], view });
@@ -170,6 +154,7 @@ let pendingReport: Update | undefined;
  * after uPlot's when nothing needed a redraw.
  */
 function reportAfterDraw(update: Update): void {
+  if (!reportForTests) return;
   pendingReport = update;
   queueMicrotask(flushReport);
 }
@@ -354,15 +339,6 @@ function setData(): void {
 
 // ---- header, notices, legend, readout ----
 
-function describeHyperparameters(h: ModelHeader): string {
-  const parts: string[] = [];
-  if (h.epochCount !== undefined) parts.push(`${h.epochCount} epochs`);
-  if (h.batchSize !== undefined) parts.push(`batch size ${h.batchSize}`);
-  if (h.learningRate !== undefined) parts.push(`learning rate ${h.learningRate}`);
-  if (h.learningRateMultiplier !== undefined) parts.push(`learning rate ×${h.learningRateMultiplier}`);
-  return parts.length > 0 ? parts.join(' · ') : 'not reported';
-}
-
 function addField(list: HTMLElement, term: string, value: string): void {
   const wrap = make('div', 'field');
   wrap.append(make('dt', undefined, term), make('dd', undefined, value));
@@ -389,7 +365,7 @@ function renderHeaders(): void {
     addField(fields, 'Steps', describeSteps(h, entry.points));
     const elapsed = elapsedMs(h, entry.points.computeTimeMs, now);
     addField(fields, 'Elapsed', elapsed === undefined ? '—' : formatDuration(elapsed));
-    addField(fields, 'Final loss', formatLoss(finalLoss(entry.points.loss)));
+    addField(fields, 'Final loss', formatLoss(lastValue(entry.points.loss)));
     card.append(fields);
     return card;
   });
@@ -453,10 +429,10 @@ function readoutLine(entry: ModelEntry, position: number, index: number, smoothe
   swatch.style.backgroundColor = colorOf(position);
   swatch.setAttribute('aria-hidden', 'true');
   const { step, epoch, loss, computeTimeMs } = entry.points;
-  const first = firstNonNull(computeTimeMs);
-  const parts = [`step ${step[index]}`, `epoch ${epoch[index]}`, `loss ${formatLoss(valueAt(loss, index))}`];
+  const first = firstValue(computeTimeMs);
+  const parts = [`step ${step[index]}`, `epoch ${epoch[index]}`, `loss ${formatLoss(loss[index])}`];
   if (view.smoothingEnabled && smoothed !== undefined) parts.push(`smoothed ${formatLoss(smoothed)}`);
-  const computed = valueAt(computeTimeMs, index);
+  const computed = computeTimeMs[index];
   if (computed !== null) {
     const since = first !== null ? ` (+${formatDuration(computed - first)})` : '';
     parts.push(`computed ${clock(computed)}${since}`);
@@ -482,10 +458,10 @@ function renderReadout(): void {
     let smoothed: number | null | undefined;
     if (idx === null || idx === undefined) {
       pointIndex = entry.points.step.length - 1;
-      smoothed = lastNonNull(smoothedValues);
+      smoothed = lastValue(smoothedValues);
     } else {
       pointIndex = sortedIndexOf(entry.points.step, steps[idx]);
-      smoothed = idx < smoothedValues.length ? valueAt(smoothedValues, idx) : undefined;
+      smoothed = idx < smoothedValues.length ? smoothedValues[idx] : undefined;
     }
     if (pointIndex >= 0) lines.push(readoutLine(entry, position, pointIndex, smoothed));
   });
@@ -495,7 +471,7 @@ function renderReadout(): void {
 
 function updateAriaLabel(): void {
   const summary = entriesInOrder()
-    .map((e) => `${e.header.displayName}: ${e.points.step.length} steps, final loss ${formatLoss(finalLoss(e.points.loss))}`)
+    .map((e) => `${e.header.displayName}: ${e.points.step.length} steps, final loss ${formatLoss(lastValue(e.points.loss))}`)
     .join('; ');
   chartArea.setAttribute('aria-label', `Loss chart${view.logScale ? ' (log scale)' : ''}. ${summary}. The data table below lists every value.`);
 }
@@ -544,8 +520,8 @@ function renderTable(): void {
     const tbody = make('tbody');
     for (const i of rows) {
       const tr = make('tr');
-      const lossValue = valueAt(loss, i);
-      const computed = valueAt(computeTimeMs, i);
+      const lossValue = loss[i];
+      const computed = computeTimeMs[i];
       tr.append(
         make('td', undefined, String(step[i])),
         make('td', undefined, String(epoch[i])),
@@ -585,7 +561,7 @@ function exportPng(requestId: number): void {
       ctx.fillStyle = colorOf(position);
       ctx.fillRect(8 * ratio, y - 2 * ratio, 18 * ratio, 4 * ratio);
       ctx.fillStyle = theme.foreground;
-      ctx.fillText(`${entry.header.displayName} — ${entry.header.state}, final loss ${formatLoss(finalLoss(entry.points.loss))}`, 32 * ratio, y);
+      ctx.fillText(`${entry.header.displayName} — ${entry.header.state}, final loss ${formatLoss(lastValue(entry.points.loss))}`, 32 * ratio, y);
     });
     ctx.drawImage(source, 0, lineHeight * (entries.length + 1) - lineHeight / 2);
     vscode.postMessage({ type: 'png', requestId, dataUrl: out.toDataURL('image/png') });
@@ -597,11 +573,14 @@ function exportPng(requestId: number): void {
 // ---- messages from the extension ----
 
 function entryFor(model: WireModel): ModelEntry {
-  const points = normalizePacked(fromWire(model));
-  return { header: model.header, points, boundaries: scanPacked(points).boundaries };
+  return { header: model.header, points: model.points, boundaries: epochBoundaries(model.points) };
 }
 
 const handlers: MessageHandlers<ToWebviewMessage> = {
+  init: (message) => {
+    reportForTests = message.reportForTests;
+    if (reportForTests) reportTheme();
+  },
   setModels: (message) => {
     models.clear();
     order = message.models.map((m) => m.header.name);
@@ -641,8 +620,8 @@ const handlers: MessageHandlers<ToWebviewMessage> = {
     entry.header = header;
     entry.loadError = undefined;
     if (points.step.length > 0) {
-      entry.points = normalizePacked(appendPacked(entry.points, fromWire(message)));
-      entry.boundaries = scanPacked(entry.points).boundaries;
+      entry.points = appendColumns(entry.points, points);
+      entry.boundaries = epochBoundaries(entry.points);
       if (chart && table) {
         table.append(order.indexOf(name), points);
         setData();
@@ -731,11 +710,12 @@ new ResizeObserver(() => {
   if (size.width !== chart.width || size.height !== chart.height) chart.setSize(size);
 }).observe(chartArea);
 
-// VS Code swaps the body class and the CSS variables on <html> when the theme changes.
 function reportTheme(): void {
+  if (!reportForTests) return;
   vscode.postMessage({ type: 'theme', colors: { foreground: theme.foreground, background: theme.background, palette: [...theme.palette] } });
 }
 
+// VS Code swaps the body class and the CSS variables on <html> when the theme changes.
 const themeObserver = new MutationObserver(() => {
   const before = JSON.stringify(theme);
   theme = readTheme();
@@ -756,4 +736,3 @@ setInterval(() => {
 applyViewToControls();
 renderNotices();
 vscode.postMessage({ type: 'ready', state: isPersistedChartState(restored) ? restored : undefined });
-reportTheme();
