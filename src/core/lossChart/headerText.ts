@@ -1,5 +1,10 @@
 /** The words and numbers the chart's header, notices, readout and accessible label show. */
-import { plannedTotalSteps, type EmptyReason, type ModelHeader } from './modelHeader';
+import { plannedTotalSteps, type EmptyReason, type ModelHeader, type ModelState } from './modelHeader';
+
+/** What the last loss is called: the latest while the job may still report more, the final once it has ended. */
+export function lossLabel(state: ModelState): 'Latest loss' | 'Final loss' {
+  return state === 'ACTIVE' || state === 'FAILED' ? 'Final loss' : 'Latest loss';
+}
 
 export function describeEmpty(reason: EmptyReason, header: ModelHeader): string {
   switch (reason) {

@@ -3,7 +3,8 @@
 import uPlot from 'uplot';
 import { appendColumns, epochBoundaries, firstValue, lastValue, sortedIndexOf, type EpochBoundary, type LossColumns } from '../../core/lossChart/columns';
 import { AlignedLossTable, forLogScale, identityValue } from '../../core/lossChart/dataTable';
-import { describeEmpty, describeHyperparameters, describeSteps, formatDuration, formatLoss } from '../../core/lossChart/headerText';
+import { logTickLabel, thinnedLabels } from '../../core/lossChart/chartLabels';
+import { describeEmpty, describeHyperparameters, describeSteps, formatDuration, formatLoss, lossLabel } from '../../core/lossChart/headerText';
 import { elapsedMs, emptyReason, type ModelHeader } from '../../core/lossChart/modelHeader';
 import {
   DEFAULT_VIEW,
@@ -17,6 +18,7 @@ import {
   type ViewSettings,
   type WireModel,
 } from '../../core/lossChart/protocol';
+import { readableOn } from '../../core/lossChart/seriesColors';
 import { clampSmoothing } from '../../core/lossChart/smoothing';
 
 interface VsCodeApi {
@@ -95,12 +97,14 @@ let theme = readTheme();
 
 function readTheme(): Theme {
   const fontFamily = getComputedStyle(document.body).fontFamily || 'sans-serif';
+  const background = resolveColor('--vscode-editor-background', '#1e1e1e');
   return {
     foreground: resolveColor('--vscode-editor-foreground', '#cccccc'),
     muted: resolveColor('--vscode-descriptionForeground', '#999999'),
     grid: withAlpha(resolveColor('--vscode-charts-lines', '#808080'), 0.18),
-    background: resolveColor('--vscode-editor-background', '#1e1e1e'),
-    palette: PALETTE_VARIABLES.map(([name, fallback]) => resolveColor(name, fallback)),
+    background,
+    // A theme's chart colour may be too close to its editor background to read as a curve.
+    palette: PALETTE_VARIABLES.map(([name, fallback]) => readableOn(resolveColor(name, fallback), background)),
     font: `12px ${fontFamily}`,
   };
 }
@@ -183,18 +187,16 @@ const epochLinesPlugin: uPlot.Plugin = {
       const pxRatio = devicePixelRatio || 1;
       const entries = entriesInOrder();
       // Only boundaries inside the x range are drawn, from the plot's top to its bottom, and labels
-      // keep clear of its right edge: nothing needs clipping. The labels use the axes' font, which
+      // end inside its right edge: nothing needs clipping. The labels use the axes' font, which
       // the canvas has already resolved.
       ctx.save();
       ctx.lineWidth = pxRatio;
       ctx.setLineDash([4 * pxRatio, 4 * pxRatio]);
       ctx.font = theme.font.replace(/^12px/, `${Math.round(12 * pxRatio)}px`);
       ctx.textBaseline = 'top';
-      const labelLimit = left + width - 56 * pxRatio;
+      const labels: { text: string; x: number; width: number }[] = [];
       entries.forEach((entry, position) => {
         ctx.strokeStyle = entries.length > 1 ? withAlpha(colorOf(position), 0.7) : withAlpha(theme.muted, 0.8);
-        ctx.fillStyle = theme.muted;
-        let lastLabelX = -Infinity;
         // One path per model, stroked once: a dashed stroke is set up once however many epochs there are.
         ctx.beginPath();
         for (const b of entry.boundaries) {
@@ -202,13 +204,15 @@ const epochLinesPlugin: uPlot.Plugin = {
           const x = Math.round(u.valToPos(b.step, 'x', true));
           ctx.moveTo(x, top);
           ctx.lineTo(x, top + height);
-          if (position === 0 && x - lastLabelX > 48 * pxRatio && x < labelLimit) {
-            ctx.fillText(`epoch ${b.epoch}`, x + 3 * pxRatio, top + 3 * pxRatio);
-            lastLabelX = x;
+          if (position === 0) {
+            const text = `epoch ${b.epoch}`;
+            labels.push({ text, x: x + 3 * pxRatio, width: ctx.measureText(text).width });
           }
         }
         ctx.stroke();
       });
+      ctx.fillStyle = theme.muted;
+      for (const i of thinnedLabels(labels, 8 * pxRatio, left + width - 4 * pxRatio)) ctx.fillText(labels[i].text, labels[i].x, top + 3 * pxRatio);
       ctx.restore();
     },
   },
@@ -276,7 +280,7 @@ function createChart(size: { width: number; height: number }): void {
     ...size,
     series,
     scales: { x: { time: false }, y: view.logScale ? { distr: 3, log: 10 } : { distr: 1 } },
-    axes: [axisOptions('step'), { ...axisOptions('mean loss'), size: 64 }],
+    axes: [axisOptions('step'), { ...axisOptions('mean loss'), size: 64, ...(view.logScale ? { values: (_u: uPlot, splits: number[]) => splits.map(logTickLabel) } : {}) }],
     legend: { show: false },
     cursor: { drag: { x: true, y: false }, points: { size: 6 } },
     plugins: [epochLinesPlugin],
@@ -365,7 +369,7 @@ function renderHeaders(): void {
     addField(fields, 'Steps', describeSteps(h, entry.points));
     const elapsed = elapsedMs(h, entry.points.computeTimeMs, now);
     addField(fields, 'Elapsed', elapsed === undefined ? '—' : formatDuration(elapsed));
-    addField(fields, 'Final loss', formatLoss(lastValue(entry.points.loss)));
+    addField(fields, lossLabel(h.state), formatLoss(lastValue(entry.points.loss)));
     card.append(fields);
     return card;
   });
@@ -471,7 +475,7 @@ function renderReadout(): void {
 
 function updateAriaLabel(): void {
   const summary = entriesInOrder()
-    .map((e) => `${e.header.displayName}: ${e.points.step.length} steps, final loss ${formatLoss(lastValue(e.points.loss))}`)
+    .map((e) => `${e.header.displayName}: ${e.points.step.length} steps, ${lossLabel(e.header.state).toLowerCase()} ${formatLoss(lastValue(e.points.loss))}`)
     .join('; ');
   chartArea.setAttribute('aria-label', `Loss chart${view.logScale ? ' (log scale)' : ''}. ${summary}. The data table below lists every value.`);
 }
@@ -561,7 +565,7 @@ function exportPng(requestId: number): void {
       ctx.fillStyle = colorOf(position);
       ctx.fillRect(8 * ratio, y - 2 * ratio, 18 * ratio, 4 * ratio);
       ctx.fillStyle = theme.foreground;
-      ctx.fillText(`${entry.header.displayName} — ${entry.header.state}, final loss ${formatLoss(lastValue(entry.points.loss))}`, 32 * ratio, y);
+      ctx.fillText(`${entry.header.displayName} — ${entry.header.state}, ${lossLabel(entry.header.state).toLowerCase()} ${formatLoss(lastValue(entry.points.loss))}`, 32 * ratio, y);
     });
     ctx.drawImage(source, 0, lineHeight * (entries.length + 1) - lineHeight / 2);
     vscode.postMessage({ type: 'png', requestId, dataUrl: out.toDataURL('image/png') });

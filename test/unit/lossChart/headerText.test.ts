@@ -1,6 +1,6 @@
 import * as assert from 'node:assert/strict';
 import { toColumns } from '../../../src/core/lossChart/columns';
-import { describeSteps } from '../../../src/core/lossChart/headerText';
+import { describeSteps, lossLabel } from '../../../src/core/lossChart/headerText';
 import { plannedTotalSteps, summarizeModel } from '../../../src/core/lossChart/modelHeader';
 import { toLossPoints } from '../../../src/core/lossChart/snapshots';
 
@@ -56,5 +56,14 @@ describe('loss chart header text: total steps', () => {
     const waiting = { ...base, state: 'CREATING' as const };
     assert.equal(describeSteps(waiting, { step: [], epoch: [] }), '—');
     assert.equal(describeSteps({ ...waiting, totalSteps: 12, completedSteps: 3 }, { step: [], epoch: [] }), '3 of 12');
+  });
+});
+
+describe('loss chart header text: the loss label', () => {
+  it('says "Latest loss" while the job runs and "Final loss" once it has ended', () => {
+    assert.equal(lossLabel('CREATING'), 'Latest loss');
+    assert.equal(lossLabel('STATE_UNSPECIFIED'), 'Latest loss');
+    assert.equal(lossLabel('ACTIVE'), 'Final loss');
+    assert.equal(lossLabel('FAILED'), 'Final loss');
   });
 });
