@@ -153,7 +153,7 @@ type Update = 'created' | 'setData' | 'recreated' | 'empty';
 let pendingReport: Update | undefined;
 
 /**
- * Says what is on screen once uPlot has drawn it: uPlot draws in a microtask after
+ * Under test only (see `reportForTests`), says what is on screen once uPlot has drawn it: uPlot draws in a microtask after
  * construction or `setData`, so the report goes from its draw hook, or from a microtask queued
  * after uPlot's when nothing needed a redraw.
  */
