@@ -40,7 +40,7 @@ export function activate(context: vscode.ExtensionContext): GeminiTuningApi {
 
     context.subscriptions.push(registerPromptNotebook({ context, log, connection, store }));
 
-    context.subscriptions.push(registerLossChart({ context, log, store, connection, prompts }));
+    context.subscriptions.push(registerLossChart({ context, log, store, connection, prompts, testHooks }));
 
     log.info(`activated in VS Code ${vscode.version}`);
     const { logUri, globalStorageUri, storageUri } = context;

@@ -28,8 +28,32 @@ export function createTestHooks(context: Pick<vscode.ExtensionContext, 'extensio
 // eslint-disable-next-line @typescript-eslint/no-empty-object-type
 export interface PromptNotebookTestHooks {}
 
-// eslint-disable-next-line @typescript-eslint/no-empty-object-type
-export interface LossChartTestHooks {}
+import type { RenderedMessage, ThemeColors } from '../core/lossChart/protocol';
+import type { Exchange as LossChartExchange } from './lossChart/panel';
+
+/** The open loss charts and what passed between each one and its page. */
+export interface LossChartTestHooks {
+  /** The open charts, oldest first. */
+  panels(): readonly LossChartPanelTestHooks[];
+  /** The newest open chart that shows `model`; throws when none does. */
+  showing(model: string): LossChartPanelTestHooks;
+  /** What the serializer does with a panel restored after a reload: the models it shows, or undefined when it closed the tab. */
+  restore(panel: vscode.WebviewPanel, state: unknown): readonly string[] | undefined;
+}
+
+/** One loss chart as it was when asked for. */
+export interface LossChartPanelTestHooks {
+  readonly models: readonly string[];
+  readonly visible: boolean;
+  /** Every message in either direction since the panel opened (it keeps growing). */
+  readonly exchanges: readonly LossChartExchange[];
+  /** The page's canvas as PNG bytes, by the round trip Export PNG uses. */
+  capturePng(): Promise<Uint8Array>;
+  /** The latest draw report if `until` accepts it, else the first later one it accepts. */
+  waitForRendered(until: (rendered: RenderedMessage) => boolean, timeoutMs?: number): Promise<RenderedMessage>;
+  /** The same for the theme colours the page resolved. */
+  waitForTheme(until: (colors: ThemeColors) => boolean, timeoutMs?: number): Promise<ThemeColors>;
+}
 
 import { type TunedModelsNode, type TunedModelsTreeProvider } from './tree/provider';
 

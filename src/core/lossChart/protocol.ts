@@ -1,69 +1,28 @@
 /**
  * The messages between the loss chart panel and its webview. Both sides import this module;
  * nothing here touches the editor or the DOM. Every message crossing the boundary is checked
- * by `parse…Message` before it is dispatched to a typed handler.
+ * by `parseFromWebview` / `parseToWebview` before it is dispatched to a typed handler.
  */
-import { epochColumn, packColumns, rememberScan, scanPacked, type ColumnScan, type LossPoint, type ModelHeader, type PackedColumns } from './series';
-
-export { packColumns, unpackColumns } from './series';
+import { toColumns, type LossColumns } from './columns';
+import { MODEL_STATES, type ModelHeader } from './modelHeader';
+import type { LossPoint } from './snapshots';
 
 export const LOSS_CHART_VIEW_TYPE = 'geminiTuning.lossChart';
 
+/** A model as the extension keeps it. */
 export interface ChartModel {
   header: ModelHeader;
   points: LossPoint[];
 }
 
-/** Points cross to the webview as typed columns (see `PackedColumns`). */
-export type PointColumns = PackedColumns;
-
-/**
- * The columns as they cross: when the steps ascend (always, from the extension) the epoch column
- * stays behind, since the scan's boundaries and `firstEpoch` rebuild it (`fromWire`). The first
- * draw needs only steps and losses; each column that crosses is copied on the way.
- */
-export interface WireColumns {
-  step: Float64Array;
-  /** present only when the steps do not ascend */
-  epoch?: Float64Array;
-  loss: Float64Array;
-  computeTimeMs: Float64Array;
-}
-
-/**
- * Points with their scan (order, gaps, epoch boundaries), made by the extension while it packs
- * them: the webview then draws without walking the columns first.
- */
-export interface ScannedColumns {
-  points: WireColumns;
-  scan: ColumnScan;
-  /** the epoch of the first point (0 when there is none) */
-  firstEpoch: number;
-}
-
-export interface WireModel extends ScannedColumns {
+/** A model as it crosses to the webview: its points as plain columns, steps ascending. */
+export interface WireModel {
   header: ModelHeader;
-}
-
-export function toScanned(points: readonly LossPoint[]): ScannedColumns {
-  const packed = packColumns(points);
-  const scan = scanPacked(packed);
-  const firstEpoch = packed.epoch.length > 0 ? packed.epoch[0] : 0;
-  if (!scan.ascending) return { points: packed, scan, firstEpoch };
-  const { step, loss, computeTimeMs } = packed;
-  return { points: { step, loss, computeTimeMs }, scan, firstEpoch };
-}
-
-/** The full columns of checked wire columns (the epoch column rebuilt when it stayed behind), with their scan kept. */
-export function fromWire({ points, scan, firstEpoch }: ScannedColumns): PackedColumns {
-  const { step, loss, computeTimeMs } = points;
-  const columns: PackedColumns = { step, epoch: points.epoch ?? epochColumn(step, firstEpoch, scan.boundaries), loss, computeTimeMs };
-  rememberScan(columns, scan);
-  return columns;
+  points: LossColumns;
 }
 
 export function toWire(model: ChartModel): WireModel {
-  return { header: model.header, ...toScanned(model.points) };
+  return { header: model.header, points: toColumns(model.points) };
 }
 
 export interface ViewSettings {
@@ -84,6 +43,15 @@ export interface PersistedChartState {
 
 // ---- extension → webview ----
 
+/** The first answer to `ready`, before any data. */
+export interface InitMessage {
+  type: 'init';
+  /**
+   * True only when the extension runs its tests: the page then reports what it draws and the
+   * theme colours it resolved (`rendered`, `theme`). Otherwise it posts nothing only tests read.
+   */
+  reportForTests: boolean;
+}
 export interface SetModelsMessage {
   type: 'setModels';
   models: WireModel[];
@@ -92,10 +60,12 @@ export interface UpsertModelMessage {
   type: 'upsertModel';
   model: WireModel;
 }
-export interface AppendPointsMessage extends ScannedColumns {
+export interface AppendPointsMessage {
   type: 'appendPoints';
   name: string;
   header: ModelHeader;
+  /** points after the last known step */
+  points: LossColumns;
 }
 export interface RemoveModelMessage {
   type: 'removeModel';
@@ -112,6 +82,7 @@ export interface LoadErrorMessage {
 }
 
 export type ToWebviewMessage =
+  | InitMessage
   | SetModelsMessage
   | UpsertModelMessage
   | AppendPointsMessage
@@ -126,6 +97,7 @@ export interface ReadyMessage {
   /** the state the webview restored with getState, if any */
   state?: PersistedChartState;
 }
+/** Posted only under test (see `InitMessage`), once each draw is on screen. */
 export interface RenderedMessage {
   type: 'rendered';
   /** what is on screen now: per model, points drawn, its notice, if any, and its curve's colour */
@@ -135,7 +107,7 @@ export interface RenderedMessage {
   /** the names the legend shows (empty while it is hidden) */
   legend?: string[];
 }
-/** The theme colours the page resolved from VS Code's CSS variables, sent at start and on every theme change. */
+/** Posted only under test (see `InitMessage`): the colours the page resolved from VS Code's CSS variables, at start and on every theme change. */
 export interface ThemeMessage {
   type: 'theme';
   colors: ThemeColors;
@@ -225,53 +197,37 @@ export function isPersistedChartState(value: unknown): value is PersistedChartSt
   );
 }
 
-function isFloat64Array(value: unknown): value is Float64Array {
-  // By tag rather than instanceof: a message revived in another frame has that frame's constructor.
-  return Object.prototype.toString.call(value) === '[object Float64Array]';
-}
-
-function isBoundary(value: unknown): boolean {
-  return isObject(value) && isFiniteNumber(value.step) && isFiniteNumber(value.epoch);
-}
-
-function isColumnScan(value: unknown, length: number): value is ColumnScan {
-  return (
-    isObject(value) &&
-    value.wellFormed === true &&
-    typeof value.ascending === 'boolean' &&
-    typeof value.lossesFinite === 'boolean' &&
-    typeof value.lossesPositive === 'boolean' &&
-    Array.isArray(value.boundaries) &&
-    value.boundaries.length < Math.max(1, length) &&
-    value.boundaries.every(isBoundary)
-  );
+function isNullableFinite(value: unknown): value is number | null {
+  return value === null || isFiniteNumber(value);
 }
 
 /**
- * Typed columns of one length with a well-formed scan. The values themselves are not walked here:
- * they are numbers by construction, and the scan the extension made while packing them says
- * where the gaps are. The epoch column may stay behind only for ascending steps, which its
- * boundaries then describe; `fromWire` gives the full columns with the scan kept.
+ * Columns of one length: finite steps that ascend strictly, finite epochs, and losses and
+ * compute times that are finite or null (JSON has no NaN). Every value is checked: a curve has a
+ * few thousand steps, so this costs nothing that shows.
  */
-function isScannedColumns(value: Json): value is Json & ScannedColumns {
-  const points = value.points;
-  if (!isObject(points) || !isFiniteNumber(value.firstEpoch)) return false;
-  const { step, epoch, loss, computeTimeMs } = points;
-  if (!isFloat64Array(step) || !isFloat64Array(loss) || !isFloat64Array(computeTimeMs)) return false;
+export function isLossColumns(value: unknown): value is LossColumns {
+  if (!isObject(value)) return false;
+  const { step, epoch, loss, computeTimeMs } = value;
+  if (!Array.isArray(step) || !Array.isArray(epoch) || !Array.isArray(loss) || !Array.isArray(computeTimeMs)) return false;
   const n = step.length;
-  if (loss.length !== n || computeTimeMs.length !== n || !isColumnScan(value.scan, n)) return false;
-  if (epoch === undefined) return value.scan.ascending;
-  return isFloat64Array(epoch) && epoch.length === n;
+  if (epoch.length !== n || loss.length !== n || computeTimeMs.length !== n) return false;
+  for (let i = 0; i < n; i++) {
+    const s: unknown = step[i];
+    if (!isFiniteNumber(s) || (i > 0 && !(s > (step[i - 1] as number)))) return false;
+    if (!isFiniteNumber(epoch[i]) || !isNullableFinite(loss[i]) || !isNullableFinite(computeTimeMs[i])) return false;
+  }
+  return true;
 }
 
-const STATES = new Set(['STATE_UNSPECIFIED', 'CREATING', 'ACTIVE', 'FAILED']);
+const STATES = new Set<string>(MODEL_STATES);
 
 function isModelHeader(value: unknown): value is ModelHeader {
   return isObject(value) && isString(value.name) && isString(value.displayName) && STATES.has(value.state as string);
 }
 
 function isWireModel(value: unknown): value is WireModel {
-  return isObject(value) && isModelHeader(value.header) && isScannedColumns(value);
+  return isObject(value) && isModelHeader(value.header) && isLossColumns(value.points);
 }
 
 const ACTIONS = new Set(['exportCsv', 'exportPng', 'addModel']);
@@ -319,12 +275,14 @@ export function parseToWebview(value: unknown): ToWebviewMessage | undefined {
   if (!isObject(value) || !isString(value.type)) return undefined;
   const m = value;
   switch (m.type) {
+    case 'init':
+      return typeof m.reportForTests === 'boolean' ? (m as unknown as InitMessage) : undefined;
     case 'setModels':
       return Array.isArray(m.models) && m.models.every(isWireModel) ? (m as unknown as SetModelsMessage) : undefined;
     case 'upsertModel':
       return isWireModel(m.model) ? (m as unknown as UpsertModelMessage) : undefined;
     case 'appendPoints':
-      return isString(m.name) && isScannedColumns(m) && isModelHeader(m.header)
+      return isString(m.name) && isLossColumns(m.points) && isModelHeader(m.header)
         ? (m as unknown as AppendPointsMessage)
         : undefined;
     case 'removeModel':

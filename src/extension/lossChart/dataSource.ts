@@ -1,15 +1,7 @@
 import type * as vscode from 'vscode';
 import type { ChartModel } from '../../core/lossChart/protocol';
-import {
-  pointsAfter,
-  snapshotsOf,
-  summarizeModel,
-  toLossPoints,
-  type LossPoint,
-  type ModelHeader,
-  type OperationInput,
-  type TunedModelInput,
-} from '../../core/lossChart/series';
+import { summarizeModel, type ModelHeader } from '../../core/lossChart/modelHeader';
+import { pointsAfter, snapshotsOf, toLossPoints, type LossPoint, type OperationInput, type TunedModelInput } from '../../core/lossChart/snapshots';
 
 /** The parts of `TunedModelsStore` the chart reads. */
 export interface ChartModelsStore {

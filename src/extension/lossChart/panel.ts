@@ -1,22 +1,21 @@
 import * as vscode from 'vscode';
-import { showError } from '../ui/notify';
+import { guarded } from '../ui/commands';
 import { chartPageHtml, newNonce } from '../../core/lossChart/webviewHtml';
 import {
+  DEFAULT_VIEW,
   LOSS_CHART_VIEW_TYPE,
   dispatch,
   parseFromWebview,
-  toScanned,
   toWire,
   type ChartModel,
   type FromWebviewMessage,
   type MessageHandlers,
-  type RenderedMessage,
-  type ThemeColors,
   type ToWebviewMessage,
+  type UserActionMessage,
   type ViewSettings,
-  DEFAULT_VIEW,
 } from '../../core/lossChart/protocol';
-import { toCsv } from '../../core/lossChart/series';
+import { toColumns } from '../../core/lossChart/columns';
+import { toCsv } from '../../core/lossChart/csv';
 import { errorText, type ChartDataSource, type ModelUpdate } from './dataSource';
 
 export type Exchange =
@@ -31,7 +30,15 @@ export interface LossChartPanelOptions {
   pickModels: (exclude: readonly string[]) => Promise<string[]>;
   /** asks where to save an export */
   saveFile: (options: vscode.SaveDialogOptions) => Promise<vscode.Uri | undefined>;
+  /** true only when the extension runs its tests: the page then reports what it draws */
+  reportForTests: boolean;
 }
+
+const ACTION_FAILURES: Record<UserActionMessage['action'], string> = {
+  exportCsv: 'Could not export the loss values',
+  exportPng: 'Could not export the chart',
+  addModel: 'Could not add the model to the chart',
+};
 
 const PNG_TIMEOUT_MS = 15_000;
 const PNG_PREFIX = 'data:image/png;base64,';
@@ -52,11 +59,9 @@ export class LossChartPanel implements vscode.Disposable {
   private readonly pngWaiters = new Map<number, (result: { dataUrl?: string; error?: string }) => void>();
   private readonly disposeEmitter = new vscode.EventEmitter<void>();
   private readonly exchangeEmitter = new vscode.EventEmitter<Exchange>();
-  private lastRendered: RenderedMessage | undefined;
-  private lastTheme: ThemeColors | undefined;
 
   readonly onDidDispose = this.disposeEmitter.event;
-  /** Every message in either direction, for the extension's integration tests. */
+  /** Every message in either direction, after it was checked (incoming) or before it is posted. */
   readonly onDidExchange = this.exchangeEmitter.event;
 
   constructor(
@@ -96,16 +101,6 @@ export class LossChartPanel implements vscode.Disposable {
 
   get viewSettings(): ViewSettings {
     return this.view;
-  }
-
-  /** The colours the webview last said it resolved from the theme. */
-  get themeColors(): ThemeColors | undefined {
-    return this.lastTheme;
-  }
-
-  /** What the webview last said it drew. */
-  get rendered(): RenderedMessage | undefined {
-    return this.lastRendered;
   }
 
   reveal(): void {
@@ -196,12 +191,9 @@ export class LossChartPanel implements vscode.Disposable {
 
   private readonly handlers: MessageHandlers<FromWebviewMessage> = {
     ready: () => void this.onReady(),
-    rendered: (message) => {
-      this.lastRendered = message;
-    },
-    theme: ({ colors }) => {
-      this.lastTheme = colors;
-    },
+    // Test reports: the page posts them only when told it runs under test; the test hooks read them from `onDidExchange`.
+    rendered: () => undefined,
+    theme: () => undefined,
     png: ({ requestId, dataUrl }) => this.pngWaiters.get(requestId)?.({ dataUrl }),
     pngFailed: ({ requestId, message }) => this.pngWaiters.get(requestId)?.({ error: message }),
     action: ({ action }) => {
@@ -210,7 +202,7 @@ export class LossChartPanel implements vscode.Disposable {
         exportPng: () => this.exportPng(),
         addModel: async () => this.addModels(await this.options.pickModels(this.names)),
       }[action];
-      run().catch((error: unknown) => this.showError(`Could not ${action === 'addModel' ? 'add the model' : 'export the chart'}`, error));
+      void guarded(ACTION_FAILURES[action], run, this.options.log)();
     },
     removeModelRequest: ({ name }) => this.removeModel(name),
     viewChanged: ({ view }) => {
@@ -237,6 +229,7 @@ export class LossChartPanel implements vscode.Disposable {
   private async onReady(): Promise<void> {
     // A reload of the webview (it was hidden and shown again) sends ready again: start over.
     this.ready = true;
+    this.post({ type: 'init', reportForTests: this.options.reportForTests });
     for (const w of this.watchers.values()) w.dispose();
     this.watchers.clear();
     const loaded = await Promise.all(
@@ -291,7 +284,7 @@ export class LossChartPanel implements vscode.Disposable {
     if (!known) return;
     if (update.kind === 'append') {
       this.models.set(name, { header: update.header, points: [...known.points, ...update.points] });
-      this.post({ type: 'appendPoints', name, ...toScanned(update.points), header: update.header });
+      this.post({ type: 'appendPoints', name, header: update.header, points: toColumns(update.points) });
     } else if (update.kind === 'replace') {
       this.models.set(name, update.model);
       this.post({ type: 'upsertModel', model: toWire(update.model) });
@@ -310,10 +303,6 @@ export class LossChartPanel implements vscode.Disposable {
     const base = (this.names[0] ?? 'loss').replace(/^tunedModels\//, '').replace(/[^\w.-]+/g, '-');
     const file = `${base}${this.names.length > 1 ? '-compare' : ''}-loss.${extension}`;
     return folder ? vscode.Uri.joinPath(folder, file) : undefined;
-  }
-
-  private showError(what: string, error: unknown): void {
-    showError(this.options.log, what, error);
   }
 }
 

@@ -1,10 +1,14 @@
 // The loss chart webview: draws what the extension posts, with uPlot. Every model name,
 // description and error message goes into the page as text (textContent), never as HTML.
 import uPlot from 'uplot';
+import { appendColumns, epochBoundaries, firstValue, lastValue, sortedIndexOf, type EpochBoundary, type LossColumns } from '../../core/lossChart/columns';
+import { AlignedLossTable, forLogScale, identityValue } from '../../core/lossChart/dataTable';
+import { logTickLabel, thinnedLabels } from '../../core/lossChart/chartLabels';
+import { describeEmpty, describeHyperparameters, describeSteps, formatDuration, formatLoss, lossLabel } from '../../core/lossChart/headerText';
+import { elapsedMs, emptyReason, type ModelHeader } from '../../core/lossChart/modelHeader';
 import {
   DEFAULT_VIEW,
   dispatch,
-  fromWire,
   isPersistedChartState,
   parseToWebview,
   type FromWebviewMessage,
@@ -14,29 +18,8 @@ import {
   type ViewSettings,
   type WireModel,
 } from '../../core/lossChart/protocol';
-import {
-  AlignedLossTable,
-  appendPacked,
-  clampSmoothing,
-  describeEmpty,
-  describeSteps,
-  elapsedMs,
-  emptyReason,
-  finalLoss,
-  firstNonNull,
-  forLogScale,
-  formatDuration,
-  formatLoss,
-  identityValue,
-  lastNonNull,
-  normalizePacked,
-  scanPacked,
-  sortedIndexOf,
-  valueAt,
-  type EpochBoundary,
-  type ModelHeader,
-  type PackedColumns,
-} from '../../core/lossChart/series';
+import { readableOn } from '../../core/lossChart/seriesColors';
+import { clampSmoothing } from '../../core/lossChart/smoothing';
 
 interface VsCodeApi {
   postMessage(message: FromWebviewMessage): void;
@@ -114,12 +97,14 @@ let theme = readTheme();
 
 function readTheme(): Theme {
   const fontFamily = getComputedStyle(document.body).fontFamily || 'sans-serif';
+  const background = resolveColor('--vscode-editor-background', '#1e1e1e');
   return {
     foreground: resolveColor('--vscode-editor-foreground', '#cccccc'),
     muted: resolveColor('--vscode-descriptionForeground', '#999999'),
     grid: withAlpha(resolveColor('--vscode-charts-lines', '#808080'), 0.18),
-    background: resolveColor('--vscode-editor-background', '#1e1e1e'),
-    palette: PALETTE_VARIABLES.map(([name, fallback]) => resolveColor(name, fallback)),
+    background,
+    // A theme's chart colour may be too close to its editor background to read as a curve.
+    palette: PALETTE_VARIABLES.map(([name, fallback]) => readableOn(resolveColor(name, fallback), background)),
     font: `12px ${fontFamily}`,
   };
 }
@@ -135,7 +120,8 @@ function dashOf(position: number): number[] {
 
 interface ModelEntry {
   header: ModelHeader;
-  points: PackedColumns;
+  points: LossColumns;
+  /** where the epoch changes, found once when the points arrive */
   boundaries: EpochBoundary[];
   loadError?: string;
 }
@@ -146,6 +132,8 @@ const restored = vscode.getState();
 let view: ViewSettings = isPersistedChartState(restored) ? restored.view : { ...DEFAULT_VIEW };
 let chart: uPlot | undefined;
 let table: AlignedLossTable | undefined;
+/** Set by the extension's init message, only when it runs its tests: then the page reports what it draws. */
+let reportForTests = false;
 
 function persist(): void {
   vscode.setState({ version: 1, models: [...order], view });
@@ -165,11 +153,12 @@ type Update = 'created' | 'setData' | 'recreated' | 'empty';
 let pendingReport: Update | undefined;
 
 /**
- * Says what is on screen once uPlot has drawn it: uPlot draws in a microtask after
+ * Under test only (see `reportForTests`), says what is on screen once uPlot has drawn it: uPlot draws in a microtask after
  * construction or `setData`, so the report goes from its draw hook, or from a microtask queued
  * after uPlot's when nothing needed a redraw.
  */
 function reportAfterDraw(update: Update): void {
+  if (!reportForTests) return;
   pendingReport = update;
   queueMicrotask(flushReport);
 }
@@ -198,18 +187,16 @@ const epochLinesPlugin: uPlot.Plugin = {
       const pxRatio = devicePixelRatio || 1;
       const entries = entriesInOrder();
       // Only boundaries inside the x range are drawn, from the plot's top to its bottom, and labels
-      // keep clear of its right edge: nothing needs clipping. The labels use the axes' font, which
+      // end inside its right edge: nothing needs clipping. The labels use the axes' font, which
       // the canvas has already resolved.
       ctx.save();
       ctx.lineWidth = pxRatio;
       ctx.setLineDash([4 * pxRatio, 4 * pxRatio]);
       ctx.font = theme.font.replace(/^12px/, `${Math.round(12 * pxRatio)}px`);
       ctx.textBaseline = 'top';
-      const labelLimit = left + width - 56 * pxRatio;
+      const labels: { text: string; x: number; width: number }[] = [];
       entries.forEach((entry, position) => {
         ctx.strokeStyle = entries.length > 1 ? withAlpha(colorOf(position), 0.7) : withAlpha(theme.muted, 0.8);
-        ctx.fillStyle = theme.muted;
-        let lastLabelX = -Infinity;
         // One path per model, stroked once: a dashed stroke is set up once however many epochs there are.
         ctx.beginPath();
         for (const b of entry.boundaries) {
@@ -217,13 +204,15 @@ const epochLinesPlugin: uPlot.Plugin = {
           const x = Math.round(u.valToPos(b.step, 'x', true));
           ctx.moveTo(x, top);
           ctx.lineTo(x, top + height);
-          if (position === 0 && x - lastLabelX > 48 * pxRatio && x < labelLimit) {
-            ctx.fillText(`epoch ${b.epoch}`, x + 3 * pxRatio, top + 3 * pxRatio);
-            lastLabelX = x;
+          if (position === 0) {
+            const text = `epoch ${b.epoch}`;
+            labels.push({ text, x: x + 3 * pxRatio, width: ctx.measureText(text).width });
           }
         }
         ctx.stroke();
       });
+      ctx.fillStyle = theme.muted;
+      for (const i of thinnedLabels(labels, 8 * pxRatio, left + width - 4 * pxRatio)) ctx.fillText(labels[i].text, labels[i].x, top + 3 * pxRatio);
       ctx.restore();
     },
   },
@@ -291,7 +280,7 @@ function createChart(size: { width: number; height: number }): void {
     ...size,
     series,
     scales: { x: { time: false }, y: view.logScale ? { distr: 3, log: 10 } : { distr: 1 } },
-    axes: [axisOptions('step'), { ...axisOptions('mean loss'), size: 64 }],
+    axes: [axisOptions('step'), { ...axisOptions('mean loss'), size: 64, ...(view.logScale ? { values: (_u: uPlot, splits: number[]) => splits.map(logTickLabel) } : {}) }],
     legend: { show: false },
     cursor: { drag: { x: true, y: false }, points: { size: 6 } },
     plugins: [epochLinesPlugin],
@@ -354,15 +343,6 @@ function setData(): void {
 
 // ---- header, notices, legend, readout ----
 
-function describeHyperparameters(h: ModelHeader): string {
-  const parts: string[] = [];
-  if (h.epochCount !== undefined) parts.push(`${h.epochCount} epochs`);
-  if (h.batchSize !== undefined) parts.push(`batch size ${h.batchSize}`);
-  if (h.learningRate !== undefined) parts.push(`learning rate ${h.learningRate}`);
-  if (h.learningRateMultiplier !== undefined) parts.push(`learning rate ×${h.learningRateMultiplier}`);
-  return parts.length > 0 ? parts.join(' · ') : 'not reported';
-}
-
 function addField(list: HTMLElement, term: string, value: string): void {
   const wrap = make('div', 'field');
   wrap.append(make('dt', undefined, term), make('dd', undefined, value));
@@ -389,7 +369,7 @@ function renderHeaders(): void {
     addField(fields, 'Steps', describeSteps(h, entry.points));
     const elapsed = elapsedMs(h, entry.points.computeTimeMs, now);
     addField(fields, 'Elapsed', elapsed === undefined ? '—' : formatDuration(elapsed));
-    addField(fields, 'Final loss', formatLoss(finalLoss(entry.points.loss)));
+    addField(fields, lossLabel(h.state), formatLoss(lastValue(entry.points.loss)));
     card.append(fields);
     return card;
   });
@@ -453,10 +433,10 @@ function readoutLine(entry: ModelEntry, position: number, index: number, smoothe
   swatch.style.backgroundColor = colorOf(position);
   swatch.setAttribute('aria-hidden', 'true');
   const { step, epoch, loss, computeTimeMs } = entry.points;
-  const first = firstNonNull(computeTimeMs);
-  const parts = [`step ${step[index]}`, `epoch ${epoch[index]}`, `loss ${formatLoss(valueAt(loss, index))}`];
+  const first = firstValue(computeTimeMs);
+  const parts = [`step ${step[index]}`, `epoch ${epoch[index]}`, `loss ${formatLoss(loss[index])}`];
   if (view.smoothingEnabled && smoothed !== undefined) parts.push(`smoothed ${formatLoss(smoothed)}`);
-  const computed = valueAt(computeTimeMs, index);
+  const computed = computeTimeMs[index];
   if (computed !== null) {
     const since = first !== null ? ` (+${formatDuration(computed - first)})` : '';
     parts.push(`computed ${clock(computed)}${since}`);
@@ -482,10 +462,10 @@ function renderReadout(): void {
     let smoothed: number | null | undefined;
     if (idx === null || idx === undefined) {
       pointIndex = entry.points.step.length - 1;
-      smoothed = lastNonNull(smoothedValues);
+      smoothed = lastValue(smoothedValues);
     } else {
       pointIndex = sortedIndexOf(entry.points.step, steps[idx]);
-      smoothed = idx < smoothedValues.length ? valueAt(smoothedValues, idx) : undefined;
+      smoothed = idx < smoothedValues.length ? smoothedValues[idx] : undefined;
     }
     if (pointIndex >= 0) lines.push(readoutLine(entry, position, pointIndex, smoothed));
   });
@@ -495,7 +475,7 @@ function renderReadout(): void {
 
 function updateAriaLabel(): void {
   const summary = entriesInOrder()
-    .map((e) => `${e.header.displayName}: ${e.points.step.length} steps, final loss ${formatLoss(finalLoss(e.points.loss))}`)
+    .map((e) => `${e.header.displayName}: ${e.points.step.length} steps, ${lossLabel(e.header.state).toLowerCase()} ${formatLoss(lastValue(e.points.loss))}`)
     .join('; ');
   chartArea.setAttribute('aria-label', `Loss chart${view.logScale ? ' (log scale)' : ''}. ${summary}. The data table below lists every value.`);
 }
@@ -544,8 +524,8 @@ function renderTable(): void {
     const tbody = make('tbody');
     for (const i of rows) {
       const tr = make('tr');
-      const lossValue = valueAt(loss, i);
-      const computed = valueAt(computeTimeMs, i);
+      const lossValue = loss[i];
+      const computed = computeTimeMs[i];
       tr.append(
         make('td', undefined, String(step[i])),
         make('td', undefined, String(epoch[i])),
@@ -585,7 +565,7 @@ function exportPng(requestId: number): void {
       ctx.fillStyle = colorOf(position);
       ctx.fillRect(8 * ratio, y - 2 * ratio, 18 * ratio, 4 * ratio);
       ctx.fillStyle = theme.foreground;
-      ctx.fillText(`${entry.header.displayName} — ${entry.header.state}, final loss ${formatLoss(finalLoss(entry.points.loss))}`, 32 * ratio, y);
+      ctx.fillText(`${entry.header.displayName} — ${entry.header.state}, ${lossLabel(entry.header.state).toLowerCase()} ${formatLoss(lastValue(entry.points.loss))}`, 32 * ratio, y);
     });
     ctx.drawImage(source, 0, lineHeight * (entries.length + 1) - lineHeight / 2);
     vscode.postMessage({ type: 'png', requestId, dataUrl: out.toDataURL('image/png') });
@@ -597,11 +577,14 @@ function exportPng(requestId: number): void {
 // ---- messages from the extension ----
 
 function entryFor(model: WireModel): ModelEntry {
-  const points = normalizePacked(fromWire(model));
-  return { header: model.header, points, boundaries: scanPacked(points).boundaries };
+  return { header: model.header, points: model.points, boundaries: epochBoundaries(model.points) };
 }
 
 const handlers: MessageHandlers<ToWebviewMessage> = {
+  init: (message) => {
+    reportForTests = message.reportForTests;
+    if (reportForTests) reportTheme();
+  },
   setModels: (message) => {
     models.clear();
     order = message.models.map((m) => m.header.name);
@@ -641,8 +624,8 @@ const handlers: MessageHandlers<ToWebviewMessage> = {
     entry.header = header;
     entry.loadError = undefined;
     if (points.step.length > 0) {
-      entry.points = normalizePacked(appendPacked(entry.points, fromWire(message)));
-      entry.boundaries = scanPacked(entry.points).boundaries;
+      entry.points = appendColumns(entry.points, points);
+      entry.boundaries = epochBoundaries(entry.points);
       if (chart && table) {
         table.append(order.indexOf(name), points);
         setData();
@@ -731,11 +714,12 @@ new ResizeObserver(() => {
   if (size.width !== chart.width || size.height !== chart.height) chart.setSize(size);
 }).observe(chartArea);
 
-// VS Code swaps the body class and the CSS variables on <html> when the theme changes.
 function reportTheme(): void {
+  if (!reportForTests) return;
   vscode.postMessage({ type: 'theme', colors: { foreground: theme.foreground, background: theme.background, palette: [...theme.palette] } });
 }
 
+// VS Code swaps the body class and the CSS variables on <html> when the theme changes.
 const themeObserver = new MutationObserver(() => {
   const before = JSON.stringify(theme);
   theme = readTheme();
@@ -756,4 +740,3 @@ setInterval(() => {
 applyViewToControls();
 renderNotices();
 vscode.postMessage({ type: 'ready', state: isPersistedChartState(restored) ? restored : undefined });
-reportTheme();

@@ -1,12 +1,12 @@
 import * as assert from 'node:assert/strict';
 import * as vscode from 'vscode';
 import type { Operation } from '../../../src/core/api/types';
-import type { ChartPanelSnapshot } from '../../../src/extension/lossChart/registerLossChart';
+import type { OpenedChart } from '../../../src/extension/lossChart/chartPanels';
 import type { Exchange } from '../../../src/extension/lossChart/panel';
-import { LOSS_CHART_VIEW_TYPE, fromWire, type PersistedChartState, type RenderedMessage } from '../../../src/core/lossChart/protocol';
+import { LOSS_CHART_VIEW_TYPE, type PersistedChartState, type RenderedMessage } from '../../../src/core/lossChart/protocol';
 import type { GeminiTuningApi } from '../../../src/extension/extension';
 import { modelNameOf } from '../tree/support';
-import { chartCreateRequest, probe, trainedModel } from './support';
+import { chartCreateRequest, chartHooks, trainedModel } from './support';
 
 const EXTENSION_ID = 'gemini-tuning.gemini-tuning';
 
@@ -21,7 +21,7 @@ async function createModel(api: GeminiTuningApi, displayName: string, examples: 
   return client.tunedModels.create(chartCreateRequest(displayName, examples, epochCount, batchSize));
 }
 
-function messagesTo(exchanges: Exchange[]): Exchange['message'][] {
+function messagesTo(exchanges: readonly Exchange[]): Exchange['message'][] {
   return exchanges.filter((e) => e.direction === 'toWebview').map((e) => e.message);
 }
 
@@ -48,38 +48,35 @@ describe('chart: loss chart panel', function () {
     const snapshots = model.tuningTask?.snapshots ?? [];
     assert.equal(snapshots.length, 8, 'the local server reports one snapshot per step');
 
-    const opened = await vscode.commands.executeCommand<ChartPanelSnapshot>('geminiTuning.openLossChart', model.name);
+    const opened = await vscode.commands.executeCommand<OpenedChart>('geminiTuning.openLossChart', model.name);
     assert.deepEqual(opened.models, [model.name]);
-    const rendered = await probe<RenderedMessage>({ op: 'waitForRendered', model: model.name, until: (r) => r.models[0]?.points === 8 });
+    const chart = chartHooks(api).showing(model.name);
+    const rendered = await chart.waitForRendered((r) => r.models[0]?.points === 8);
     assert.equal(rendered.models[0].notice, undefined);
 
-    const exchanges = await probe<Exchange[]>({ op: 'exchanges', model: model.name });
+    const exchanges = chart.exchanges;
     const readyAt = exchanges.findIndex((e) => e.direction === 'fromWebview' && e.message.type === 'ready');
     const firstPost = exchanges.findIndex((e) => e.direction === 'toWebview');
     assert.ok(readyAt >= 0 && firstPost > readyAt, 'the extension posts only after the webview said ready');
+    assert.deepEqual(messagesTo(exchanges)[0], { type: 'init', reportForTests: true }, 'in test mode the page is asked to report what it draws');
     const setModels = messagesTo(exchanges).find((m) => m.type === 'setModels');
     assert.ok(setModels && setModels.type === 'setModels');
     const [series] = setModels.models;
     assert.equal(series.header.state, 'ACTIVE');
     assert.equal(series.header.baseModel, 'models/gemini-1.5-flash-001-tuning');
     assert.equal(series.header.epochCount, 2);
-    assert.ok(series.points.step instanceof Float64Array, 'points cross as typed columns');
-    assert.deepEqual(Array.from(series.points.step), snapshots.map((s) => s.step));
-    assert.deepEqual(Array.from(series.points.loss), snapshots.map((s) => s.meanLoss ?? 0));
-    assert.equal(series.points.epoch, undefined, 'the steps ascend, so the epoch column stays behind');
-    assert.equal(series.scan.boundaries.length, 1, 'the epoch boundary travels with the columns');
-    const epochs = Array.from(fromWire(series).epoch);
-    assert.deepEqual(epochs, snapshots.map((s) => s.epoch ?? 0), 'the boundaries rebuild every point\'s epoch');
-    assert.ok(new Set(epochs).size >= 2, 'the points span two epochs, so a boundary is drawn');
+    assert.deepEqual(series.points.step, snapshots.map((s) => s.step));
+    assert.deepEqual(series.points.loss, snapshots.map((s) => s.meanLoss ?? 0));
+    assert.deepEqual(series.points.epoch, snapshots.map((s) => s.epoch ?? 0));
+    assert.ok(new Set(series.points.epoch).size >= 2, 'the points span two epochs, so a boundary is drawn');
 
     // One panel per model: opening again reveals the same panel.
-    const before = await probe<ChartPanelSnapshot[]>({ op: 'panels' });
+    const before = chartHooks(api).panels().length;
     await vscode.commands.executeCommand('geminiTuning.openLossChart', { name: model.name });
-    const after = await probe<ChartPanelSnapshot[]>({ op: 'panels' });
-    assert.equal(after.length, before.length);
+    assert.equal(chartHooks(api).panels().length, before);
 
     // The PNG export's round trip: the webview answers with its canvas.
-    const png = await probe<Uint8Array>({ op: 'capturePng', model: model.name });
+    const png = await chart.capturePng();
     assert.deepEqual([...png.subarray(0, 8)], [0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a]);
     assert.ok(png.length > 2_000, `a chart image, not an empty one (${png.length} bytes)`);
   });
@@ -89,17 +86,13 @@ describe('chart: loss chart panel', function () {
     const name = modelNameOf(op);
     api.store.track(op);
     await vscode.commands.executeCommand('geminiTuning.openLossChart', name);
+    const chart = chartHooks(api).showing(name);
 
-    const final = await probe<RenderedMessage>({
-      op: 'waitForRendered',
-      model: name,
-      until: (r) => r.models[0]?.points === 40,
-      timeoutMs: 90_000,
-    });
+    const final = await chart.waitForRendered((r) => r.models[0]?.points === 40, 90_000);
     assert.equal(final.models[0].points, 40);
 
-    const exchanges = await probe<Exchange[]>({ op: 'exchanges', model: name });
-    const posted = messagesTo(exchanges);
+    const exchanges = chart.exchanges;
+    const posted = messagesTo(exchanges).filter((m) => m.type !== 'init');
     assert.equal(posted[0]?.type, 'setModels');
     const initialPoints = posted[0]?.type === 'setModels' ? posted[0].models[0].points.step.length : -1;
     assert.ok(initialPoints < 40, `the chart opened while the job ran (${initialPoints} of 40 steps known)`);
@@ -132,9 +125,9 @@ describe('chart: loss chart panel', function () {
       view: { smoothingEnabled: true, smoothing: 0.8, logScale: true },
     };
     const panel = vscode.window.createWebviewPanel(LOSS_CHART_VIEW_TYPE, 'Loss', vscode.ViewColumn.One, { enableScripts: true });
-    const restored = await probe<ChartPanelSnapshot | undefined>({ op: 'deserialize', panel, state });
-    assert.deepEqual(restored?.models, [model.name]);
-    const rendered = await probe<RenderedMessage>({ op: 'waitForRendered', model: model.name, until: (r) => r.models[0]?.points === 8 });
+    const restored = chartHooks(api).restore(panel, state);
+    assert.deepEqual(restored, [model.name]);
+    const rendered = await chartHooks(api).showing(model.name).waitForRendered((r) => r.models[0]?.points === 8);
     assert.equal(rendered.models.length, 1);
 
     const html = panel.webview.html;
@@ -148,7 +141,7 @@ describe('chart: loss chart panel', function () {
     const stray = vscode.window.createWebviewPanel(LOSS_CHART_VIEW_TYPE, 'Loss', vscode.ViewColumn.One, { enableScripts: true });
     let closed = false;
     stray.onDidDispose(() => (closed = true));
-    assert.equal(await probe({ op: 'deserialize', panel: stray, state: { version: 1, models: [] } }), undefined);
+    assert.equal(chartHooks(api).restore(stray, { version: 1, models: [] }), undefined);
     assert.equal(closed, true);
   });
 });

@@ -2,10 +2,10 @@ import * as assert from 'node:assert/strict';
 import * as vscode from 'vscode';
 import type { TunedModel } from '../../../src/core/api/types';
 import type { Prompts } from '../../../src/extension/ui/prompts';
-import type { ChartPanelSnapshot } from '../../../src/extension/lossChart/registerLossChart';
-import type { RenderedMessage, ThemeColors } from '../../../src/core/lossChart/protocol';
+import type { OpenedChart } from '../../../src/extension/lossChart/chartPanels';
+import type { RenderedMessage } from '../../../src/core/lossChart/protocol';
 import type { GeminiTuningApi } from '../../../src/extension/extension';
-import { chartCreateRequest, probe, trainedModel } from './support';
+import { chartCreateRequest, chartHooks, trainedModel } from './support';
 import { activateExtension, modelNameOf, modelRecord, resetSettings, setPolling, startTestServer, useBackend, type TestServer, treeHooks } from '../tree/support';
 
 const PNG_SIGNATURE = [0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a];
@@ -30,9 +30,9 @@ function workspaceFile(name: string): vscode.Uri {
   return vscode.Uri.joinPath(folder, name);
 }
 
-async function openAndRender(name: string, points: number): Promise<RenderedMessage> {
+async function openAndRender(api: GeminiTuningApi, name: string, points: number): Promise<RenderedMessage> {
   await vscode.commands.executeCommand('geminiTuning.openLossChart', name);
-  return probe<RenderedMessage>({ op: 'waitForRendered', model: name, until: (r) => r.models[0]?.name === name && r.models[0].points === points });
+  return chartHooks(api).showing(name).waitForRendered((r) => r.models[0]?.name === name && r.models[0].points === points);
 }
 
 function treeNode(api: GeminiTuningApi, name: string): unknown {
@@ -75,7 +75,7 @@ describe('chart: exports through the save dialog, comparing models, theme', func
   });
 
   it('exports the loss values as CSV to the file chosen in the save dialog, one row per snapshot', async () => {
-    await openAndRender(first.name, 8);
+    await openAndRender(api, first.name, 8);
     const target = workspaceFile('exported-loss.csv');
     const asked: vscode.SaveDialogOptions[] = [];
     const answering = api.prompts.use(savingTo(target, asked));
@@ -100,7 +100,7 @@ describe('chart: exports through the save dialog, comparing models, theme', func
   });
 
   it('exports the chart as a PNG image to the file chosen in the save dialog', async () => {
-    await openAndRender(first.name, 8);
+    await openAndRender(api, first.name, 8);
     const target = workspaceFile('exported-loss.png');
     const asked: vscode.SaveDialogOptions[] = [];
     const answering = api.prompts.use(savingTo(target, asked));
@@ -119,7 +119,7 @@ describe('chart: exports through the save dialog, comparing models, theme', func
   });
 
   it('writes nothing when the save dialog is cancelled', async () => {
-    await openAndRender(first.name, 8);
+    await openAndRender(api, first.name, 8);
     const target = workspaceFile('cancelled-loss.csv');
     const answering = api.prompts.use({ ...savingTo(target, []), saveFile: async () => undefined });
     try {
@@ -134,13 +134,11 @@ describe('chart: exports through the save dialog, comparing models, theme', func
     // The tree's own items, as VS Code passes them to a context-menu command on a multi-selection.
     await api.store.refresh();
     const selection = [treeNode(api, first.name), treeNode(api, second.name)];
-    const opened = await vscode.commands.executeCommand<ChartPanelSnapshot>('geminiTuning.compareLoss', selection[0], selection);
+    const opened = await vscode.commands.executeCommand<OpenedChart>('geminiTuning.compareLoss', selection[0], selection);
     assert.deepEqual(opened.models, [first.name, second.name]);
-    const rendered = await probe<RenderedMessage>({
-      op: 'waitForRendered',
-      model: second.name,
-      until: (r) => r.models.length === 2 && r.models.every((m) => m.points === 8),
-    });
+    const rendered = await chartHooks(api)
+      .showing(second.name)
+      .waitForRendered((r) => r.models.length === 2 && r.models.every((m) => m.points === 8));
     assert.deepEqual(rendered.models.map((m) => m.name), [first.name, second.name]);
     assert.deepEqual(rendered.legend, ['chart export one', 'chart export two']);
     const [a, b] = rendered.models.map((m) => m.color);
@@ -151,23 +149,22 @@ describe('chart: exports through the save dialog, comparing models, theme', func
   it('adds a model to an open chart with Add Model to Chart', async () => {
     // Opening a model's chart reveals any chart led by it, such as the comparison above: start afresh.
     await vscode.commands.executeCommand('workbench.action.closeAllEditors');
-    await openAndRender(first.name, 8);
-    const added = await vscode.commands.executeCommand<ChartPanelSnapshot>('geminiTuning.addModelToChart', treeNode(api, second.name));
+    await openAndRender(api, first.name, 8);
+    const added = await vscode.commands.executeCommand<OpenedChart>('geminiTuning.addModelToChart', treeNode(api, second.name));
     assert.deepEqual(added.models, [first.name, second.name]);
-    const rendered = await probe<RenderedMessage>({
-      op: 'waitForRendered',
-      model: first.name,
-      until: (r) => r.models.length === 2 && r.models[1].points === 8,
-    });
+    const rendered = await chartHooks(api)
+      .showing(first.name)
+      .waitForRendered((r) => r.models.length === 2 && r.models[1].points === 8);
     assert.equal(rendered.update, 'setData', 'the second curve joins the existing chart');
     assert.deepEqual(rendered.legend, ['chart export one', 'chart export two']);
     assert.notEqual(rendered.models[0].color, rendered.models[1].color);
   });
 
   it('follows a live theme switch: the page reports new colours without being reopened', async () => {
-    await openAndRender(first.name, 8);
+    await openAndRender(api, first.name, 8);
     const config = vscode.workspace.getConfiguration('workbench');
-    const before = await probe<ThemeColors>({ op: 'waitForTheme', model: first.name, until: () => true });
+    const chart = chartHooks(api).showing(first.name);
+    const before = await chart.waitForTheme(() => true);
     const nextTheme = installedTheme(vscode.window.activeColorTheme.kind === vscode.ColorThemeKind.Light ? 'vs-dark' : 'vs');
     try {
       const switched = new Promise<void>((resolve) => {
@@ -178,7 +175,7 @@ describe('chart: exports through the save dialog, comparing models, theme', func
       });
       await config.update('colorTheme', nextTheme, vscode.ConfigurationTarget.Global);
       await switched;
-      const after = await probe<ThemeColors>({ op: 'waitForTheme', model: first.name, until: (c) => c.background !== before.background });
+      const after = await chart.waitForTheme((c) => c.background !== before.background);
       assert.notEqual(after.background, before.background);
       assert.notEqual(after.foreground, before.foreground, 'the text colour follows the theme too');
       assert.equal(after.palette.length, before.palette.length);
@@ -212,7 +209,7 @@ describe('chart: what the panel says when there is no curve', function () {
   it('shows a FAILED job\'s error message', async () => {
     const name = `tunedModels/${failedRecord.id}`;
     await vscode.commands.executeCommand('geminiTuning.openLossChart', name);
-    const rendered = await probe<RenderedMessage>({ op: 'waitForRendered', model: name, until: (r) => r.models[0]?.notice !== undefined });
+    const rendered = await chartHooks(api).showing(name).waitForRendered((r) => r.models[0]?.notice !== undefined);
     assert.equal(rendered.update, 'empty');
     assert.equal(rendered.models[0].points, 0);
     assert.equal(rendered.models[0].notice, 'Tuning failed: The training data had no examples the model could read.');
@@ -227,12 +224,13 @@ describe('chart: what the panel says when there is no curve', function () {
     api.store.track(ahead);
     api.store.track(waitingOp);
     await vscode.commands.executeCommand('geminiTuning.openLossChart', name);
-    const waiting = await probe<RenderedMessage>({ op: 'waitForRendered', model: name, until: (r) => r.models[0]?.name === name });
+    const chart = chartHooks(api).showing(name);
+    const waiting = await chart.waitForRendered((r) => r.models[0]?.name === name);
     assert.equal(waiting.models[0].points, 0, 'the job had not started when the chart opened');
     assert.equal(waiting.models[0].notice, 'Waiting for the first step…');
     assert.equal(waiting.update, 'empty');
 
-    const drawn = await probe<RenderedMessage>({ op: 'waitForRendered', model: name, until: (r) => r.models[0].points > 0, timeoutMs: 90_000 });
+    const drawn = await chart.waitForRendered((r) => r.models[0].points > 0, 90_000);
     assert.equal(drawn.models[0].notice, undefined, 'the notice goes once there is a curve');
   });
 });

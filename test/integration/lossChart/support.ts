@@ -1,16 +1,17 @@
-// What the loss chart suites share: the panel probe and trained models on the local server.
+// What the loss chart suites share: the chart's test hooks and trained models on the local server.
 import * as assert from 'node:assert/strict';
-import * as vscode from 'vscode';
 import type { TunedModel } from '../../../src/core/api/types';
-import type { ChartTestProbeRequest } from '../../../src/extension/lossChart/registerLossChart';
 import type { GeminiTuningApi } from '../../../src/extension/extension';
+import type { LossChartTestHooks } from '../../../src/extension/testHooks';
 import { modelNameOf } from '../tree/support';
 
-const PROBE = 'geminiTuningTests.lossChartProbe';
 const BASE_MODEL = 'models/gemini-1.5-flash-001-tuning';
 
-export function probe<T>(request: ChartTestProbeRequest): Promise<T> {
-  return Promise.resolve(vscode.commands.executeCommand<T>(PROBE, request));
+/** The loss chart's section of the test hooks, which the extension fills in test mode. */
+export function chartHooks(api: GeminiTuningApi): LossChartTestHooks {
+  const hooks = api.testHooks?.lossChart;
+  assert.ok(hooks, 'the extension runs in test mode and its loss chart filled its test hooks');
+  return hooks;
 }
 
 /** A create request with `exampleCount` counting examples ("1" → "2", …). */

@@ -7,7 +7,8 @@ import * as path from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { chartPageHtml } from '../../../src/core/lossChart/webviewHtml';
 import type { ChartModel } from '../../../src/core/lossChart/protocol';
-import type { LossPoint, ModelHeader } from '../../../src/core/lossChart/series';
+import type { ModelHeader } from '../../../src/core/lossChart/modelHeader';
+import type { LossPoint } from '../../../src/core/lossChart/snapshots';
 
 export const HARNESS_CHROMIUM_ARGS = [
   '--no-sandbox',

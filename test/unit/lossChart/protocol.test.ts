@@ -1,19 +1,18 @@
 import * as assert from 'node:assert/strict';
 import { chartPageHtml, contentSecurityPolicy, newNonce } from '../../../src/core/lossChart/webviewHtml';
+import { toColumns } from '../../../src/core/lossChart/columns';
 import {
   DEFAULT_VIEW,
   dispatch,
-  fromWire,
+  isLossColumns,
   isPersistedChartState,
-  packColumns,
   parseFromWebview,
   parseToWebview,
-  toScanned,
-  unpackColumns,
+  toWire,
   type FromWebviewMessage,
   type MessageHandlers,
+  type ToWebviewMessage,
 } from '../../../src/core/lossChart/protocol';
-import { scanPacked, type LossPoint } from '../../../src/core/lossChart/series';
 
 describe('chart protocol: messages from the webview', () => {
   it('accepts each well-formed message', () => {
@@ -56,85 +55,58 @@ describe('chart protocol: messages from the webview', () => {
 });
 
 describe('chart protocol: messages to the webview', () => {
-  const header = { name: 'tunedModels/a', displayName: 'a', state: 'ACTIVE' };
-  const points = packColumns([
+  const header = { name: 'tunedModels/a', displayName: 'a', state: 'ACTIVE' as const };
+  const points = toColumns([
     { step: 1, epoch: 1, loss: null, computeTimeMs: null },
     { step: 2, epoch: 1, loss: 0.5, computeTimeMs: 1_700_000_000_000 },
   ]);
 
-  it('sends points as typed columns, NaN for a missing value, and reads them back unchanged', () => {
-    assert.ok(points.step instanceof Float64Array && points.loss instanceof Float64Array);
-    assert.deepEqual([...points.step], [1, 2]);
-    assert.deepEqual([...points.epoch], [1, 1]);
-    assert.deepEqual([...points.loss], [Number.NaN, 0.5]);
-    assert.deepEqual([...points.computeTimeMs], [Number.NaN, 1_700_000_000_000]);
-    assert.deepEqual(unpackColumns(points), [
-      { step: 1, epoch: 1, loss: null, computeTimeMs: null },
-      { step: 2, epoch: 1, loss: 0.5, computeTimeMs: 1_700_000_000_000 },
-    ]);
-    assert.deepEqual(unpackColumns(packColumns([])), []);
-  });
-
-  it('sends the scan of the columns along: order, gaps and epoch boundaries', () => {
-    const scanned = toScanned([
-      { step: 1, epoch: 1, loss: 2, computeTimeMs: null },
-      { step: 2, epoch: 2, loss: null, computeTimeMs: null },
-      { step: 3, epoch: 2, loss: 1, computeTimeMs: null },
-    ]);
-    assert.deepEqual(scanned.scan, { wellFormed: true, ascending: true, lossesFinite: false, lossesPositive: false, boundaries: [{ step: 2, epoch: 2 }] });
-  });
-
-  it('accepts data messages and rejects columns that are not typed, of unequal length, or without a sound scan', () => {
-    const { scan } = toScanned([]);
-    const good = toScanned([
-      { step: 1, epoch: 1, loss: null, computeTimeMs: null },
-      { step: 2, epoch: 1, loss: 0.5, computeTimeMs: 1_700_000_000_000 },
-    ]);
-    assert.ok(parseToWebview({ type: 'setModels', models: [{ header, ...good }] }));
-    assert.ok(parseToWebview({ type: 'appendPoints', name: 'tunedModels/a', ...good, header }));
-    const bad = (change: Record<string, unknown>, scanChange: Record<string, unknown> = {}) =>
-      parseToWebview({ type: 'appendPoints', name: 'tunedModels/a', points: { ...good.points, ...change }, scan: { ...good.scan, ...scanChange }, firstEpoch: 1, header });
-    assert.ok(bad({}), 'the unchanged message passes, so each rejection below is for its own change');
-    assert.equal(bad({ step: [1, 2] }), undefined, 'plain arrays are not the wire format');
-    assert.equal(bad({ step: new Float32Array([1, 2]) }), undefined, 'only Float64Array');
-    assert.equal(bad({ loss: new Float64Array([1]) }), undefined, 'columns of unequal length');
-    assert.equal(bad({}, { wellFormed: false }), undefined, 'columns the extension found malformed');
-    assert.equal(bad({}, { ascending: 'yes' }), undefined);
-    assert.equal(bad({}, { boundaries: [{ step: 'x', epoch: 1 }] }), undefined);
-    assert.equal(bad({}, { boundaries: [{ step: 1, epoch: 1 }, { step: 2, epoch: 2 }, { step: 3, epoch: 3 }] }), undefined, 'more boundaries than points');
-    assert.equal(parseToWebview({ type: 'appendPoints', name: 'tunedModels/a', points: good.points, header }), undefined, 'no scan');
-    assert.equal(parseToWebview({ type: 'appendPoints', name: 'tunedModels/a', points: [{ step: 1, epoch: 1, loss: 1, computeTimeMs: null }], scan, header }), undefined);
-    assert.equal(parseToWebview({ type: 'setModels', models: [{ header: { ...header, state: 'DONE' }, points: packColumns([]), scan }] }), undefined);
-    assert.equal(parseToWebview({ type: 'requestPng' }), undefined);
-    assert.equal(parseToWebview({ type: 'appendPoints', name: 'tunedModels/a', points: good.points, scan: good.scan, header }), undefined, 'no first epoch');
-    assert.equal(bad({}, { ascending: false }), undefined, 'the epoch column stays behind only for ascending steps');
-    assert.equal(bad({ epoch: new Float64Array([1]) }), undefined, 'an epoch column of the wrong length');
-    assert.ok(bad({ epoch: new Float64Array([1, 1]) }), 'an epoch column may come along');
-  });
-
-  it('leaves the epoch column behind for ascending steps and rebuilds it from the boundaries', () => {
-    const points: LossPoint[] = [
-      { step: 1, epoch: 1, loss: 2, computeTimeMs: null },
-      { step: 2, epoch: 1, loss: 1.5, computeTimeMs: null },
-      { step: 4, epoch: 2, loss: 1, computeTimeMs: 5 },
-      { step: 5, epoch: 2, loss: 0.9, computeTimeMs: 6 },
-      { step: 7, epoch: 4, loss: 0.8, computeTimeMs: 7 },
+  it('accepts each well-formed message', () => {
+    const messages: ToWebviewMessage[] = [
+      { type: 'init', reportForTests: false },
+      { type: 'setModels', models: [{ header, points }] },
+      { type: 'upsertModel', model: toWire({ header, points: [] }) },
+      { type: 'appendPoints', name: 'tunedModels/a', header, points },
+      { type: 'removeModel', name: 'tunedModels/a' },
+      { type: 'requestPng', requestId: 3 },
+      { type: 'loadError', name: 'tunedModels/a', message: 'offline' },
     ];
-    const scanned = toScanned(points);
-    assert.equal(scanned.points.epoch, undefined, 'only steps, losses and compute times cross');
-    assert.equal(scanned.firstEpoch, 1);
-    const message = parseToWebview({ type: 'appendPoints', name: 'tunedModels/a', ...scanned, header });
-    assert.ok(message && message.type === 'appendPoints');
-    const columns = fromWire(message);
-    assert.deepEqual([...columns.epoch], [1, 1, 2, 2, 4]);
-    assert.deepEqual(unpackColumns(columns), points);
-    assert.equal(scanPacked(columns), scanned.scan, 'the scan that came along is kept with the rebuilt columns');
-    assert.deepEqual([...fromWire(toScanned([])).epoch], []);
+    for (const message of messages) {
+      // Through JSON, as a webview message travels.
+      assert.deepEqual(parseToWebview(JSON.parse(JSON.stringify(message))), message, message.type);
+    }
+  });
 
-    // Unordered steps carry their epoch column: boundaries found in arrival order do not describe it.
-    const unordered = toScanned([points[2], points[0]]);
-    assert.ok(unordered.points.epoch instanceof Float64Array);
-    assert.deepEqual([...fromWire(unordered).epoch], [2, 1]);
+  it('rejects unknown types and wrong shapes', () => {
+    for (const bad of [
+      null,
+      { type: 'init' },
+      { type: 'init', reportForTests: 'yes' },
+      { type: 'setModels', models: [{ header: { ...header, state: 'DONE' }, points }] },
+      { type: 'setModels', models: [{ header, points: [{ step: 1, epoch: 1, loss: 1, computeTimeMs: null }] }] },
+      { type: 'appendPoints', name: 'tunedModels/a', header },
+      { type: 'requestPng' },
+      { type: 'eval', code: 'x' },
+    ]) {
+      assert.equal(parseToWebview(bad), undefined, JSON.stringify(bad));
+    }
+  });
+
+  it('checks every value of the columns: lengths, ascending finite steps, finite epochs, losses and times finite or null', () => {
+    const columns = (change: Record<string, unknown>) => ({ ...points, ...change });
+    assert.equal(isLossColumns(points), true, 'the unchanged columns pass, so each rejection below is for its own change');
+    assert.equal(isLossColumns(toColumns([])), true);
+    assert.equal(isLossColumns(columns({ loss: [null] })), false, 'columns of unequal length');
+    assert.equal(isLossColumns(columns({ step: [2, 1] })), false, 'steps out of order');
+    assert.equal(isLossColumns(columns({ step: [1, 1] })), false, 'a repeated step');
+    assert.equal(isLossColumns(columns({ step: [1, null] })), false, 'a missing step');
+    assert.equal(isLossColumns(columns({ step: ['1', '2'] })), false, 'steps as text');
+    assert.equal(isLossColumns(columns({ epoch: [1, null] })), false, 'a missing epoch');
+    assert.equal(isLossColumns(columns({ loss: [1, Number.NaN] })), false, 'NaN does not cross JSON: a missing loss is null');
+    assert.equal(isLossColumns(columns({ loss: [1, '0.5'] })), false);
+    assert.equal(isLossColumns(columns({ computeTimeMs: [1, Number.POSITIVE_INFINITY] })), false);
+    assert.equal(isLossColumns(columns({ step: new Float64Array([1, 2]) })), false, 'plain arrays only');
+    assert.equal(isLossColumns({ step: [], epoch: [], loss: [] }), false, 'a column missing');
   });
 
   it('dispatches each message to the handler of its type', () => {

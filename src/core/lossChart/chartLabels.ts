@@ -1,0 +1,34 @@
+/** Labels drawn on the chart's canvas: the log axis ticks and the epoch marks. */
+
+/**
+ * A tick label of the log axis. Small losses keep their significant digits (`5e-4`), where a
+ * plain number format would round them to "0", which a log axis can never show.
+ */
+export function logTickLabel(value: number | null): string {
+  if (value === null || !Number.isFinite(value) || value <= 0) return '';
+  const rounded = Number(value.toPrecision(3));
+  if (rounded < 1e-3 || rounded >= 1e5) return rounded.toExponential().replace('e+', 'e');
+  return String(rounded);
+}
+
+export interface LabelSlot {
+  /** left edge of the label */
+  x: number;
+  width: number;
+}
+
+/**
+ * Which epoch labels to draw: every k-th one, with k the smallest stride at which no label
+ * reaches the next one drawn (keeping `gap` between them), and none that would cross `right`.
+ * Thinning by a stride keeps them evenly spaced (epoch 2, 4, 6…) rather than wherever they fit.
+ */
+export function thinnedLabels(slots: readonly LabelSlot[], gap: number, right: number): number[] {
+  const fits = slots.map((s) => s.x + s.width <= right);
+  for (let stride = 1; stride <= Math.max(1, slots.length); stride++) {
+    const kept: number[] = [];
+    for (let i = 0; i < slots.length; i += stride) if (fits[i]) kept.push(i);
+    const clear = kept.every((index, n) => n === 0 || slots[kept[n - 1]].x + slots[kept[n - 1]].width + gap <= slots[index].x);
+    if (clear) return kept;
+  }
+  return [];
+}
