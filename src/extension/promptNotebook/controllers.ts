@@ -95,7 +95,7 @@ export class PromptControllers implements vscode.Disposable {
         this.selectedModels.delete(notebook);
         this.sync();
       }),
-      vscode.window.onDidChangeActiveNotebookEditor(() => void this.selectRememberedModel()),
+      vscode.window.onDidChangeVisibleNotebookEditors(() => this.selectRememberedModels()),
       vscode.workspace.onDidChangeNotebookDocument((e) => {
         if (e.metadata && e.notebook.notebookType === TUNEBOOK_NOTEBOOK_TYPE) this.sync();
       }),
@@ -179,7 +179,7 @@ export class PromptControllers implements vscode.Disposable {
     for (const notebook of vscode.workspace.notebookDocuments) {
       if (notebook.notebookType === TUNEBOOK_NOTEBOOK_TYPE) this.applyAffinity(notebook);
     }
-    void this.selectRememberedModel();
+    this.selectRememberedModels();
   }
 
   private createEntry(model: string, kind: ModelKind): ControllerEntry {
@@ -203,21 +203,25 @@ export class PromptControllers implements vscode.Disposable {
   }
 
   /**
-   * The workbench remembers which controller a notebook used only in some cases, and a Preferred
-   * affinity alone still shows "Select Kernel" when there are several controllers. So a prompt
-   * notebook that becomes active with none of ours selected (restored after a reload, reopened,
-   * or whose controller was just replaced) gets the controller of the model its metadata names.
-   * The selection command works on the active editor only.
+   * The workbench shows "Select Kernel" unless a controller is selected: a Preferred affinity
+   * does not count when there are several controllers, and it remembers a selection only for a
+   * notebook that had one in this workspace. So a visible prompt notebook with none of ours
+   * selected (restored after a reload, reopened, or whose controller was just replaced) gets the
+   * controller of the model its metadata names.
    */
-  private async selectRememberedModel(): Promise<void> {
-    const notebook = vscode.window.activeNotebookEditor?.notebook;
-    if (!notebook || notebook.notebookType !== TUNEBOOK_NOTEBOOK_TYPE || this.selectedModels.has(notebook) || this.selecting.has(notebook)) return;
+  private selectRememberedModels(): void {
+    for (const editor of vscode.window.visibleNotebookEditors) void this.selectRememberedModel(editor);
+  }
+
+  private async selectRememberedModel(editor: vscode.NotebookEditor): Promise<void> {
+    const notebook = editor.notebook;
+    if (notebook.notebookType !== TUNEBOOK_NOTEBOOK_TYPE || this.selectedModels.has(notebook) || this.selecting.has(notebook)) return;
     const model = notebookSettings(notebook).model;
     const entry = model === undefined ? undefined : this.entries.get(model);
     if (!entry) return;
     this.selecting.add(notebook);
     try {
-      await vscode.commands.executeCommand('notebook.selectKernel', { id: entry.controller.id, extension: this.extensionId });
+      await vscode.commands.executeCommand('notebook.selectKernel', { id: entry.controller.id, extension: this.extensionId, notebookEditor: editor });
     } catch (e) {
       this.log.warn(`[notebook] could not select the controller of ${entry.model}: ${e instanceof Error ? e.message : String(e)}`);
     } finally {

@@ -13,6 +13,7 @@ import type { PromptNotebookTestHooks } from '../../../src/extension/testHooks';
 import type { AnswerOutputMetadata, NoticeOutputMetadata } from '../../../src/core/promptNotebook/outputMetadata';
 import { buildPromptRequest } from '../../../src/core/promptNotebook/generateRequest';
 import { PROMPT_LANGUAGE } from '../../../src/core/promptNotebook/tunebookFormat';
+import { waitUntil } from '../sweep/harness';
 
 const EXTENSION_ID = 'gemini-tuning.gemini-tuning';
 const repoRoot = path.resolve(__dirname, '..', '..', '..', '..');
@@ -392,6 +393,40 @@ describe('prompt notebook', function () {
     assert.ok(await notebook.save());
     const saved = fs.readFileSync(uri.fsPath, 'utf8');
     assert.equal(saved, original.replace('"source": "Et maintenant en allemand ?"', '"source": "Und jetzt auf Deutsch?"'));
+  });
+
+  it('a .tunebook opened from its file, closed and reopened, has the controller of its model selected, not "Select Kernel"', async () => {
+    const folder = vscode.workspace.workspaceFolders![0].uri;
+    const uri = vscode.Uri.joinPath(folder, 'notebook-reopen', 'capitals.tunebook');
+    const book = { format: 'gemini-tuning.tunebook', version: 1, metadata: { model, chat: false, generationConfig: { temperature: 0 } }, cells: [{ kind: 'prompt', source: 'Chile' }] };
+    await vscode.workspace.fs.writeFile(uri, Buffer.from(JSON.stringify(book, null, 2)));
+    const selectedIn = async (notebook: vscode.NotebookDocument, when: string): Promise<void> => {
+      await waitUntil(() => hooks.selectedModel(notebook) === model, `the controller of ${model} selected in the notebook ${when} (selected: ${hooks.selectedModel(notebook) ?? 'none'})`, {
+        events: [vscode.window.onDidChangeVisibleNotebookEditors],
+        timeoutMs: 30_000,
+      });
+    };
+
+    // Opened by the workbench, as a restored editor is: a notebook the extension opened itself
+    // would stay open for minutes after its editor closed.
+    const openEditor = async (): Promise<vscode.NotebookDocument> => {
+      await vscode.commands.executeCommand('vscode.open', uri);
+      const notebook = vscode.window.activeNotebookEditor?.notebook;
+      assert.ok(notebook, 'a notebook editor is active');
+      assert.equal(notebook.uri.toString(), uri.toString(), 'the notebook is the active editor');
+      return notebook;
+    };
+    const first = await openEditor();
+    await selectedIn(first, 'when first opened');
+    await vscode.commands.executeCommand('workbench.action.closeActiveEditor');
+    await waitUntil(() => first.isClosed, 'the notebook to close with its editor', { events: [vscode.workspace.onDidCloseNotebookDocument], timeoutMs: 30_000 });
+
+    const reopened = await openEditor();
+    assert.notEqual(reopened, first, 'a new document, as after a reload');
+    await selectedIn(reopened, 'when reopened');
+    // Running asks for no kernel: the cell runs on the selected model.
+    await runCell(reopened.cellAt(0));
+    assert.equal(answerOf(reopened.cellAt(0))?.text, trained('Chile'));
   });
 
   it('refuses to open a malformed .tunebook instead of showing an empty notebook', async () => {
