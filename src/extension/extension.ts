@@ -38,7 +38,7 @@ export function activate(context: vscode.ExtensionContext): GeminiTuningApi {
 
     context.subscriptions.push(registerSpecFeatures({ context, log, backend: connection, models: store, prompts }));
 
-    context.subscriptions.push(registerPromptNotebook({ context, log, connection, store }));
+    context.subscriptions.push(registerPromptNotebook({ context, log, connection, store, testHooks }));
 
     context.subscriptions.push(registerLossChart({ context, log, store, connection, prompts, testHooks }));
 

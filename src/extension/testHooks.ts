@@ -1,4 +1,5 @@
 import * as vscode from 'vscode';
+import type { GenerateContentRequest } from '../core/api/types';
 
 /**
  * What the integration tests read and drive inside the extension host, in one place. It exists
@@ -25,8 +26,18 @@ export function createTestHooks(context: Pick<vscode.ExtensionContext, 'extensio
 
 // Each feature declares what it exposes below, in its own block.
 
-// eslint-disable-next-line @typescript-eslint/no-empty-object-type
-export interface PromptNotebookTestHooks {}
+export interface PromptNotebookTestHooks {
+  /** The request a prompt cell sent on its last run. */
+  lastRequest(cell: vscode.NotebookCell): GenerateContentRequest | undefined;
+  /** How many runs of a prompt cell have finished: outputs written, execution ended. */
+  finishedRuns(cell: vscode.NotebookCell): number;
+  /** Resolves with the count once the cell has finished at least `count` runs; rejects after `timeoutMs` (60 s). */
+  waitForRuns(cell: vscode.NotebookCell, count: number, timeoutMs?: number): Promise<number>;
+  /** The controllers offered now, one per model. */
+  controllers(): { model: string; kind: 'tuned' | 'base' | 'unlisted'; id: string; label: string }[];
+  /** The model whose controller is selected in a prompt notebook, when one of the extension's is. */
+  selectedModel(notebook: vscode.NotebookDocument): string | undefined;
+}
 
 import type { RenderedMessage, ThemeColors } from '../core/lossChart/protocol';
 import type { Exchange as LossChartExchange } from './lossChart/panel';

@@ -2,12 +2,47 @@
 import { escapeMarkdownText, markdownCodeSpan } from '../util/inertText';
 import { type Tunebook, type TunebookCell } from './tunebookFormat';
 import { type ExampleScore, formatPercent, type OverallScore } from './scoring';
+import { type LoadedExample } from '../tuningSpec/examples';
 
 export interface HeldOutExample {
   textInput: string;
   output: string;
   /** Where it came from, e.g. `validation.examples[2]` or `line 3 of held-out.jsonl`. */
   where: string;
+}
+
+export function heldOutExamples(validation: readonly LoadedExample[]): HeldOutExample[] {
+  return validation.map((e) => ({ textInput: e.textInput, output: e.output, where: e.origin.describe(e.at) }));
+}
+
+export function noHeldOutMessage(specName: string): string {
+  return `${specName} has no validation: examples to evaluate on. Add held-out examples under validation: (examples or examplesFile).`;
+}
+
+export interface EvaluatedExample {
+  input: string;
+  expected: string;
+  answer: string;
+  /** Missing when the run failed. */
+  score: ExampleScore | undefined;
+}
+
+/** Pairs each prompt with its held-out example and the result of its run (missing when it never ran). */
+export function evaluatedExamples(
+  inputs: readonly string[],
+  examples: readonly HeldOutExample[],
+  results: readonly ({ ok: boolean; text: string; score?: ExampleScore } | undefined)[],
+): EvaluatedExample[] {
+  return inputs.map((input, i) => ({
+    input,
+    expected: examples[i].output,
+    answer: results[i]?.text ?? '',
+    score: results[i]?.ok ? results[i]?.score : undefined,
+  }));
+}
+
+export function describeEvaluation(model: string, overall: OverallScore): string {
+  return `evaluated ${model} on ${overall.count} examples: exact ${overall.exactMatches}/${overall.count}, mean F1 ${overall.meanF1.toFixed(3)}`;
 }
 
 export const RESULTS_HEADING = '## Results';

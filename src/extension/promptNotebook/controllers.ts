@@ -24,6 +24,7 @@ interface ControllerEntry {
   readonly model: string;
   readonly kind: ModelKind;
   readonly controller: vscode.NotebookController;
+  readonly selection: vscode.Disposable;
   /** What was last sent to the workbench, so that a sync sends only what changed. */
   readonly affinities: WeakMap<vscode.NotebookDocument, vscode.NotebookControllerAffinity>;
   labels?: string;
@@ -64,6 +65,9 @@ function baseLabels(model: Model, backend: string): { label: string; description
 export class PromptControllers implements vscode.Disposable {
   private readonly entries = new Map<string, ControllerEntry>();
   private readonly disposables: vscode.Disposable[] = [];
+  /** The model whose controller is selected in each open prompt notebook, when one of ours is. */
+  private readonly selectedModels = new Map<vscode.NotebookDocument, string>();
+  private readonly selecting = new Set<vscode.NotebookDocument>();
   private baseModels: Model[] = [];
   private baseModelsLoad: Promise<void> | undefined;
   private backendGeneration = 0;
@@ -73,12 +77,13 @@ export class PromptControllers implements vscode.Disposable {
     private readonly store: NotebookModelSource,
     private readonly runner: PromptRunner,
     private readonly log: vscode.LogOutputChannel,
+    private readonly extensionId: string,
   ) {
     this.disposables.push(
       store.onDidChange(() => this.sync()),
       backend.onDidChange(() => {
         this.backendGeneration++;
-        for (const entry of this.entries.values()) entry.controller.dispose();
+        for (const entry of this.entries.values()) this.disposeEntry(entry);
         this.entries.clear();
         this.baseModels = [];
         this.baseModelsLoad = undefined;
@@ -86,7 +91,11 @@ export class PromptControllers implements vscode.Disposable {
         void this.loadBaseModels();
       }),
       vscode.workspace.onDidOpenNotebookDocument(() => this.sync()),
-      vscode.workspace.onDidCloseNotebookDocument(() => this.sync()),
+      vscode.workspace.onDidCloseNotebookDocument((notebook) => {
+        this.selectedModels.delete(notebook);
+        this.sync();
+      }),
+      vscode.window.onDidChangeVisibleNotebookEditors(() => this.selectRememberedModels()),
       vscode.workspace.onDidChangeNotebookDocument((e) => {
         if (e.metadata && e.notebook.notebookType === TUNEBOOK_NOTEBOOK_TYPE) this.sync();
       }),
@@ -147,14 +156,14 @@ export class PromptControllers implements vscode.Disposable {
     for (const [model, entry] of this.entries) {
       const want = desired.get(model);
       if (!want || want.kind !== entry.kind) {
-        entry.controller.dispose();
+        this.disposeEntry(entry);
         this.entries.delete(model);
       }
     }
     for (const [model, want] of desired) {
       let entry = this.entries.get(model);
       if (!entry) {
-        entry = { model, kind: want.kind, controller: this.createController(model), affinities: new WeakMap() };
+        entry = this.createEntry(model, want.kind);
         this.entries.set(model, entry);
       }
       // Every property set and affinity update is a message to the workbench, which then re-ranks
@@ -169,6 +178,54 @@ export class PromptControllers implements vscode.Disposable {
     }
     for (const notebook of vscode.workspace.notebookDocuments) {
       if (notebook.notebookType === TUNEBOOK_NOTEBOOK_TYPE) this.applyAffinity(notebook);
+    }
+    this.selectRememberedModels();
+  }
+
+  private createEntry(model: string, kind: ModelKind): ControllerEntry {
+    const controller = this.createController(model);
+    const selection = controller.onDidChangeSelectedNotebooks(({ notebook, selected }) => {
+      if (selected) {
+        this.selectedModels.set(notebook, model);
+      } else if (this.selectedModels.get(notebook) === model) {
+        this.selectedModels.delete(notebook);
+      }
+    });
+    return { model, kind, controller, selection, affinities: new WeakMap() };
+  }
+
+  private disposeEntry(entry: ControllerEntry): void {
+    entry.selection.dispose();
+    entry.controller.dispose();
+    for (const [notebook, model] of this.selectedModels) {
+      if (model === entry.model) this.selectedModels.delete(notebook);
+    }
+  }
+
+  /**
+   * The workbench shows "Select Kernel" unless a controller is selected: a Preferred affinity
+   * does not count when there are several controllers, and it remembers a selection only for a
+   * notebook that had one in this workspace. So a visible prompt notebook with none of ours
+   * selected (restored after a reload, reopened, or whose controller was just replaced) gets the
+   * controller of the model its metadata names.
+   */
+  private selectRememberedModels(): void {
+    for (const editor of vscode.window.visibleNotebookEditors) void this.selectRememberedModel(editor);
+  }
+
+  private async selectRememberedModel(editor: vscode.NotebookEditor): Promise<void> {
+    const notebook = editor.notebook;
+    if (notebook.notebookType !== TUNEBOOK_NOTEBOOK_TYPE || this.selectedModels.has(notebook) || this.selecting.has(notebook)) return;
+    const model = notebookSettings(notebook).model;
+    const entry = model === undefined ? undefined : this.entries.get(model);
+    if (!entry) return;
+    this.selecting.add(notebook);
+    try {
+      await vscode.commands.executeCommand('notebook.selectKernel', { id: entry.controller.id, extension: this.extensionId, notebookEditor: editor });
+    } catch (e) {
+      this.log.warn(`[notebook] could not select the controller of ${entry.model}: ${e instanceof Error ? e.message : String(e)}`);
+    } finally {
+      this.selecting.delete(notebook);
     }
   }
 
@@ -209,7 +266,7 @@ export class PromptControllers implements vscode.Disposable {
     this.sync();
     let entry = this.entries.get(model);
     if (!entry) {
-      entry = { model, kind: 'unlisted', controller: this.createController(model), affinities: new WeakMap() };
+      entry = this.createEntry(model, 'unlisted');
       entry.controller.label = `${shortId(model)} — not listed`;
       entry.controller.description = model;
       this.entries.set(model, entry);
@@ -221,9 +278,14 @@ export class PromptControllers implements vscode.Disposable {
     return [...this.entries.keys()];
   }
 
+  /** The model whose controller is selected in `notebook`, when one of ours is. */
+  selectedModel(notebook: vscode.NotebookDocument): string | undefined {
+    return this.selectedModels.get(notebook);
+  }
+
   dispose(): void {
     for (const d of this.disposables) d.dispose();
-    for (const entry of this.entries.values()) entry.controller.dispose();
+    for (const entry of this.entries.values()) this.disposeEntry(entry);
     this.entries.clear();
   }
 }

@@ -82,25 +82,21 @@ function escapeHtml(text: string): string {
   return text.replace(/[&<>"']/g, (c) => `&#${c.charCodeAt(0)};`);
 }
 
+/** Told what the runner sends and when a run has finished; only the test hooks listen. */
+export interface PromptRunObserver {
+  requestSent(cell: vscode.NotebookCell, request: GenerateContentRequest): void;
+  /** The run's outputs are written and its execution has ended. */
+  runFinished(cell: vscode.NotebookCell): void;
+}
+
 /** Runs prompt cells: one streaming request per cell, written into the cell's outputs in batches. */
 export class PromptRunner {
   private readonly executionOrders = new Map<string, number>();
-  /** The request each cell sent last, by cell document URI (read by the integration tests). */
-  readonly lastRequests = new Map<string, GenerateContentRequest>();
-  /** How many runs of each cell have finished (outputs written, execution ended), by cell document URI. */
-  readonly finishedRuns = new Map<string, number>();
-  private readonly finishedEmitter = new vscode.EventEmitter<string>();
-  readonly onDidFinishRun = this.finishedEmitter.event;
-
-  private markFinished(cell: vscode.NotebookCell): void {
-    const key = cell.document.uri.toString();
-    this.finishedRuns.set(key, (this.finishedRuns.get(key) ?? 0) + 1);
-    this.finishedEmitter.fire(key);
-  }
 
   constructor(
     private readonly getClient: () => Promise<NotebookClient>,
     private readonly log: vscode.LogOutputChannel,
+    private readonly observer?: PromptRunObserver,
   ) {}
 
   /** Runs cells in order; with `stopOnFailure` (Run All), stops at the first that fails or is cancelled. */
@@ -151,7 +147,7 @@ export class PromptRunner {
     try {
       await execution.clearOutput();
       const request = requestForCell(cell);
-      this.lastRequests.set(cell.document.uri.toString(), request);
+      this.observer?.requestSent(cell, request);
       const accumulator = new GenerationAccumulator(() => performance.now());
       const streaming = new Map<number, vscode.NotebookCellOutput>();
       const writes: Thenable<void>[] = [];
@@ -233,7 +229,7 @@ export class PromptRunner {
     } finally {
       cancelListener.dispose();
       end(false);
-      this.markFinished(cell);
+      this.observer?.runFinished(cell);
     }
   }
 
@@ -318,7 +314,7 @@ export class PromptRunner {
     } finally {
       cancelListener.dispose();
       end(false);
-      this.markFinished(cell);
+      this.observer?.runFinished(cell);
     }
   }
 

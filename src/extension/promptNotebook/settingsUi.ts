@@ -5,8 +5,8 @@ import { type AnswerOutputMetadata } from '../../core/promptNotebook/outputMetad
 import { describeStats } from '../../core/promptNotebook/outcome';
 import { describeSettings, effectiveSettings, parseSettingInput } from '../../core/promptNotebook/generateRequest';
 import { escapeForInputBox, unescapeFromInputBox } from '../../core/promptNotebook/promote';
+import { NOTEBOOK_COMMANDS } from './commandIds';
 
-export const EDIT_CELL_SETTINGS_COMMAND = 'geminiTuning.notebook.editCellSettings';
 
 const SETTING_HELP: Record<keyof PromptGenerationConfig | 'systemInstruction', string> = {
   systemInstruction: 'Instruction sent as systemInstruction (newlines as \\n)',
@@ -29,7 +29,7 @@ function formatValue(value: unknown): string {
 type Scope = { kind: 'notebook'; notebook: vscode.NotebookDocument } | { kind: 'cell'; cell: vscode.NotebookCell };
 
 /** Quick pick of the generation settings for a notebook or one cell, then an input box for the chosen one. */
-export async function editSettings(scope: Scope): Promise<boolean> {
+export async function editPromptSettings(scope: Scope): Promise<boolean> {
   const notebook = scope.kind === 'cell' ? scope.cell.notebook : scope.notebook;
   const book = notebookSettings(notebook);
   const own: PromptSettings = scope.kind === 'cell' ? cellSettings(scope.cell) : book;
@@ -113,7 +113,7 @@ export class PromptCellStatusBar implements vscode.NotebookCellStatusBarItemProv
       `$(settings-gear) ${describeSettings(effective, book.chat === true)}${overridden ? ' (cell)' : ''}`,
       vscode.NotebookCellStatusBarAlignment.Left,
     );
-    settings.command = { command: EDIT_CELL_SETTINGS_COMMAND, title: 'Edit Prompt Settings', arguments: [cell] };
+    settings.command = { command: NOTEBOOK_COMMANDS.editCellSettings, title: 'Edit Prompt Settings', arguments: [cell] };
     settings.tooltip = `Model: ${book.model ?? 'none chosen'}\nEffective settings: ${JSON.stringify({ ...effective, chat: book.chat === true })}\nClick to change them for this cell.`;
     const items = [settings];
 

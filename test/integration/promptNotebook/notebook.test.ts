@@ -7,21 +7,17 @@ import * as path from 'node:path';
 import * as vscode from 'vscode';
 import { parse } from 'yaml';
 import type { GeminiClient } from '../../../src/core/api/client';
-import type { GenerateContentRequest } from '../../../src/core/api/types';
-import type { EvaluationResult } from '../../../src/extension/promptNotebook/registerPromptNotebook';
+import type { EvaluationResult } from '../../../src/extension/promptNotebook/commands/evaluateTunedModel';
+import type { GeminiTuningApi } from '../../../src/extension/extension';
+import type { PromptNotebookTestHooks } from '../../../src/extension/testHooks';
 import type { AnswerOutputMetadata, NoticeOutputMetadata } from '../../../src/core/promptNotebook/outputMetadata';
 import { buildPromptRequest } from '../../../src/core/promptNotebook/generateRequest';
 import { PROMPT_LANGUAGE } from '../../../src/core/promptNotebook/tunebookFormat';
+import { waitUntil } from '../sweep/harness';
 
 const EXTENSION_ID = 'gemini-tuning.gemini-tuning';
-const PROBE = '_geminiTuning.notebook.testProbe';
 const repoRoot = path.resolve(__dirname, '..', '..', '..', '..');
 const specFixture = path.join(repoRoot, 'test', 'fixtures', 'notebooks', 'capitals.tuning.yaml');
-
-interface Api {
-  backend: { getClient(): Promise<GeminiClient>; readonly baseUrl: string | undefined };
-  store: { refresh(): Promise<void> };
-}
 
 interface Spec {
   displayName: string;
@@ -33,7 +29,8 @@ interface Spec {
 const spec = parse(fs.readFileSync(specFixture, 'utf8')) as Spec;
 const trained = (input: string): string => spec.examples.find((e) => e.textInput === input)!.output;
 
-let api: Api;
+let api: GeminiTuningApi;
+let hooks: PromptNotebookTestHooks;
 let client: GeminiClient;
 let model: string;
 
@@ -129,13 +126,9 @@ async function setPrompts(notebook: vscode.NotebookDocument, prompts: string[], 
   return notebook.getCells().slice(1);
 }
 
-function finishedRuns(cell: vscode.NotebookCell): Thenable<number> {
-  return vscode.commands.executeCommand<number>(PROBE, { op: 'finishedRuns', cell: cell.document.uri.toString() });
-}
-
 /** Resolves when the extension has finished the cell's `count`-th run (outputs written, execution ended). */
 async function runFinished(cell: vscode.NotebookCell, count: number): Promise<void> {
-  await vscode.commands.executeCommand<number>(PROBE, { op: 'waitForRuns', cell: cell.document.uri.toString(), count, timeoutMs: 240_000 });
+  await hooks.waitForRuns(cell, count, 240_000);
   await cellRunEnded(cell, undefined);
   await finalOutputs(cell);
 }
@@ -165,7 +158,7 @@ function finalOutputs(cell: vscode.NotebookCell, timeoutMs = 60_000): Promise<vo
 }
 
 async function runCell(cell: vscode.NotebookCell): Promise<void> {
-  const runs = await finishedRuns(cell);
+  const runs = hooks.finishedRuns(cell);
   await vscode.commands.executeCommand('notebook.cell.execute', { ranges: [{ start: cell.index, end: cell.index + 1 }], document: cell.notebook.uri });
   await runFinished(cell, runs + 1);
 }
@@ -175,9 +168,11 @@ describe('prompt notebook', function () {
   this.timeout(300_000);
 
   before(async () => {
-    const extension = vscode.extensions.getExtension<Api>(EXTENSION_ID);
+    const extension = vscode.extensions.getExtension<GeminiTuningApi>(EXTENSION_ID);
     assert.ok(extension);
     api = await extension.activate();
+    assert.ok(api.testHooks?.promptNotebook, 'the prompt notebook fills its test hooks in test mode');
+    hooks = api.testHooks.promptNotebook;
     client = await api.backend.getClient();
     const op = await client.tunedModels.create({
       displayName: 'notebook capitals',
@@ -198,7 +193,7 @@ describe('prompt notebook', function () {
   });
 
   it('offers a labelled controller per ACTIVE tuned model and per base model', async () => {
-    const controllers = await vscode.commands.executeCommand<{ model: string; kind: string; label: string }[]>(PROBE, { op: 'controllers' });
+    const controllers = hooks.controllers();
     const tuned = controllers.find((c) => c.model === model);
     assert.ok(tuned, `a controller for ${model}`);
     assert.equal(tuned.kind, 'tuned');
@@ -234,7 +229,8 @@ describe('prompt notebook', function () {
     for (const cell of cells) await runFinished(cell, 1);
     for (const [i, input] of ['Spain', 'Peru', 'Italy'].entries()) assert.equal(answerOf(cells[i])?.text, trained(input), `answer ${i + 1}`);
 
-    const sent = await vscode.commands.executeCommand<GenerateContentRequest>(PROBE, { op: 'lastRequest', cell: cells[2].document.uri.toString() });
+    const sent = hooks.lastRequest(cells[2]);
+    assert.ok(sent, 'the third cell sent a request');
     assert.deepEqual(sent.contents, [
       { role: 'user', parts: [{ text: 'Spain' }] },
       { role: 'model', parts: [{ text: trained('Spain') }] },
@@ -257,8 +253,8 @@ describe('prompt notebook', function () {
     for await (const chunk of client.streamGenerateContent(model, sent)) serverText += chunk.candidates?.[0]?.content?.parts?.map((p) => ('text' in p ? p.text : '')).join('') ?? '';
     assert.equal(serverText, trained('Italy'));
 
-    const single = await vscode.commands.executeCommand<GenerateContentRequest>(PROBE, { op: 'lastRequest', cell: cells[0].document.uri.toString() });
-    assert.deepEqual(single.contents, [{ role: 'user', parts: [{ text: 'Spain' }] }], 'the first cell has no history');
+    const single = hooks.lastRequest(cells[0]);
+    assert.deepEqual(single?.contents, [{ role: 'user', parts: [{ text: 'Spain' }] }], 'the first cell has no history');
   });
 
   it('cancel mid-stream stops the HTTP stream within 250 ms and keeps the partial output, marked cancelled', async () => {
@@ -317,7 +313,7 @@ describe('prompt notebook', function () {
     await vscode.commands.executeCommand('notebook.execute', notebook.uri);
     await runFinished(cells[0], 1);
     await setFaults([]);
-    assert.equal(await finishedRuns(cells[1]), 0, 'the second cell never ran');
+    assert.equal(hooks.finishedRuns(cells[1]), 0, 'the second cell never ran');
     assert.equal(cells[0].executionSummary?.success, false);
     assert.match(errorsOf(cells[0])[0]?.name ?? '', /503/);
     assert.equal(cells[1].executionSummary?.executionOrder, undefined, 'the second cell never ran');
@@ -397,6 +393,40 @@ describe('prompt notebook', function () {
     assert.ok(await notebook.save());
     const saved = fs.readFileSync(uri.fsPath, 'utf8');
     assert.equal(saved, original.replace('"source": "Et maintenant en allemand ?"', '"source": "Und jetzt auf Deutsch?"'));
+  });
+
+  it('a .tunebook opened from its file, closed and reopened, has the controller of its model selected, not "Select Kernel"', async () => {
+    const folder = vscode.workspace.workspaceFolders![0].uri;
+    const uri = vscode.Uri.joinPath(folder, 'notebook-reopen', 'capitals.tunebook');
+    const book = { format: 'gemini-tuning.tunebook', version: 1, metadata: { model, chat: false, generationConfig: { temperature: 0 } }, cells: [{ kind: 'prompt', source: 'Chile' }] };
+    await vscode.workspace.fs.writeFile(uri, Buffer.from(JSON.stringify(book, null, 2)));
+    const selectedIn = async (notebook: vscode.NotebookDocument, when: string): Promise<void> => {
+      await waitUntil(() => hooks.selectedModel(notebook) === model, `the controller of ${model} selected in the notebook ${when} (selected: ${hooks.selectedModel(notebook) ?? 'none'})`, {
+        events: [vscode.window.onDidChangeVisibleNotebookEditors],
+        timeoutMs: 30_000,
+      });
+    };
+
+    // Opened by the workbench, as a restored editor is: a notebook the extension opened itself
+    // would stay open for minutes after its editor closed.
+    const openEditor = async (): Promise<vscode.NotebookDocument> => {
+      await vscode.commands.executeCommand('vscode.open', uri);
+      const notebook = vscode.window.activeNotebookEditor?.notebook;
+      assert.ok(notebook, 'a notebook editor is active');
+      assert.equal(notebook.uri.toString(), uri.toString(), 'the notebook is the active editor');
+      return notebook;
+    };
+    const first = await openEditor();
+    await selectedIn(first, 'when first opened');
+    await vscode.commands.executeCommand('workbench.action.closeActiveEditor');
+    await waitUntil(() => first.isClosed, 'the notebook to close with its editor', { events: [vscode.workspace.onDidCloseNotebookDocument], timeoutMs: 30_000 });
+
+    const reopened = await openEditor();
+    assert.notEqual(reopened, first, 'a new document, as after a reload');
+    await selectedIn(reopened, 'when reopened');
+    // Running asks for no kernel: the cell runs on the selected model.
+    await runCell(reopened.cellAt(0));
+    assert.equal(answerOf(reopened.cellAt(0))?.text, trained('Chile'));
   });
 
   it('refuses to open a malformed .tunebook instead of showing an empty notebook', async () => {

@@ -22,7 +22,6 @@ import {
 } from '../tree/support';
 
 const AREA = 'restricted mode';
-const PROBE = '_geminiTuning.notebook.testProbe';
 const USER_MODEL = 'tunedModels/users-own-model';
 
 type Recorder = Awaited<ReturnType<typeof startRecordingProxy>>;
@@ -244,10 +243,9 @@ describe('restricted mode: an untrusted workspace cannot make the extension send
     const notebook = await vscode.workspace.openNotebookDocument(vscode.Uri.file(file));
     await vscode.window.showNotebookDocument(notebook);
     // The extension has seen the notebook once its model has a controller.
-    const attached = await until(async () => {
-      const controllers = await vscode.commands.executeCommand<{ model: string }[]>(PROBE, { op: 'controllers' });
-      return controllers.some((c) => c.model === USER_MODEL);
-    });
+    const hooks = api.testHooks?.promptNotebook;
+    assert.ok(hooks, 'the prompt notebook fills its test hooks in test mode');
+    const attached = await until(() => hooks.controllers().some((c) => c.model === USER_MODEL));
     const prompts = notebook.getCells().filter((c) => c.kind === vscode.NotebookCellKind.Code);
     const compared = await vscode.commands.executeCommand<unknown>('geminiTuning.notebook.runAgainstBaseModel', prompts[0]);
     const edit = new vscode.WorkspaceEdit();
@@ -259,7 +257,7 @@ describe('restricted mode: an untrusted workspace cannot make the extension send
     assert.match(fs.readFileSync(file, 'utf8'), /Italy/, 'the saved file has the new cell');
     const runs: number[] = [];
     for (const cell of notebook.getCells().filter((c) => c.kind === vscode.NotebookCellKind.Code)) {
-      runs.push(await vscode.commands.executeCommand<number>(PROBE, { op: 'finishedRuns', cell: cell.document.uri.toString() }));
+      runs.push(hooks.finishedRuns(cell));
     }
     const executed = notebook.getCells().filter((c) => c.executionSummary?.executionOrder !== undefined).length;
     const sent = sending(user.requests.slice(before));

@@ -6,7 +6,7 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import * as vscode from 'vscode';
 import { parse } from 'yaml';
-import type { GenerateContentRequest, Operation } from '../../../src/core/api/types';
+import type { Operation } from '../../../src/core/api/types';
 import type { GeminiTuningApi } from '../../../src/extension/extension';
 import { fuzzSeed, Rng } from '../../fuzz/generate';
 import { recordSweepCase } from '../../harness/sweepTable';
@@ -16,7 +16,7 @@ import {
   clearFaults,
   describeOutputs,
   errorsOf,
-  NOTEBOOK_PROBE,
+  notebookHooks,
   openNotebookFor,
   pendingFaults,
   runCell,
@@ -195,7 +195,8 @@ describe('sweep: server faults against the running extension', function () {
     const full = answerOf(cells[0]);
     assert.equal(full?.text, capitalsAnswer(input), `the uncut answer is the trained one: ${describeOutputs(cells[0])}`);
     // The chunks of the same request, as the client streams them.
-    const request = await vscode.commands.executeCommand<GenerateContentRequest>(NOTEBOOK_PROBE, { op: 'lastRequest', cell: cells[0].document.uri.toString() });
+    const request = (await notebookHooks()).lastRequest(cells[0]);
+    assert.ok(request, 'the first cell sent a request');
     const chunkTexts: string[] = [];
     for await (const chunk of (await api.backend.getClient()).streamGenerateContent(capitals, request)) {
       chunkTexts.push((chunk.candidates?.[0]?.content?.parts ?? []).map((p) => ('text' in p && typeof p.text === 'string' ? p.text : '')).join(''));

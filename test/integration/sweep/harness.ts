@@ -5,6 +5,7 @@ import * as assert from 'node:assert/strict';
 import * as vscode from 'vscode';
 import type { ConfirmOptions, Prompts } from '../../../src/extension/ui/prompts';
 import type { GeminiTuningApi } from '../../../src/extension/extension';
+import type { PromptNotebookTestHooks } from '../../../src/extension/testHooks';
 import { PROMPT_LANGUAGE } from '../../../src/core/promptNotebook/tunebookFormat';
 import type { AnswerOutputMetadata } from '../../../src/core/promptNotebook/outputMetadata';
 import type { FaultAction, FaultRule } from '../../../src/server/faults';
@@ -124,7 +125,13 @@ export class DecliningPrompts implements Prompts {
 
 // ---------------------------------------------------------------- prompt notebooks
 
-export const NOTEBOOK_PROBE = '_geminiTuning.notebook.testProbe';
+/** The prompt notebook's test hooks, from the API the extension returns when it runs its tests. */
+export async function notebookHooks(): Promise<PromptNotebookTestHooks> {
+  const api = await vscode.extensions.getExtension<GeminiTuningApi>('gemini-tuning.gemini-tuning')?.activate();
+  const hooks = api?.testHooks?.promptNotebook;
+  assert.ok(hooks, 'the prompt notebook fills its test hooks when the extension runs its tests');
+  return hooks;
+}
 
 export async function openNotebookFor(model: string): Promise<vscode.NotebookDocument> {
   const uri = await vscode.commands.executeCommand<vscode.Uri>('geminiTuning.openInNotebook', model);
@@ -150,10 +157,10 @@ export async function setPrompts(notebook: vscode.NotebookDocument, prompts: rea
 
 /** Runs one cell and resolves once the extension has finished the run and its final outputs are in the cell. */
 export async function runCell(cell: vscode.NotebookCell, timeoutMs = 120_000): Promise<void> {
-  const key = cell.document.uri.toString();
-  const runs = await vscode.commands.executeCommand<number>(NOTEBOOK_PROBE, { op: 'finishedRuns', cell: key });
+  const hooks = await notebookHooks();
+  const runs = hooks.finishedRuns(cell);
   await vscode.commands.executeCommand('notebook.cell.execute', { ranges: [{ start: cell.index, end: cell.index + 1 }], document: cell.notebook.uri });
-  await vscode.commands.executeCommand<number>(NOTEBOOK_PROBE, { op: 'waitForRuns', cell: key, count: runs + 1, timeoutMs });
+  await hooks.waitForRuns(cell, runs + 1, timeoutMs);
   // The outputs and the execution summary reach this side of the host after the run.
   await waitUntil(
     () => {

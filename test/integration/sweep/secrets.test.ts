@@ -12,6 +12,7 @@ import { inspect } from 'node:util';
 import * as vscode from 'vscode';
 import type { GeminiTuningApi } from '../../../src/extension/extension';
 import { recordSweepCase } from '../../harness/sweepTable';
+import { notebookHooks } from './harness';
 import {
   activateExtension,
   createRequest,
@@ -25,7 +26,6 @@ import {
 } from '../tree/support';
 
 const AREA = 'secrets';
-const PROBE = '_geminiTuning.notebook.testProbe';
 const KEY = `sweep-secret-${randomBytes(12).toString('hex')}`;
 const WRONG_KEY = `AIzaWrong${randomBytes(15).toString('hex')}`.slice(0, 39);
 /** Logged on purpose (a model id the client asks for), to prove the log search finds what is there. */
@@ -104,10 +104,10 @@ function outputsOf(cell: vscode.NotebookCell): string {
 
 /** Runs a prompt cell through VS Code and waits until the extension has finished it. */
 async function runCell(cell: vscode.NotebookCell): Promise<void> {
-  const key = cell.document.uri.toString();
-  const runs = await vscode.commands.executeCommand<number>(PROBE, { op: 'finishedRuns', cell: key });
+  const hooks = await notebookHooks();
+  const runs = hooks.finishedRuns(cell);
   await vscode.commands.executeCommand('notebook.cell.execute', { ranges: [{ start: cell.index, end: cell.index + 1 }], document: cell.notebook.uri });
-  await vscode.commands.executeCommand<number>(PROBE, { op: 'waitForRuns', cell: key, count: runs + 1, timeoutMs: 120_000 });
+  await hooks.waitForRuns(cell, runs + 1, 120_000);
   // The outputs reach this side of the host after the run ends.
   await until(() => cell.executionSummary?.success !== undefined && cell.outputs.length > 0, 'the cell outputs');
 }

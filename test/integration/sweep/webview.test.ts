@@ -11,9 +11,9 @@ import type { GeminiTuningApi } from '../../../src/extension/extension';
 import { recordSweepCase } from '../../harness/sweepTable';
 import { activateExtension, findItem, modelRecord, resetSettings, startTestServer, type TestServer, useBackend, treeHooks } from '../tree/support';
 import { startRecordingProxy } from '../../harness/recordingProxy';
+import { notebookHooks } from './harness';
 
 const AREA = 'webview';
-const PROBE = '_geminiTuning.notebook.testProbe';
 const HOSTILE_NAME = '<img src=x onerror=alert(1)>';
 const LINK_NAME = '[Open me](command:workbench.action.quit)';
 const HOSTILE_DESCRIPTION =
@@ -97,10 +97,10 @@ async function liveOutputs(cells: readonly vscode.NotebookCell[]): Promise<{ liv
 }
 
 async function runCell(cell: vscode.NotebookCell): Promise<void> {
-  const key = cell.document.uri.toString();
-  const runs = await vscode.commands.executeCommand<number>(PROBE, { op: 'finishedRuns', cell: key });
+  const hooks = await notebookHooks();
+  const runs = hooks.finishedRuns(cell);
   await vscode.commands.executeCommand('notebook.cell.execute', { ranges: [{ start: cell.index, end: cell.index + 1 }], document: cell.notebook.uri });
-  await vscode.commands.executeCommand<number>(PROBE, { op: 'waitForRuns', cell: key, count: runs + 1, timeoutMs: 120_000 });
+  await hooks.waitForRuns(cell, runs + 1, 120_000);
   await until(() => cell.executionSummary?.success !== undefined && cell.outputs.some((o) => (o.metadata?.role === 'answer' && o.metadata?.stats !== undefined) || o.metadata?.role === 'notice'), 'the final outputs');
 }
 

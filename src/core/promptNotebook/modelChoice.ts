@@ -1,0 +1,48 @@
+/** Which model a prompt notebook command works on: from its argument, or from a list to pick from. */
+import type { TunedModel } from '../api/types';
+
+/**
+ * The model a command was invoked on: a resource name, a tree item (`{ model: TunedModel }`), or
+ * an object that names a model (`name`, `modelName` or `id` starting with `tunedModels/` or `models/`).
+ */
+export function modelNameOf(arg: unknown): string | undefined {
+  if (typeof arg === 'string') return arg;
+  if (!arg || typeof arg !== 'object') return undefined;
+  const record = arg as Record<string, unknown>;
+  const nested = record.model;
+  if (nested && typeof nested === 'object' && typeof (nested as TunedModel).name === 'string') return (nested as TunedModel).name;
+  for (const key of ['name', 'modelName', 'id']) {
+    const value = record[key];
+    if (typeof value === 'string' && /^(tunedModels|models)\//.test(value)) return value;
+  }
+  return undefined;
+}
+
+export function baseModelOf(model: TunedModel | undefined): string | undefined {
+  return model?.baseModel ?? model?.tunedModelSource?.baseModel;
+}
+
+export interface ModelChoice {
+  model: string;
+  label: string;
+  description: string;
+  detail?: string;
+}
+
+/** ACTIVE tuned models first, then (unless `onlyTuned`) the base models, as a quick pick lists them. */
+export function modelChoices(tuned: readonly TunedModel[], baseModels: readonly string[], onlyTuned: boolean): ModelChoice[] {
+  const choices: ModelChoice[] = tuned
+    .filter((m): m is TunedModel & { name: string } => m.state === 'ACTIVE' && !!m.name)
+    .map((m) => ({ model: m.name, label: m.displayName || m.name, description: m.name, detail: `tuned from ${baseModelOf(m) ?? 'another model'}` }));
+  if (!onlyTuned) choices.push(...baseModels.map((name) => ({ model: name, label: name, description: 'base model' })));
+  return choices;
+}
+
+export function noModelsMessage(onlyTuned: boolean): string {
+  return onlyTuned ? 'There is no ACTIVE tuned model on this backend yet.' : 'This backend lists no models yet.';
+}
+
+/** Why a notebook's model cannot be compared with its base model. */
+export function noBaseModelMessage(model: string): string {
+  return model.startsWith('models/') ? `${model} is a base model already: choose a tuned model to compare.` : `The base model of ${model} is not known on this backend.`;
+}
