@@ -10,6 +10,7 @@ import type { GenerateContentRequest, Operation } from '../../../src/core/api/ty
 import type { GeminiTuningApi } from '../../../src/extension/extension';
 import { fuzzSeed, Rng } from '../../fuzz/generate';
 import { recordSweepCase } from '../../harness/sweepTable';
+import { waitFor } from '../../harness/waitFor';
 import { activateExtension, createRequest, modelNameOf, whenStore } from '../tree/support';
 import {
   answerOf,
@@ -23,7 +24,6 @@ import {
   setFaults,
   setPrompts,
   settle,
-  waitUntil,
   watchUnhandledRejections,
 } from './harness';
 
@@ -259,7 +259,7 @@ describe('sweep: server faults against the running extension', function () {
     const name = modelNameOf(op);
     api.store.track(op);
     let progress: Operation | undefined;
-    await waitUntil(
+    await waitFor(
       async () => {
         progress = await client.operations.get(op.name!);
         return ((progress.metadata?.completedSteps as number | undefined) ?? 0) >= 3;
@@ -276,7 +276,7 @@ describe('sweep: server faults against the running extension', function () {
     const killedAt = Date.now();
     try {
       process.kill(before.pid, 'SIGKILL');
-      await waitUntil(
+      await waitFor(
         () => {
           const state = api.backend.localServerState;
           return state?.kind === 'running' && state.pid !== before.pid && api.backend.baseUrl !== oldUrl;
