@@ -1,7 +1,8 @@
 // `npm test`: type-check, lint, unit tests, then the offline VS Code host (installed on a first
 // run), integration tests in a real VS Code, UI tests driving the workbench with Playwright; then
 // one summary.
-// The last line is `N passed, N failed, N skipped`, the totals of the mocha layers.
+// The last line is `N passed, N failed, N skipped`, the totals of the mocha layers; a test that
+// passed only when run again is named, and counted as flaky just above that line.
 import { spawn } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
@@ -16,9 +17,17 @@ interface Layer {
   name: string;
   ok: boolean;
   durationMs: number;
-  counts?: { passed: number; failed: number; pending: number };
+  counts?: Counts;
   /** Skipped because what it needs is missing; the run fails. */
   notRun?: boolean;
+}
+
+interface Counts {
+  passed: number;
+  failed: number;
+  pending: number;
+  /** Full titles of tests that failed and passed when run again. */
+  flaky?: string[];
 }
 
 const bin = (pkg: string, file: string): string => path.join(repoRoot, 'node_modules', pkg, file);
@@ -58,20 +67,24 @@ async function main(): Promise<void> {
 
   banner('summary');
   for (const layer of layers) {
-    const counts = layer.counts ? `  ${layer.counts.passed} passed, ${layer.counts.failed} failed, ${layer.counts.pending} skipped` : '';
+    const flaky = layer.counts?.flaky?.length ? `, ${layer.counts.flaky.length} flaky` : '';
+    const counts = layer.counts ? `  ${layer.counts.passed} passed, ${layer.counts.failed} failed, ${layer.counts.pending} skipped${flaky}` : '';
     const status = layer.notRun ? 'NOT RUN' : layer.ok ? 'ok' : 'FAILED';
     console.log(`  ${status.padEnd(7)} ${layer.name.padEnd(12)} ${formatDuration(layer.durationMs).padStart(10)}${counts}`);
+    for (const title of layer.counts?.flaky ?? []) console.log(`            flaky (passed only when run again): ${title}`);
   }
   const notRun = layers.filter((l) => l.notRun).map((l) => l.name);
   if (notRun.length > 0) console.log(`not run: ${notRun.join(', ')} (they need the VS Code host; see the host layer above)`);
-  const total = { passed: 0, failed: 0, pending: 0 };
+  const total = { passed: 0, failed: 0, pending: 0, flaky: 0 };
   for (const { counts } of layers) {
     if (!counts) continue;
     total.passed += counts.passed;
     total.failed += counts.failed;
     total.pending += counts.pending;
+    total.flaky += counts.flaky?.length ?? 0;
   }
   process.exitCode = layers.every((l) => l.ok) ? 0 : 1;
+  if (total.flaky > 0) console.log(`${total.flaky} flaky: passed only when run again (named above)`);
   console.log(`${total.passed} passed, ${total.failed} failed, ${total.pending} skipped`);
 }
 
@@ -114,7 +127,7 @@ async function unitTests(): Promise<Omit<Layer, 'name' | 'durationMs'>> {
       console.log('[unit] mocha wrote no summary: it did not run to the end');
       return { ok: false, counts: { passed: 0, failed: 1, pending: 0 } };
     }
-    const counts = JSON.parse(fs.readFileSync(summaryFile, 'utf8')) as { passed: number; failed: number; pending: number };
+    const counts = JSON.parse(fs.readFileSync(summaryFile, 'utf8')) as Counts;
     return { ok: ok && counts.failed === 0 && counts.passed > 0, counts };
   } finally {
     fs.rmSync(path.dirname(summaryFile), { recursive: true, force: true });
@@ -134,7 +147,7 @@ async function mochaLayer(name: string, config: string): Promise<Omit<Layer, 'na
       console.log(`[${name}] mocha wrote no summary: it did not run to the end`);
       return { ok: false, counts: { passed: 0, failed: 1, pending: 0 } };
     }
-    const counts = JSON.parse(fs.readFileSync(summaryFile, 'utf8')) as { passed: number; failed: number; pending: number };
+    const counts = JSON.parse(fs.readFileSync(summaryFile, 'utf8')) as Counts;
     return { ok: ok && counts.failed === 0 && counts.passed > 0, counts };
   } finally {
     fs.rmSync(path.dirname(summaryFile), { recursive: true, force: true });

@@ -1,9 +1,7 @@
 // `npm run bench`: runs every out/test/bench/*.bench.js, writes bench/results.json, prints one table.
-// BENCH_HOST=1 also runs the `@bench` integration tests and adds the figures they record in the host.
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
-import { runIntegration } from '../harness/integration';
 import { repoRoot } from '../../tools/vscodeHost/paths';
 import { type Bench, type BenchContext, type BenchRecord } from './context';
 
@@ -37,11 +35,6 @@ async function main(): Promise<void> {
       errors.push({ file, error });
       console.error(`[${file}] FAILED: ${error}`);
     }
-  }
-  if (process.env.BENCH_HOST === '1') {
-    const outcome = await runIntegration({ grep: '@bench' });
-    for (const metric of outcome.results?.metrics ?? []) rows.push(withRatio(metric, 'integration host'));
-    if (!outcome.ok) errors.push({ file: 'integration host', error: 'the @bench integration tests failed' });
   }
 
   const out = path.join(repoRoot, 'bench', 'results.json');

@@ -1,16 +1,28 @@
 // Seeded generator of malformed inputs: mutations of the valid fixtures (specs, data files, prompt
-// notebooks). The same seed gives the same cases, so a failure is replayed by rerunning with the
-// seed it printed (GEMINI_TUNING_FUZZ_SEED).
+// notebooks). The same seed gives the same cases. Each run goes through the regression corpus (the
+// cases of one fixed seed, kept because they found real problems) and through a fresh seed, which
+// it prints; GEMINI_TUNING_FUZZ_SEED replays a fresh seed.
+import { describeSeed, seedFrom } from '../harness/seed';
 
 export const FUZZ_SEED_VARIABLE = 'GEMINI_TUNING_FUZZ_SEED';
-export const DEFAULT_FUZZ_SEED = 20261121;
+export const REGRESSION_FUZZ_SEED = 20261121;
 
-export function fuzzSeed(env: NodeJS.ProcessEnv = process.env): number {
-  const raw = env[FUZZ_SEED_VARIABLE]?.trim();
-  if (!raw) return DEFAULT_FUZZ_SEED;
-  const seed = Number(raw);
-  if (!Number.isSafeInteger(seed)) throw new Error(`${FUZZ_SEED_VARIABLE} must be an integer; got ${JSON.stringify(raw)}`);
-  return seed;
+export interface FuzzSeed {
+  readonly seed: number;
+  /** The fixed corpus every run goes through, or this run's own seed. */
+  readonly role: 'regression corpus' | 'fresh';
+}
+
+/** The regression corpus, then this run's fresh seed (GEMINI_TUNING_FUZZ_SEED, or a random one). */
+export function fuzzSeeds(env: NodeJS.ProcessEnv = process.env): FuzzSeed[] {
+  const fresh = seedFrom(FUZZ_SEED_VARIABLE, env);
+  const regression: FuzzSeed = { seed: REGRESSION_FUZZ_SEED, role: 'regression corpus' };
+  return fresh === REGRESSION_FUZZ_SEED ? [regression] : [regression, { seed: fresh, role: 'fresh' }];
+}
+
+/** "seed 20261121 (regression corpus)" or "fresh seed 42 (replay: GEMINI_TUNING_FUZZ_SEED=42)". */
+export function describeFuzzSeed({ seed, role }: FuzzSeed): string {
+  return role === 'fresh' ? `fresh ${describeSeed(FUZZ_SEED_VARIABLE, seed)}` : `seed ${seed} (regression corpus)`;
 }
 
 /** mulberry32: small, fast and good enough to pick mutations. */

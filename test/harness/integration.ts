@@ -8,9 +8,10 @@ import { launchBrowser } from '../../tools/vscodeHost/browser';
 import { ensureHostTools } from '../../tools/vscodeHost/cache';
 import { startCodeServer } from '../../tools/vscodeHost/codeServer';
 import { desktopVSCode } from '../../tools/vscodeHost/desktop';
-import { delay, formatDuration, tail } from '../../tools/vscodeHost/exec';
+import { formatDuration, tail } from '../../tools/vscodeHost/exec';
 import { demoWorkspace, integrationEntry, newLogFile, repoRoot } from '../../tools/vscodeHost/paths';
 import { startedMarker, type IntegrationResults } from './results';
+import { waitFor } from './waitFor';
 
 export interface IntegrationOutcome {
   ok: boolean;
@@ -138,17 +139,31 @@ async function viaCodeServer(
     await browser.page.goto(url, { waitUntil: 'commit', timeout: limits.startupTimeoutMs });
 
     const marker = startedMarker(resultsFile);
-    const hostStarted = await waitFor(() => fs.existsSync(marker) || fs.existsSync(resultsFile), limits.startupTimeoutMs, () => hostGone);
+    const hostStarted = await waitFor(() => fs.existsSync(marker) || fs.existsSync(resultsFile), 'the extension host to start the tests', {
+      timeoutMs: limits.startupTimeoutMs,
+      intervalMs: 250,
+      abandon: () => hostGone,
+    }).then(
+      () => true,
+      () => false,
+    );
     if (!hostStarted) {
       log(`[integration] FAILED: the extension host did not start the tests within ${formatDuration(limits.startupTimeoutMs)}${hostGone ? ` (${hostGone})` : ''}`);
       return { ok: false, passed: 0, failed: 0, pending: 0, logFile };
     }
     log(`[integration] extension host started (VS Code ${readVersion(marker)}); running the suites`);
-    const finished = await waitFor(() => fs.existsSync(resultsFile), limits.timeoutMs, () => {
-      const exit = hostExit();
-      if (exit) hostGone ??= `the extension host exited (code ${exit[1]}) before writing results`;
-      return hostGone;
-    });
+    const finished = await waitFor(() => fs.existsSync(resultsFile), 'the results', {
+      timeoutMs: limits.timeoutMs,
+      intervalMs: 250,
+      abandon: () => {
+        const exit = hostExit();
+        if (exit) hostGone ??= `the extension host exited (code ${exit[1]}) before writing results`;
+        return hostGone;
+      },
+    }).then(
+      () => true,
+      () => false,
+    );
     if (!finished) {
       log(`[integration] FAILED: no results within ${formatDuration(limits.timeoutMs)}${hostGone ? ` (${hostGone})` : ''}`);
       return { ok: false, passed: 0, failed: 0, pending: 0, logFile };
@@ -259,13 +274,3 @@ function watchLog(file: string, pattern: RegExp): () => RegExpExecArray | undefi
   };
 }
 
-/** Polls `done` until true (→ true), the time runs out or `gone` names a reason to stop (→ false). */
-async function waitFor(done: () => boolean, timeoutMs: number, gone: () => string | undefined): Promise<boolean> {
-  const deadline = Date.now() + timeoutMs;
-  while (Date.now() < deadline) {
-    if (done()) return true;
-    if (gone()) return done();
-    await delay(250);
-  }
-  return done();
-}

@@ -9,16 +9,6 @@ export interface IntegrationResults {
   durationMs: number;
   failures: Array<{ title: string; fullTitle: string; message: string; stack: string }>;
   tests: Array<{ fullTitle: string; state: 'passed' | 'failed' | 'pending'; durationMs: number }>;
-  /** Figures recorded inside the host with `recordHostMetric`, for the benchmarks. */
-  metrics: HostMetric[];
-}
-
-export interface HostMetric {
-  area: string;
-  name: string;
-  value: number;
-  unit: string;
-  baseline?: { name: string; value: number };
 }
 
 /** Written next to RESULTS_FILE as soon as the host calls `run()`: proof that the host started. */

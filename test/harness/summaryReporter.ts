@@ -1,16 +1,28 @@
 // Mocha reporter: the usual spec output, plus the counts written to MOCHA_SUMMARY_FILE so that
 // `npm test` can add up the layers. Used as `mocha --reporter out/test/harness/summaryReporter.js`.
+// A test that passed only on a retry is listed as flaky, never counted as a plain pass in silence.
 import * as fs from 'node:fs';
 import Mocha from 'mocha';
+
+interface MochaSummary {
+  passed: number;
+  failed: number;
+  pending: number;
+  /** Full titles of the tests that failed at least once and were run again. */
+  flaky: string[];
+}
 
 class SpecWithSummary extends Mocha.reporters.Spec {
   constructor(runner: Mocha.Runner, options?: Mocha.MochaOptions) {
     super(runner, options);
+    const retried = new Set<string>();
+    runner.on(Mocha.Runner.constants.EVENT_TEST_RETRY, (test: Mocha.Test) => retried.add(test.fullTitle()));
     const file = process.env.MOCHA_SUMMARY_FILE;
     if (!file) return;
-    runner.once('end', () => {
+    runner.once(Mocha.Runner.constants.EVENT_RUN_END, () => {
       const { passes = 0, failures = 0, pending = 0 } = this.stats;
-      fs.writeFileSync(file, JSON.stringify({ passed: passes, failed: failures, pending }));
+      const summary: MochaSummary = { passed: passes, failed: failures, pending, flaky: [...retried] };
+      fs.writeFileSync(file, JSON.stringify(summary));
     });
   }
 }

@@ -6,7 +6,6 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import Mocha from 'mocha';
 import * as vscode from 'vscode';
-import { hostMetrics } from '../harness/hostMetrics';
 import { startedMarker, type IntegrationResults } from '../harness/results';
 
 const TEST_TIMEOUT_MS = 60_000;
@@ -53,7 +52,6 @@ function runMocha(mocha: Mocha): Promise<IntegrationResults> {
     durationMs: 0,
     failures: [],
     tests: [],
-    metrics: hostMetrics(),
   };
   return new Promise((resolve) => {
     let settled = false;

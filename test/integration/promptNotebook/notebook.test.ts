@@ -4,6 +4,7 @@
 import * as assert from 'node:assert/strict';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
+import { performance } from 'node:perf_hooks';
 import * as vscode from 'vscode';
 import { parse } from 'yaml';
 import type { GeminiClient } from '../../../src/core/api/client';
@@ -13,7 +14,9 @@ import type { PromptNotebookTestHooks } from '../../../src/extension/testHooks';
 import type { AnswerOutputMetadata, NoticeOutputMetadata } from '../../../src/core/promptNotebook/outputMetadata';
 import { buildPromptRequest } from '../../../src/core/promptNotebook/generateRequest';
 import { PROMPT_LANGUAGE } from '../../../src/core/promptNotebook/tunebookFormat';
-import { waitUntil } from '../sweep/harness';
+import { startRecordingProxy } from '../../harness/recordingProxy';
+import { waitFor } from '../../harness/waitFor';
+import { startTestServer } from '../tree/support';
 
 const EXTENSION_ID = 'gemini-tuning.gemini-tuning';
 const repoRoot = path.resolve(__dirname, '..', '..', '..', '..');
@@ -40,6 +43,31 @@ async function setFaults(rules: object[]): Promise<void> {
   if (rules.length === 0) return;
   const res = await fetch(`${base}/_faults`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ rules }) });
   assert.equal(res.status, 200, `fault injection is off on the local server (HTTP ${res.status}): run the integration tests with GEMINI_TUNING_FAULTS=1`);
+}
+
+/**
+ * Sends the local backend's requests to the server at `url`, as the baseUrl setting does (the
+ * extension then stops its own server); with undefined, back to a server the extension runs.
+ */
+async function useLocalServerAt(url: string | undefined): Promise<void> {
+  const before = api.backend.baseUrl;
+  await vscode.workspace.getConfiguration('geminiTuning').update('baseUrl', url, vscode.ConfigurationTarget.Global);
+  await waitFor(() => (url ? api.backend.baseUrl === url : api.backend.baseUrl !== undefined && api.backend.baseUrl !== before), `the local backend at ${url ?? 'its own server'}`, {
+    timeoutMs: 60_000,
+  });
+  await api.store.refresh();
+}
+
+/** Trains the capitals spec on the current backend; returns the tuned model's name. */
+async function trainCapitals(on: GeminiClient): Promise<string> {
+  const op = await on.tunedModels.create({
+    displayName: 'notebook capitals',
+    baseModel: spec.baseModel,
+    tuningTask: { hyperparameters: spec.hyperparameters, trainingData: { examples: { examples: spec.examples } } },
+  });
+  const done = await on.waitForOperation(op, { initialDelayMs: 200, maxDelayMs: 1000 });
+  assert.equal(done.error, undefined, JSON.stringify(done.error));
+  return (done.response as { name?: string } | undefined)?.name ?? op.metadata!.tunedModel!;
 }
 
 function decode(item: vscode.NotebookCellOutputItem): string {
@@ -258,23 +286,47 @@ describe('prompt notebook', function () {
   });
 
   it('cancel mid-stream stops the HTTP stream within 250 ms and keeps the partial output, marked cancelled', async () => {
-    await setFaults([{ match: ':streamGenerateContent', action: 'slowStream', chunkDelayMs: 1000 }]);
-    const notebook = await openNotebookFor(model);
-    const [cell] = await setPrompts(notebook, ['Germany'], { generationConfig: { temperature: 0 } });
-    const running = vscode.commands.executeCommand('notebook.cell.execute', { ranges: [{ start: cell.index, end: cell.index + 1 }], document: notebook.uri });
-    await firstStreamedText(cell);
-    await vscode.commands.executeCommand('notebook.cell.cancelExecution', { ranges: [{ start: cell.index, end: cell.index + 1 }], document: notebook.uri });
-    await runFinished(cell, 1);
-    await running;
-    const answer = answerOf(cell);
-    assert.ok(answer, 'the partial answer stays');
-    assert.ok(answer.text.length > 0 && answer.text.length < trained('Germany').length, `partial text: ${JSON.stringify(answer.text)}`);
-    assert.ok(trained('Germany').startsWith(answer.text));
-    assert.equal(answer.meta.cancelled, true, `outputs: ${describeOutputs(cell)}`);
-    assert.ok(answer.meta.stats?.cancelLatencyMs !== undefined && answer.meta.stats.cancelLatencyMs <= 250, `cancel took ${answer.meta.stats?.cancelLatencyMs} ms`);
-    assert.equal(noticesOf(cell, 'cancelled').length, 1);
-    assert.match(noticesOf(cell, 'cancelled')[0], /Cancelled/);
-    assert.equal(cell.executionSummary?.success, false);
+    // The stream goes to a server of the test's own through a proxy that notes when the extension
+    // hangs up: the time from the cancel to the closed connection is measured outside the extension.
+    const server = await startTestServer(vscode.extensions.getExtension(EXTENSION_ID)!.extensionPath);
+    const proxy = await startRecordingProxy(server.url);
+    await useLocalServerAt(proxy.url);
+    try {
+      const proxied = await trainCapitals(await api.backend.getClient());
+      await api.store.refresh();
+      await setFaults([{ match: ':streamGenerateContent', action: 'slowStream', chunkDelayMs: 1000 }]);
+      const notebook = await openNotebookFor(proxied);
+      const [cell] = await setPrompts(notebook, ['Germany'], { generationConfig: { temperature: 0 } });
+      const running = vscode.commands.executeCommand('notebook.cell.execute', { ranges: [{ start: cell.index, end: cell.index + 1 }], document: notebook.uri });
+      await firstStreamedText(cell);
+      const stream = proxy.requests.find((r) => r.url.includes(':streamGenerateContent'));
+      assert.ok(stream, `the answer streamed through the proxy: ${JSON.stringify(proxy.requests.map((r) => r.url))}`);
+      const cancelledAt = performance.now();
+      await vscode.commands.executeCommand('notebook.cell.cancelExecution', { ranges: [{ start: cell.index, end: cell.index + 1 }], document: notebook.uri });
+      const commandMs = Math.round(performance.now() - cancelledAt);
+      const { closedAt, responseComplete } = await proxy.closed(stream);
+      const latencyMs = Math.round(closedAt - cancelledAt);
+      await runFinished(cell, 1);
+      await running;
+      const answer = answerOf(cell);
+      console.log(`      the HTTP stream closed ${latencyMs} ms after the cancel command (command returned after ${commandMs} ms; the extension reports ${answer?.meta.stats?.cancelLatencyMs} ms)`);
+      assert.equal(responseComplete, false, 'the extension hung up before the stream ended');
+      assert.ok(
+        latencyMs <= 250,
+        `the HTTP stream closed ${latencyMs} ms after the cancel command (the command returned after ${commandMs} ms; the extension counts ${answer?.meta.stats?.cancelLatencyMs} ms from its cancellation)`,
+      );
+      assert.ok(answer, 'the partial answer stays');
+      assert.ok(answer.text.length > 0 && answer.text.length < trained('Germany').length, `partial text: ${JSON.stringify(answer.text)}`);
+      assert.ok(trained('Germany').startsWith(answer.text));
+      assert.equal(answer.meta.cancelled, true, `outputs: ${describeOutputs(cell)}`);
+      assert.equal(noticesOf(cell, 'cancelled').length, 1);
+      assert.match(noticesOf(cell, 'cancelled')[0], /Cancelled/);
+      assert.equal(cell.executionSummary?.success, false);
+    } finally {
+      await useLocalServerAt(undefined);
+      await proxy.close();
+      await server.stop();
+    }
   });
 
   it('a cut stream keeps the text so far and says it was interrupted', async () => {
@@ -401,7 +453,7 @@ describe('prompt notebook', function () {
     const book = { format: 'gemini-tuning.tunebook', version: 1, metadata: { model, chat: false, generationConfig: { temperature: 0 } }, cells: [{ kind: 'prompt', source: 'Chile' }] };
     await vscode.workspace.fs.writeFile(uri, Buffer.from(JSON.stringify(book, null, 2)));
     const selectedIn = async (notebook: vscode.NotebookDocument, when: string): Promise<void> => {
-      await waitUntil(() => hooks.selectedModel(notebook) === model, `the controller of ${model} selected in the notebook ${when} (selected: ${hooks.selectedModel(notebook) ?? 'none'})`, {
+      await waitFor(() => hooks.selectedModel(notebook) === model, `the controller of ${model} selected in the notebook ${when} (selected: ${hooks.selectedModel(notebook) ?? 'none'})`, {
         events: [vscode.window.onDidChangeVisibleNotebookEditors],
         timeoutMs: 30_000,
       });
@@ -419,7 +471,7 @@ describe('prompt notebook', function () {
     const first = await openEditor();
     await selectedIn(first, 'when first opened');
     await vscode.commands.executeCommand('workbench.action.closeActiveEditor');
-    await waitUntil(() => first.isClosed, 'the notebook to close with its editor', { events: [vscode.workspace.onDidCloseNotebookDocument], timeoutMs: 30_000 });
+    await waitFor(() => first.isClosed, 'the notebook to close with its editor', { events: [vscode.workspace.onDidCloseNotebookDocument], timeoutMs: 30_000 });
 
     const reopened = await openEditor();
     assert.notEqual(reopened, first, 'a new document, as after a reload');

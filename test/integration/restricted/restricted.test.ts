@@ -8,6 +8,7 @@ import * as vscode from 'vscode';
 import type { GeminiTuningApi } from '../../../src/extension/extension';
 import { PROMPT_LANGUAGE } from '../../../src/core/promptNotebook/tunebookFormat';
 import { recordSweepCase } from '../../harness/sweepTable';
+import { waitFor } from '../../harness/waitFor';
 import {
   activateExtension,
   createRequest,
@@ -25,16 +26,6 @@ const AREA = 'restricted mode';
 const USER_MODEL = 'tunedModels/users-own-model';
 
 type Recorder = Awaited<ReturnType<typeof startRecordingProxy>>;
-
-/** Polls `condition` until it holds or `timeoutMs` passes; returns whether it held. */
-async function until(condition: () => boolean | Promise<boolean>, timeoutMs = 20_000): Promise<boolean> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    if (await condition()) return true;
-    if (Date.now() > deadline) return false;
-    await new Promise((resolve) => setTimeout(resolve, 100));
-  }
-}
 
 function describeRequests(requests: readonly RecordedRequest[]): string {
   return requests.length === 0 ? 'none' : requests.map((r) => `${r.method} ${r.url.split('?')[0]}`).join(', ');
@@ -110,8 +101,7 @@ describe('restricted mode: an untrusted workspace cannot make the extension send
     const marker = 54_321;
     fs.writeFileSync(settingsFile, JSON.stringify({ 'geminiTuning.baseUrl': trap.url, 'geminiTuning.polling.unfocusedDelayMs': marker }, null, 2));
     written.push(path.dirname(settingsFile));
-    const read = await until(() => vscode.workspace.getConfiguration('geminiTuning').inspect<number>('polling.unfocusedDelayMs')?.workspaceValue === marker, 30_000);
-    assert.ok(read, 'VS Code read the workspace settings file');
+    await waitFor(() => vscode.workspace.getConfiguration('geminiTuning').inspect<number>('polling.unfocusedDelayMs')?.workspaceValue === marker, 'VS Code to read the workspace settings file', { timeoutMs: 30_000 });
     const inspected = vscode.workspace.getConfiguration('geminiTuning').inspect<string>('baseUrl');
     const seen = inspected?.workspaceValue === trap.url;
     const effective = vscode.workspace.getConfiguration('geminiTuning').get<string>('baseUrl');
@@ -190,7 +180,7 @@ describe('restricted mode: an untrusted workspace cannot make the extension send
     const edit = new vscode.WorkspaceEdit();
     edit.insert(spec, document.positionAt(document.getText().length), '\n# edited in Restricted Mode\n');
     assert.ok(await vscode.workspace.applyEdit(edit));
-    assert.ok(await until(() => document.isDirty), 'the edit reached the document');
+    await waitFor(() => document.isDirty, 'the edit to reach the document', { timeoutMs: 20_000 });
     assert.ok(await document.save(), 'the spec is saved');
     // The lenses are computed from the validation of the saved text: once they are back, the save was handled.
     const lenses = await vscode.commands.executeCommand<vscode.CodeLens[]>('vscode.executeCodeLensProvider', spec, 10);
@@ -245,14 +235,17 @@ describe('restricted mode: an untrusted workspace cannot make the extension send
     // The extension has seen the notebook once its model has a controller.
     const hooks = api.testHooks?.promptNotebook;
     assert.ok(hooks, 'the prompt notebook fills its test hooks in test mode');
-    const attached = await until(() => hooks.controllers().some((c) => c.model === USER_MODEL));
+    const attached = await waitFor(() => hooks.controllers().some((c) => c.model === USER_MODEL), 'a controller for the notebook', { timeoutMs: 20_000 }).then(
+      () => true,
+      () => false,
+    );
     const prompts = notebook.getCells().filter((c) => c.kind === vscode.NotebookCellKind.Code);
     const compared = await vscode.commands.executeCommand<unknown>('geminiTuning.notebook.runAgainstBaseModel', prompts[0]);
     const edit = new vscode.WorkspaceEdit();
     edit.set(notebook.uri, [vscode.NotebookEdit.insertCells(notebook.cellCount, [new vscode.NotebookCellData(vscode.NotebookCellKind.Code, 'Italy', PROMPT_LANGUAGE)])]);
     assert.ok(await vscode.workspace.applyEdit(edit));
     // save() only saves a notebook that this side of the host already sees as modified.
-    assert.ok(await until(() => notebook.isDirty), 'the edit reached the notebook');
+    await waitFor(() => notebook.isDirty, 'the edit to reach the notebook', { timeoutMs: 20_000 });
     assert.ok(await notebook.save(), 'the notebook is saved');
     assert.match(fs.readFileSync(file, 'utf8'), /Italy/, 'the saved file has the new cell');
     const runs: number[] = [];

@@ -8,8 +8,9 @@ import * as vscode from 'vscode';
 import { parse } from 'yaml';
 import type { Operation } from '../../../src/core/api/types';
 import type { GeminiTuningApi } from '../../../src/extension/extension';
-import { fuzzSeed, Rng } from '../../fuzz/generate';
+import { describeFuzzSeed, fuzzSeeds, Rng } from '../../fuzz/generate';
 import { recordSweepCase } from '../../harness/sweepTable';
+import { waitFor } from '../../harness/waitFor';
 import { activateExtension, createRequest, modelNameOf, whenStore } from '../tree/support';
 import {
   answerOf,
@@ -23,7 +24,6 @@ import {
   setFaults,
   setPrompts,
   settle,
-  waitUntil,
   watchUnhandledRejections,
 } from './harness';
 
@@ -42,7 +42,9 @@ const seconds = (ms: number): string => `${(ms / 1000).toFixed(1)} s`;
 
 describe('sweep: server faults against the running extension', function () {
   this.timeout(240_000);
-  const seed = fuzzSeed();
+  // The stream cuts are placed by this run's fresh fuzz seed (or GEMINI_TUNING_FUZZ_SEED).
+  const cutSeed = fuzzSeeds().at(-1)!;
+  const seed = cutSeed.seed;
   let api: GeminiTuningApi;
   let rejections: ReturnType<typeof watchUnhandledRejections>;
   /** A model trained on known examples, for the stream cases. */
@@ -242,11 +244,11 @@ describe('sweep: server faults against the running extension', function () {
     const left = (await pendingFaults(api)).length;
     recordSweepCase({
       area: AREA,
-      tried: `prompt notebook streams cut after ${CUT_CASES} seeded chunk counts and ${IN_BAND_CASES} in-band 500s (seed ${seed}, ${chunkTexts.length} chunks in all)`,
+      tried: `prompt notebook streams cut after ${CUT_CASES} seeded chunk counts and ${IN_BAND_CASES} in-band 500s (${describeFuzzSeed(cutSeed)}, ${chunkTexts.length} chunks in all)`,
       outcome: failures.length === 0 ? `partial text kept exactly, one error each: ${outcomes.join('; ')}` : failures.join(' | '),
       ok: failures.length === 0 && left === 0,
     });
-    assert.deepEqual(failures, []);
+    assert.deepEqual(failures, [], `cuts placed by ${describeFuzzSeed(cutSeed)}`);
     assert.equal(left, 0, 'every injected fault was used');
     await assertNoUnhandled();
   });
@@ -260,7 +262,7 @@ describe('sweep: server faults against the running extension', function () {
     const name = modelNameOf(op);
     api.store.track(op);
     let progress: Operation | undefined;
-    await waitUntil(
+    await waitFor(
       async () => {
         progress = await client.operations.get(op.name!);
         return ((progress.metadata?.completedSteps as number | undefined) ?? 0) >= 3;
@@ -277,7 +279,7 @@ describe('sweep: server faults against the running extension', function () {
     const killedAt = Date.now();
     try {
       process.kill(before.pid, 'SIGKILL');
-      await waitUntil(
+      await waitFor(
         () => {
           const state = api.backend.localServerState;
           return state?.kind === 'running' && state.pid !== before.pid && api.backend.baseUrl !== oldUrl;

@@ -13,7 +13,7 @@ import { nodeFileSystem } from '../../../src/core/tuningSpec/nodeFileSystem';
 import { validateSpec, type SpecValidation } from '../../../src/core/tuningSpec/validateSpec';
 import type { CreateOutcome } from '../../../src/extension/tuningSpecEditor/commands/createTunedModelFromSpec';
 import { dataCases, loadFixtures, notebookCases, specCases, type Fixtures } from '../../fuzz/families';
-import { fuzzSeed, type CertainBreak } from '../../fuzz/generate';
+import { type CertainBreak, describeFuzzSeed, type FuzzSeed, fuzzSeeds } from '../../fuzz/generate';
 import { decodeLeniently, FuzzTally, readNotebook, specProblems } from '../../fuzz/oracles';
 import { recordSweepCase } from '../../harness/sweepTable';
 import { activateExtension } from '../tree/support';
@@ -21,10 +21,12 @@ import { clearFaults, DecliningPrompts, pendingFaults, setFaults, settle, watchU
 
 const AREA = 'fuzz';
 const repoRoot = path.resolve(__dirname, '..', '..', '..', '..');
-const SPEC_CASES = 150;
-const DATA_CASES = 90;
+/** Cases per family: from the regression corpus, and a third as many from this run's fresh seed. */
+const CASES: Record<FuzzSeed['role'], { spec: number; data: number; notebook: number }> = {
+  'regression corpus': { spec: 150, data: 90, notebook: 150 },
+  fresh: { spec: 50, data: 30, notebook: 50 },
+};
 const CREATE_CASES = 30;
-const NOTEBOOK_CASES = 150;
 /** Every n-th file is also shown in an editor and closed again. */
 const SHOW_EVERY = 15;
 
@@ -71,7 +73,11 @@ async function closeTabsUnder(folder: string): Promise<void> {
 
 describe('sweep: fuzzed files through the running extension', function () {
   this.timeout(300_000);
-  const seed = fuzzSeed();
+  const seeds = fuzzSeeds();
+  const seedsText = seeds.map(describeFuzzSeed).join(', then ');
+  const total = (family: 'spec' | 'data' | 'notebook'): number => seeds.reduce((n, fuzz) => n + CASES[fuzz.role][family], 0);
+  /** Each seed's files go to their own folder: the same index names the same file under both. */
+  const seedDir = (fuzz: FuzzSeed): string => (fuzz.role === 'fresh' ? `fresh-${fuzz.seed}` : `regression-${fuzz.seed}`);
   let api: GeminiTuningApi;
   let rejections: ReturnType<typeof watchUnhandledRejections>;
   let fixtures: Fixtures;
@@ -95,77 +101,81 @@ describe('sweep: fuzzed files through the running extension', function () {
     const folder = vscode.workspace.workspaceFolders?.[0];
     assert.ok(folder, 'the demo workspace is open');
     root = path.join(folder.uri.fsPath, 'sweep-fuzz');
-    console.log(`      fuzz seed ${seed} (set GEMINI_TUNING_FUZZ_SEED to replay another)`);
+    console.log(`      fuzz: ${seedsText}`);
   });
 
   after(() => {
     rejections?.dispose();
   });
 
-  it(`${count(SPEC_CASES)} mutated specs opened in the editor: the Problems shown are the core's, each where and why`, async () => {
-    const dir = path.join(root, 'specs');
-    const dataFile = path.join(dir, fixtures.specData.name);
-    write(dataFile, fixtures.specData.bytes);
-    const dataTexts = new Map([[dataFile, decodeLeniently(fixtures.specData.bytes)]]);
+  it(`${count(total('spec'))} mutated specs opened in the editor: the Problems shown are the core's, each where and why`, async () => {
     const tally = new FuzzTally();
     let certain = 0;
-    for (const { index, mutant } of specCases(seed, SPEC_CASES, fixtures)) {
-      tally.cases++;
-      if (mutant.certain) certain++;
-      const uri = write(path.join(dir, `case-${String(index).padStart(3, '0')}.tuning.yaml`), mutant.bytes);
-      const label = `spec #${index} (${mutant.description})`;
-      let doc: vscode.TextDocument;
-      try {
-        doc = await vscode.workspace.openTextDocument(uri);
-      } catch (error) {
-        // The editor itself refuses binary files; the extension never sees them.
-        if (/binary/i.test(String(error))) tally.count('refused by the editor as binary');
-        else tally.fail(label, [`could not be opened: ${String(error)}`]);
-        continue;
+    for (const fuzz of seeds) {
+      const dir = path.join(root, 'specs', seedDir(fuzz));
+      const dataFile = path.join(dir, fixtures.specData.name);
+      write(dataFile, fixtures.specData.bytes);
+      const dataTexts = new Map([[dataFile, decodeLeniently(fixtures.specData.bytes)]]);
+      for (const { index, mutant } of specCases(fuzz.seed, CASES[fuzz.role].spec, fixtures)) {
+        tally.cases++;
+        if (mutant.certain) certain++;
+        const uri = write(path.join(dir, `case-${String(index).padStart(3, '0')}.tuning.yaml`), mutant.bytes);
+        const label = `spec #${index} of ${describeFuzzSeed(fuzz)} (${mutant.description})`;
+        let doc: vscode.TextDocument;
+        try {
+          doc = await vscode.workspace.openTextDocument(uri);
+        } catch (error) {
+          // The editor itself refuses binary files; the extension never sees them.
+          if (/binary/i.test(String(error))) tally.count('refused by the editor as binary');
+          else tally.fail(label, [`could not be opened: ${String(error)}`]);
+          continue;
+        }
+        if (index % SHOW_EVERY === 0) await vscode.window.showTextDocument(doc, { preview: false });
+        const lenses = await validatedByTheEditor(uri);
+        const expected = await validateSpec(doc.getText(), uri.fsPath, { fs: nodeFileSystem });
+        const problems = [
+          ...specProblems({ specFile: uri.fsPath, specText: doc.getText(), dataTexts, certain: mutant.certain }, expected),
+          ...shownDifferently(uri, expected.diagnostics.filter((d) => d.file === uri.fsPath)),
+          ...lensProblems(lenses, expected),
+        ];
+        if (problems.length > 0) tally.fail(label, problems);
+        tally.count(expected.hasErrors ? 'diagnosed' : 'still valid');
+        if (expected.hasErrors && brokenSpecs.length < CREATE_CASES) brokenSpecs.push({ uri, errors: expected.diagnostics.filter((d) => d.severity === 'error') });
       }
-      if (index % SHOW_EVERY === 0) await vscode.window.showTextDocument(doc, { preview: false });
-      const lenses = await validatedByTheEditor(uri);
-      const expected = await validateSpec(doc.getText(), uri.fsPath, { fs: nodeFileSystem });
-      const problems = [
-        ...specProblems({ specFile: uri.fsPath, specText: doc.getText(), dataTexts, certain: mutant.certain }, expected),
-        ...shownDifferently(uri, expected.diagnostics.filter((d) => d.file === uri.fsPath)),
-        ...lensProblems(lenses, expected),
-      ];
-      if (problems.length > 0) tally.fail(label, problems);
-      tally.count(expected.hasErrors ? 'diagnosed' : 'still valid');
-      if (expected.hasErrors && brokenSpecs.length < CREATE_CASES) brokenSpecs.push({ uri, errors: expected.diagnostics.filter((d) => d.severity === 'error') });
+      await closeTabsUnder(dir);
     }
-    await closeTabsUnder(dir);
-    finish(tally, `spec fuzz in the editor: ${count(tally.cases)} mutated specs opened, ${count(certain)} broken for sure (seed ${seed})`);
+    finish(tally, `spec fuzz in the editor: ${count(tally.cases)} mutated specs opened, ${count(certain)} broken for sure (${seedsText})`);
   });
 
-  it(`${count(DATA_CASES)} mutated data files named by specs: their Problems are shown on their own lines`, async () => {
-    const dir = path.join(root, 'data');
+  it(`${count(total('data'))} mutated data files named by specs: their Problems are shown on their own lines`, async () => {
     const tally = new FuzzTally();
     let certain = 0;
-    for (const c of dataCases(seed, DATA_CASES, fixtures)) {
-      tally.cases++;
-      const label = `${c.format} #${c.index} (${c.mutant.description})`;
-      const dataFile = path.join(dir, c.dataName);
-      const dataUri = write(dataFile, c.mutant.bytes);
-      const specUri = write(path.join(dir, `case-${String(c.index).padStart(3, '0')}.tuning.yaml`), new TextEncoder().encode(c.spec));
-      const certainty: CertainBreak | undefined = c.mutant.certain && { ...c.mutant.certain, reportedIn: dataFile };
-      if (certainty) certain++;
-      const doc = await vscode.workspace.openTextDocument(specUri);
-      if (c.index % SHOW_EVERY === 0) await vscode.window.showTextDocument(doc, { preview: false });
-      const lenses = await validatedByTheEditor(specUri);
-      const expected = await validateSpec(doc.getText(), specUri.fsPath, { fs: nodeFileSystem });
-      const problems = [
-        ...specProblems({ specFile: specUri.fsPath, specText: doc.getText(), dataTexts: new Map([[dataFile, decodeLeniently(c.mutant.bytes)]]), certain: certainty }, expected),
-        ...shownDifferently(dataUri, expected.diagnostics.filter((d) => d.file === dataFile)),
-        ...shownDifferently(specUri, expected.diagnostics.filter((d) => d.file === specUri.fsPath)),
-        ...lensProblems(lenses, expected),
-      ];
-      if (problems.length > 0) tally.fail(label, problems);
-      tally.count(expected.hasErrors ? 'diagnosed' : 'still valid');
+    for (const fuzz of seeds) {
+      const dir = path.join(root, 'data', seedDir(fuzz));
+      for (const c of dataCases(fuzz.seed, CASES[fuzz.role].data, fixtures)) {
+        tally.cases++;
+        const label = `${c.format} #${c.index} of ${describeFuzzSeed(fuzz)} (${c.mutant.description})`;
+        const dataFile = path.join(dir, c.dataName);
+        const dataUri = write(dataFile, c.mutant.bytes);
+        const specUri = write(path.join(dir, `case-${String(c.index).padStart(3, '0')}.tuning.yaml`), new TextEncoder().encode(c.spec));
+        const certainty: CertainBreak | undefined = c.mutant.certain && { ...c.mutant.certain, reportedIn: dataFile };
+        if (certainty) certain++;
+        const doc = await vscode.workspace.openTextDocument(specUri);
+        if (c.index % SHOW_EVERY === 0) await vscode.window.showTextDocument(doc, { preview: false });
+        const lenses = await validatedByTheEditor(specUri);
+        const expected = await validateSpec(doc.getText(), specUri.fsPath, { fs: nodeFileSystem });
+        const problems = [
+          ...specProblems({ specFile: specUri.fsPath, specText: doc.getText(), dataTexts: new Map([[dataFile, decodeLeniently(c.mutant.bytes)]]), certain: certainty }, expected),
+          ...shownDifferently(dataUri, expected.diagnostics.filter((d) => d.file === dataFile)),
+          ...shownDifferently(specUri, expected.diagnostics.filter((d) => d.file === specUri.fsPath)),
+          ...lensProblems(lenses, expected),
+        ];
+        if (problems.length > 0) tally.fail(label, problems);
+        tally.count(expected.hasErrors ? 'diagnosed' : 'still valid');
+      }
+      await closeTabsUnder(dir);
     }
-    await closeTabsUnder(dir);
-    finish(tally, `data file fuzz in the editor: ${count(tally.cases)} mutated JSONL/CSV/JSON files, ${count(certain)} broken for sure (seed ${seed})`);
+    finish(tally, `data file fuzz in the editor: ${count(tally.cases)} mutated JSONL/CSV/JSON files, ${count(certain)} broken for sure (${seedsText})`);
   });
 
   it(`"Create Tuned Model from Spec" on ${count(CREATE_CASES)} broken specs: refused with every problem's file and line, nothing sent, nothing asked`, async () => {
@@ -240,38 +250,40 @@ describe('sweep: fuzzed files through the running extension', function () {
     assert.deepEqual(prompts.asked, []);
   });
 
-  it(`${count(NOTEBOOK_CASES)} mutated prompt notebooks opened: refused with line and column, or opened as written`, async () => {
-    const dir = path.join(root, 'notebooks');
+  it(`${count(total('notebook'))} mutated prompt notebooks opened: refused with line and column, or opened as written`, async () => {
     const tally = new FuzzTally();
     let certain = 0;
-    for (const { index, mutant } of notebookCases(seed, NOTEBOOK_CASES, fixtures)) {
-      tally.cases++;
-      if (mutant.certain) certain++;
-      const label = `notebook #${index} (${mutant.description})`;
-      const uri = write(path.join(dir, `case-${String(index).padStart(3, '0')}.tunebook`), mutant.bytes);
-      const expected = readNotebook(mutant.bytes);
-      try {
-        const notebook = await vscode.workspace.openNotebookDocument(uri);
-        if (expected.kind === 'refused') tally.fail(label, [`opened, but the format refuses it at line ${expected.line}, column ${expected.column}: ${expected.reason}`]);
-        else if (notebook.cellCount !== expected.book.cells.length) tally.fail(label, [`opened with ${notebook.cellCount} cells instead of ${expected.book.cells.length}`]);
-        else if (index % SHOW_EVERY === 0) await vscode.window.showNotebookDocument(notebook);
-        tally.count('opened');
-      } catch (error) {
-        const message = error instanceof Error ? error.message : String(error);
-        if (expected.kind === 'opened') {
-          tally.fail(label, [`refused a notebook the format reads: ${message}`]);
-        } else {
-          const where = `line ${expected.line}, column ${expected.column}`;
-          const problems: string[] = [];
-          if (!message.includes(`${where}: ${expected.reason}`)) problems.push(`the error does not say "${where}: ${expected.reason}": ${message}`);
-          if (!/left untouched/.test(message)) problems.push(`the error does not say the file was left untouched: ${message}`);
-          if (problems.length > 0) tally.fail(label, problems);
+    for (const fuzz of seeds) {
+      const dir = path.join(root, 'notebooks', seedDir(fuzz));
+      for (const { index, mutant } of notebookCases(fuzz.seed, CASES[fuzz.role].notebook, fixtures)) {
+        tally.cases++;
+        if (mutant.certain) certain++;
+        const label = `notebook #${index} of ${describeFuzzSeed(fuzz)} (${mutant.description})`;
+        const uri = write(path.join(dir, `case-${String(index).padStart(3, '0')}.tunebook`), mutant.bytes);
+        const expected = readNotebook(mutant.bytes);
+        try {
+          const notebook = await vscode.workspace.openNotebookDocument(uri);
+          if (expected.kind === 'refused') tally.fail(label, [`opened, but the format refuses it at line ${expected.line}, column ${expected.column}: ${expected.reason}`]);
+          else if (notebook.cellCount !== expected.book.cells.length) tally.fail(label, [`opened with ${notebook.cellCount} cells instead of ${expected.book.cells.length}`]);
+          else if (index % SHOW_EVERY === 0) await vscode.window.showNotebookDocument(notebook);
+          tally.count('opened');
+        } catch (error) {
+          const message = error instanceof Error ? error.message : String(error);
+          if (expected.kind === 'opened') {
+            tally.fail(label, [`refused a notebook the format reads: ${message}`]);
+          } else {
+            const where = `line ${expected.line}, column ${expected.column}`;
+            const problems: string[] = [];
+            if (!message.includes(`${where}: ${expected.reason}`)) problems.push(`the error does not say "${where}: ${expected.reason}": ${message}`);
+            if (!/left untouched/.test(message)) problems.push(`the error does not say the file was left untouched: ${message}`);
+            if (problems.length > 0) tally.fail(label, problems);
+          }
+          tally.count('refused with line and column');
         }
-        tally.count('refused with line and column');
       }
+      await closeTabsUnder(dir);
     }
-    await closeTabsUnder(dir);
-    finish(tally, `notebook fuzz in the editor: ${count(tally.cases)} mutated .tunebook files opened, ${count(certain)} broken for sure (seed ${seed})`);
+    finish(tally, `notebook fuzz in the editor: ${count(tally.cases)} mutated .tunebook files opened, ${count(certain)} broken for sure (${seedsText})`);
   });
 
   it('changed or created no file: every fuzzed file is byte for byte what was written, after closing every editor', async () => {
@@ -285,7 +297,7 @@ describe('sweep: fuzzed files through the running extension', function () {
       outcome: `${changed.length} changed, ${created.length} created`,
       ok: changed.length === 0 && created.length === 0,
     });
-    assert.ok(written.size >= SPEC_CASES + 2 * DATA_CASES + NOTEBOOK_CASES, `every case wrote its files (${written.size})`);
+    assert.ok(written.size >= total('spec') + 2 * total('data') + total('notebook'), `every case wrote its files (${written.size})`);
     assert.deepEqual(changed.map(([f]) => path.relative(root, f)), [], 'no file changed');
     assert.deepEqual(created.map((f) => path.relative(root, f)), [], 'no file created');
   });
@@ -314,7 +326,7 @@ describe('sweep: fuzzed files through the running extension', function () {
   function finish(tally: FuzzTally, tried: string): void {
     const ok = tally.flagged === 0;
     recordSweepCase({ area: AREA, tried, outcome: `${tally.outcomes()}; ${count(tally.flagged)} badly reported`, ok });
-    assert.equal(tally.flagged, 0, `${tally.flagged} of ${tally.cases} cases badly reported (seed ${seed}):\n    ${tally.failures.join('\n    ')}`);
+    assert.equal(tally.flagged, 0, `${tally.flagged} of ${tally.cases} cases badly reported (${seedsText}):\n    ${tally.failures.join('\n    ')}`);
   }
 });
 

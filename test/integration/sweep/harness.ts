@@ -9,6 +9,7 @@ import type { PromptNotebookTestHooks } from '../../../src/extension/testHooks';
 import { PROMPT_LANGUAGE } from '../../../src/core/promptNotebook/tunebookFormat';
 import type { AnswerOutputMetadata } from '../../../src/core/promptNotebook/outputMetadata';
 import type { FaultAction, FaultRule } from '../../../src/server/faults';
+import { waitFor } from '../../harness/waitFor';
 
 export type FaultRuleInput = FaultAction & { match: string; count?: number };
 
@@ -60,47 +61,6 @@ export function watchUnhandledRejections(): { readonly seen: string[]; dispose()
 export async function settle(): Promise<void> {
   await new Promise((resolve) => setImmediate(resolve));
   await new Promise((resolve) => setTimeout(resolve, 0));
-}
-
-/**
- * Resolves once `check` holds: checked at once, after each of `events`, and every `intervalMs`
- * (for conditions no event announces, such as another process's state).
- */
-export function waitUntil(
-  check: () => boolean | Promise<boolean>,
-  what: string,
-  options: { timeoutMs?: number; events?: readonly vscode.Event<unknown>[]; intervalMs?: number } = {},
-): Promise<void> {
-  const { timeoutMs = 60_000, events = [], intervalMs = 250 } = options;
-  return new Promise((resolve, reject) => {
-    let done = false;
-    let checking = false;
-    const subscriptions: vscode.Disposable[] = [];
-    const finish = (error?: Error): void => {
-      if (done) return;
-      done = true;
-      clearTimeout(timer);
-      clearInterval(poll);
-      for (const s of subscriptions) s.dispose();
-      if (error) reject(error);
-      else resolve();
-    };
-    const attempt = async (): Promise<void> => {
-      if (done || checking) return;
-      checking = true;
-      try {
-        if (await check()) finish();
-      } catch (error) {
-        finish(error as Error);
-      } finally {
-        checking = false;
-      }
-    };
-    const timer = setTimeout(() => finish(new Error(`timed out after ${timeoutMs} ms waiting for ${what}`)), timeoutMs);
-    const poll = setInterval(() => void attempt(), intervalMs);
-    for (const event of events) subscriptions.push(event(() => void attempt()));
-    void attempt();
-  });
 }
 
 /** Answers every question with "no": the paths under test must not ask anything. */
@@ -162,7 +122,7 @@ export async function runCell(cell: vscode.NotebookCell, timeoutMs = 120_000): P
   await vscode.commands.executeCommand('notebook.cell.execute', { ranges: [{ start: cell.index, end: cell.index + 1 }], document: cell.notebook.uri });
   await hooks.waitForRuns(cell, runs + 1, timeoutMs);
   // The outputs and the execution summary reach this side of the host after the run.
-  await waitUntil(
+  await waitFor(
     () => {
       const summary = cell.executionSummary;
       if (summary?.success === undefined || summary.timing?.endTime === undefined) return false;

@@ -24,6 +24,7 @@ import {
   startTestServer,
   type TestServer,
 } from '../tree/support';
+import { waitFor } from '../../harness/waitFor';
 
 const AREA = 'secrets';
 const KEY = `sweep-secret-${randomBytes(12).toString('hex')}`;
@@ -109,15 +110,7 @@ async function runCell(cell: vscode.NotebookCell): Promise<void> {
   await vscode.commands.executeCommand('notebook.cell.execute', { ranges: [{ start: cell.index, end: cell.index + 1 }], document: cell.notebook.uri });
   await hooks.waitForRuns(cell, runs + 1, 120_000);
   // The outputs reach this side of the host after the run ends.
-  await until(() => cell.executionSummary?.success !== undefined && cell.outputs.length > 0, 'the cell outputs');
-}
-
-async function until(condition: () => boolean, what: string, timeoutMs = 60_000): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (!condition()) {
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((resolve) => setTimeout(resolve, 100));
-  }
+  await waitFor(() => cell.executionSummary?.success !== undefined && cell.outputs.length > 0, 'the cell outputs');
 }
 
 describe('sweep secrets: an API key set through the UI never leaks', function () {
@@ -149,7 +142,7 @@ describe('sweep secrets: an API key set through the UI never leaks', function ()
     proxy = await startRecordingProxy(server.url);
     await vscode.workspace.getConfiguration('geminiTuning').update('baseUrl', proxy.url, vscode.ConfigurationTarget.Global);
     await vscode.commands.executeCommand('geminiTuning.switchBackend', 'gemini');
-    await until(() => api.backend.kind === 'gemini' && api.backend.baseUrl === proxy.url, 'the Gemini backend at the proxy');
+    await waitFor(() => api.backend.kind === 'gemini' && api.backend.baseUrl === proxy.url, 'the Gemini backend at the proxy');
   });
 
   after(async () => {
@@ -243,11 +236,11 @@ describe('sweep secrets: an API key set through the UI never leaks', function ()
     const closedUrl = closed.url;
     await closed.close();
     await vscode.workspace.getConfiguration('geminiTuning').update('baseUrl', closedUrl, vscode.ConfigurationTarget.Global);
-    await until(() => api.backend.baseUrl === closedUrl, 'the closed endpoint');
+    await waitFor(() => api.backend.baseUrl === closedUrl, 'the closed endpoint');
     const refused = await caught('get from a closed port', async () => (await api.backend.getClient()).tunedModels.get(`tunedModels/${SEEDED}`));
     remember('health when refused', await api.backend.checkHealth());
     await vscode.workspace.getConfiguration('geminiTuning').update('baseUrl', proxy.url, vscode.ConfigurationTarget.Global);
-    await until(() => api.backend.baseUrl === proxy.url, 'the proxy again');
+    await waitFor(() => api.backend.baseUrl === proxy.url, 'the proxy again');
     assert.equal(await setKey(KEY), 'connected');
 
     const described = [forbidden, wrong, refused].map((e) => (e instanceof Error ? `${e.name}: ${e.message.slice(0, 50)}` : String(e)));

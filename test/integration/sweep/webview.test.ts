@@ -12,6 +12,7 @@ import { recordSweepCase } from '../../harness/sweepTable';
 import { activateExtension, findItem, modelRecord, resetSettings, startTestServer, type TestServer, useBackend, treeHooks } from '../tree/support';
 import { startRecordingProxy } from '../../harness/recordingProxy';
 import { notebookHooks } from './harness';
+import { waitFor } from '../../harness/waitFor';
 
 const AREA = 'webview';
 const HOSTILE_NAME = '<img src=x onerror=alert(1)>';
@@ -101,15 +102,7 @@ async function runCell(cell: vscode.NotebookCell): Promise<void> {
   const runs = hooks.finishedRuns(cell);
   await vscode.commands.executeCommand('notebook.cell.execute', { ranges: [{ start: cell.index, end: cell.index + 1 }], document: cell.notebook.uri });
   await hooks.waitForRuns(cell, runs + 1, 120_000);
-  await until(() => cell.executionSummary?.success !== undefined && cell.outputs.some((o) => (o.metadata?.role === 'answer' && o.metadata?.stats !== undefined) || o.metadata?.role === 'notice'), 'the final outputs');
-}
-
-async function until(condition: () => boolean, what: string, timeoutMs = 60_000): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (!condition()) {
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((resolve) => setTimeout(resolve, 100));
-  }
+  await waitFor(() => cell.executionSummary?.success !== undefined && cell.outputs.some((o) => (o.metadata?.role === 'answer' && o.metadata?.stats !== undefined) || o.metadata?.role === 'notice'), 'the final outputs');
 }
 
 describe('sweep webview: hostile names and generated text stay inert', function () {
@@ -190,7 +183,7 @@ describe('sweep webview: hostile names and generated text stay inert', function 
     await runCell(cell);
     const compared = await vscode.commands.executeCommand('geminiTuning.notebook.runAgainstBaseModel', cell);
     assert.ok(compared, 'the comparison ran');
-    await until(() => cell.outputs.some((o) => o.metadata?.role === 'comparison'), 'the comparison output');
+    await waitFor(() => cell.outputs.some((o) => o.metadata?.role === 'comparison'), 'the comparison output');
     const prompts = await liveOutputs(notebook.getCells());
 
     // Evaluation: a spec whose held-out examples are hostile, so the expected text and the inputs reach Markdown.

@@ -10,6 +10,7 @@ import type { FrameLocator, Locator, Page } from 'playwright-core';
 import { startLocalServer, type LocalServer } from '../../../src/server/localServer';
 import { repoRoot, testResultsDir } from '../../../tools/vscodeHost/paths';
 import { openWorkbench, type Workbench } from '../lossChart/workbench';
+import { waitFor } from '../../harness/waitFor';
 
 const SPEC_FILE = 'capitals.tuning.yaml';
 const MODEL = 'Capital cities';
@@ -90,14 +91,17 @@ describe('golden path: from the demo spec to a streamed answer, in a real workbe
   }
 
   async function waitForGroup(label: string, group: RegExp, timeout: number): Promise<void> {
-    const deadline = Date.now() + timeout;
     let last: string | undefined;
-    while (Date.now() < deadline) {
-      last = await groupOf(label);
-      if (last && group.test(last)) return;
-      await page.waitForTimeout(500);
-    }
-    assert.fail(`"${label}" did not appear under ${group} (last seen under ${last ?? 'nothing'}): ${JSON.stringify(await treeRows())}`);
+    let rows: TreeRow[] = [];
+    await waitFor(
+      async () => {
+        rows = await treeRows();
+        last = await groupOf(label);
+        return last !== undefined && group.test(last);
+      },
+      () => `"${label}" under ${group} (last seen under ${last ?? 'nothing'}): ${JSON.stringify(rows)}`,
+      { timeoutMs: timeout, intervalMs: 250 },
+    );
   }
 
   async function inlineAction(row: Locator, title: string): Promise<void> {

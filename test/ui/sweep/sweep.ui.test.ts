@@ -19,6 +19,7 @@ import { demoWorkspace, newLogFile, repoRoot, testResultsDir } from '../../../to
 import { recordSweepCase } from '../../harness/sweepTable';
 import { runPaletteCommand } from '../lossChart/workbench';
 import { apiKeyOf, startRecordingProxy } from '../../harness/recordingProxy';
+import { waitFor } from '../../harness/waitFor';
 
 const KEY = `ui-secret-${randomBytes(10).toString('hex')}`;
 const WRONG_KEY = `ui-wrong-${randomBytes(10).toString('hex')}`;
@@ -80,16 +81,18 @@ describe('sweep UI: a typed API key stays secret, a hostile model name stays tex
    * keep toasts hidden, its entry in the notification center (opened from the Command Palette).
    */
   async function notification(text: RegExp, timeoutMs: number): Promise<Locator> {
-    const deadline = Date.now() + timeoutMs;
     const toast = page.locator('.notifications-toasts .notification-list-item', { hasText: text }).first();
     const listed = page.locator('.notifications-center .notification-list-item', { hasText: text }).first();
-    for (;;) {
-      if (await toast.isVisible()) return toast;
-      if (await listed.isVisible()) return listed;
-      if (Date.now() > deadline) throw new Error(`no notification matching ${text} within ${timeoutMs / 1000} s`);
-      if (!(await page.locator('.notifications-center.visible').isVisible())) await runCommand('Notifications: Show Notifications');
-      await page.waitForTimeout(1_000);
-    }
+    return waitFor(
+      async () => {
+        if (await toast.isVisible()) return toast;
+        if (await listed.isVisible()) return listed;
+        if (!(await page.locator('.notifications-center.visible').isVisible())) await runCommand('Notifications: Show Notifications');
+        return undefined;
+      },
+      `a notification matching ${text}`,
+      { timeoutMs, intervalMs: 250 },
+    );
   }
 
   const sidebar = (): Locator => page.locator('.part.sidebar');

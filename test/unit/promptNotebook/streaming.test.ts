@@ -2,40 +2,12 @@ import * as assert from 'node:assert/strict';
 import { ApiError, StreamInterruptedError } from '../../../src/core/api/errors';
 import type { GenerateContentResponse } from '../../../src/core/api/types';
 import { describeFinish, describePromptBlocked, describeRunError, describeStats } from '../../../src/core/promptNotebook/outcome';
-import { GenerationAccumulator, OutputBatcher, type OutputSink, pumpStream, type Timers } from '../../../src/core/promptNotebook/streaming';
-
-class FakeTimers implements Timers {
-  time = 0;
-  private queue: { at: number; fn: () => void; id: number }[] = [];
-  private nextId = 1;
-  now(): number {
-    return this.time;
-  }
-  setTimeout(fn: () => void, ms: number): unknown {
-    const id = this.nextId++;
-    this.queue.push({ at: this.time + ms, fn, id });
-    return id;
-  }
-  clearTimeout(handle: unknown): void {
-    this.queue = this.queue.filter((t) => t.id !== handle);
-  }
-  advance(ms: number): void {
-    const end = this.time + ms;
-    for (;;) {
-      this.queue.sort((a, b) => a.at - b.at);
-      const next = this.queue[0];
-      if (!next || next.at > end) break;
-      this.queue.shift();
-      this.time = next.at;
-      next.fn();
-    }
-    this.time = end;
-  }
-}
+import { GenerationAccumulator, OutputBatcher, type OutputSink, pumpStream } from '../../../src/core/promptNotebook/streaming';
+import { FakeClock } from '../../harness/fakeClock';
 
 class RecordingSink implements OutputSink {
   calls: { op: 'open' | 'append'; candidate: number; text: string; at: number }[] = [];
-  constructor(private readonly timers: FakeTimers) {}
+  constructor(private readonly timers: FakeClock) {}
   open(candidate: number, text: string): void {
     this.calls.push({ op: 'open', candidate, text, at: this.timers.now() });
   }
@@ -53,7 +25,7 @@ const chunk = (text: string, extra: Partial<GenerateContentResponse['candidates'
 
 describe('streaming into outputs', () => {
   it('writes the first text at once, then at most one update per 50 ms, and loses nothing', () => {
-    const timers = new FakeTimers();
+    const timers = new FakeClock();
     const sink = new RecordingSink(timers);
     const batcher = new OutputBatcher(sink, 50, timers);
     const acc = new GenerationAccumulator(() => timers.now());
@@ -78,7 +50,7 @@ describe('streaming into outputs', () => {
   });
 
   it('gives each candidate its own output', () => {
-    const timers = new FakeTimers();
+    const timers = new FakeClock();
     const sink = new RecordingSink(timers);
     const batcher = new OutputBatcher(sink, 50, timers);
     const acc = new GenerationAccumulator(() => timers.now());
@@ -107,7 +79,7 @@ describe('streaming into outputs', () => {
   });
 
   it('pumpStream flushes what arrived before the stream failed, then rethrows', async () => {
-    const timers = new FakeTimers();
+    const timers = new FakeClock();
     const sink = new RecordingSink(timers);
     const batcher = new OutputBatcher(sink, 50, timers);
     const acc = new GenerationAccumulator();

@@ -2,6 +2,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { type LocalServerOptions, startLocalServer } from '../../../src/server/localServer';
+import { waitFor } from '../../harness/waitFor';
 
 export const WORKER_SCRIPT = path.resolve('dist/trainer-worker.js');
 export const SERVER_SCRIPT = path.resolve('dist/server.js');
@@ -77,19 +78,18 @@ export function tuningBody(over: Record<string, unknown> = {}, n = 4): Record<st
   };
 }
 
-const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
-
 /** Polls the operation until done; returns the final Operation. */
 // eslint-disable-next-line @typescript-eslint/no-explicit-any
-export async function waitDone(base: string, operationName: string, timeoutMs = 60_000): Promise<any> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const r = await call(base, 'GET', `/v1beta/${operationName}`);
-    if (r.status !== 200) throw new Error(`GET ${operationName}: ${r.status} ${r.text}`);
-    if (r.json.done) return r.json;
-    if (Date.now() > deadline) throw new Error(`operation ${operationName} not done after ${timeoutMs} ms`);
-    await sleep(25);
-  }
+export function waitDone(base: string, operationName: string, timeoutMs = 60_000): Promise<any> {
+  return waitFor(
+    async () => {
+      const r = await call(base, 'GET', `/v1beta/${operationName}`);
+      if (r.status !== 200) throw new Error(`GET ${operationName}: ${r.status} ${r.text}`);
+      return r.json.done ? r.json : undefined;
+    },
+    `operation ${operationName} to be done`,
+    { timeoutMs, intervalMs: 25 },
+  );
 }
 
 /** Creates a model and waits until it is ACTIVE (or FAILED); returns its name. */

@@ -3,7 +3,12 @@ import { type ChildProcess, spawn } from 'node:child_process';
 import { cpSync, existsSync, mkdirSync, readFileSync, rmSync, unlinkSync, utimesSync, writeFileSync } from 'node:fs';
 import * as path from 'node:path';
 import type { ModelRecord } from '../../../src/server/records';
+import { Rng } from '../../fuzz/generate';
+import { describeSeed, seedFrom } from '../../harness/seed';
+import { waitFor } from '../../harness/waitFor';
 import { SERVER_SCRIPT, WORKER_SCRIPT, call, examples, startServer, tempDir, trainModel, tuningBody, waitDone } from './harness';
+
+const KILL_SEED_VARIABLE = 'GEMINI_TUNING_RECOVERY_SEED';
 
 interface Child {
   url: string;
@@ -43,11 +48,14 @@ function kill9(child: Child): Promise<void> {
 const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
 
 async function waitForStep(url: string, opName: string, step: number): Promise<void> {
-  for (;;) {
-    const op = (await call(url, 'GET', `/v1beta/${opName}`)).json;
-    if ((op.metadata.completedSteps ?? 0) >= step || op.done) return;
-    await sleep(20);
-  }
+  await waitFor(
+    async () => {
+      const op = (await call(url, 'GET', `/v1beta/${opName}`)).json;
+      return (op.metadata.completedSteps ?? 0) >= step || op.done;
+    },
+    `${opName} to reach step ${step}`,
+    { intervalMs: 20 },
+  );
 }
 
 function assertFinished(op: { done?: boolean; error?: { message: string }; metadata: { totalSteps: number; snapshots?: { step: number }[] } }): void {
@@ -106,8 +114,7 @@ describe('local server: crash recovery (kill -9)', function () {
     };
     assert.ok(alive(), 'the server runs while its parent lives');
     parent.kill('SIGKILL');
-    const deadline = Date.now() + 30_000;
-    while (alive() && Date.now() < deadline) await sleep(100);
+    await waitFor(() => !alive(), 'the orphaned server to stop', { timeoutMs: 30_000 }).catch(() => undefined);
     const survived = alive();
     if (survived) process.kill(serverPid, 'SIGKILL');
     assert.equal(survived, false, 'the orphaned server stopped within 30 s');
@@ -159,29 +166,47 @@ describe('local server: crash recovery (kill -9)', function () {
   });
 
   it('kill -9 while creates are in flight: nothing acknowledged is lost, nothing stays CREATING', async () => {
+    // Where the kill lands is random: after a seeded number of acknowledged creates, a seeded
+    // delay into the next ones.
+    const seed = seedFrom(KILL_SEED_VARIABLE);
+    console.log(`      kill point ${describeSeed(KILL_SEED_VARIABLE, seed)}`);
+    const rng = new Rng(seed);
+    const killAfterAcks = rng.int(1, 4);
+    const extraDelayMs = rng.int(0, 40);
     const dataDir = dir();
     let child = await spawnServer(dataDir, 0);
     const acknowledged: string[] = [];
+    let inFlight = 0;
     const body = tuningBody({}, 300);
-    const sender = (async () => {
-      for (let i = 0; i < 200; i++) {
+    const sender = async (): Promise<void> => {
+      while (acknowledged.length < 50) {
+        inFlight++;
         const r = await call(child.url, 'POST', '/v1beta/tunedModels', body).catch(() => undefined);
+        inFlight--;
         if (!r) return;
         if (r.status === 200) acknowledged.push(r.json.name);
       }
-    })();
-    await sleep(150 + Math.floor(Math.random() * 150));
+    };
+    const senders = Promise.all([sender(), sender(), sender()]);
+    await waitFor(() => acknowledged.length >= killAfterAcks, `${killAfterAcks} acknowledged creates (${describeSeed(KILL_SEED_VARIABLE, seed)})`, { intervalMs: 1 });
+    await sleep(extraDelayMs);
+    const inFlightAtKill = inFlight;
     await kill9(child);
-    await sender;
+    await senders;
     child = await spawnServer(dataDir, 0);
     try {
-      const listed = (await call(child.url, 'GET', '/v1beta/tunedModels?pageSize=1000')).json.tunedModels ?? [];
-      const names = new Set(listed.map((m: { name: string }) => m.name));
-      for (const op of acknowledged) assert.ok(names.has(op.split('/operations/')[0]), `acknowledged ${op} survived`);
+      const listed: { name: string; state: string }[] = (await call(child.url, 'GET', '/v1beta/tunedModels?pageSize=1000')).json.tunedModels ?? [];
+      const names = new Set(listed.map((m) => m.name));
+      assert.ok(acknowledged.length >= killAfterAcks, `the kill came after ${acknowledged.length} acknowledged creates`);
+      for (const op of acknowledged) assert.ok(names.has(op.split('/operations/')[0]), `acknowledged ${op} survived (${describeSeed(KILL_SEED_VARIABLE, seed)})`);
+      assert.ok(listed.length <= acknowledged.length + inFlightAtKill, `${listed.length} listed: only the ${acknowledged.length} acknowledged and at most the ${inFlightAtKill} in flight`);
       for (const m of listed) {
         const ops = (await call(child.url, 'GET', `/v1beta/${m.name}/operations`)).json.operations;
         assertFinished(await waitDone(child.url, ops[0].name, 90_000));
       }
+      const states = (await call(child.url, 'GET', '/v1beta/tunedModels?pageSize=1000')).json.tunedModels.map((m: { state: string }) => m.state);
+      assert.deepEqual(states.filter((state: string) => state === 'CREATING'), [], 'nothing stays CREATING');
+      console.log(`      killed with ${acknowledged.length} acknowledged and ${inFlightAtKill} in flight; ${listed.length} listed after restart`);
     } finally {
       await kill9(child);
     }
@@ -236,9 +261,7 @@ describe('local server: crash recovery (kill -9)', function () {
     try {
       const listed = (await call(h.url, 'GET', '/v1beta/tunedModels')).json;
       assert.deepEqual(listed.tunedModels.map((m: { name: string }) => m.name), [finished], 'only the finished model is served');
-      const deadline = Date.now() + 20_000;
-      while (existsSync(leftover) && Date.now() < deadline) await sleep(50);
-      assert.equal(existsSync(leftover), false, 'the temp file a crash left behind is removed (cleanup runs after start-up)');
+      await waitFor(() => !existsSync(leftover), 'the temp file a crash left behind to be removed (cleanup runs after start-up)', { timeoutMs: 20_000 });
       assert.ok(logs.some((l) => l.includes('half-created') && l.includes('never completed')));
       assert.ok(logs.some((l) => l.includes('Not_An_Id') && l.includes('ignored')));
     } finally {

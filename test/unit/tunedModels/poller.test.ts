@@ -1,13 +1,15 @@
 import * as assert from 'node:assert/strict';
 import { Emitter } from '../../../src/core/util/event';
 import { InFlightPoller } from '../../../src/core/tunedModels/poller';
+import { FakeClock } from '../../harness/fakeClock';
+
+let clock: FakeClock;
 
 function setup(delays = { initialDelayMs: 1000, maxDelayMs: 3000, unfocusedDelayMs: 10_000 }) {
   const focusEmitter = new Emitter<boolean>();
   const focus = { focused: true, onDidChangeFocus: focusEmitter.event };
-  let now = 0;
   let polls = 0;
-  const poller = new InFlightPoller(() => polls++, () => delays, focus, () => now);
+  const poller = new InFlightPoller(() => polls++, () => delays, focus, () => clock.now());
   return {
     poller,
     focus,
@@ -15,8 +17,9 @@ function setup(delays = { initialDelayMs: 1000, maxDelayMs: 3000, unfocusedDelay
       focus.focused = value;
       focusEmitter.fire(value);
     },
+    /** Moves the clock on, firing the poller's timer if it falls due. */
     advance(ms: number) {
-      now += ms;
+      clock.advance(ms);
     },
     polls: () => polls,
   };
@@ -24,7 +27,16 @@ function setup(delays = { initialDelayMs: 1000, maxDelayMs: 3000, unfocusedDelay
 
 describe('InFlightPoller', () => {
   let dispose: (() => void) | undefined;
-  afterEach(() => dispose?.());
+  let uninstall: (() => void) | undefined;
+  beforeEach(() => {
+    clock = new FakeClock();
+    uninstall = clock.install();
+  });
+  afterEach(() => {
+    dispose?.();
+    dispose = undefined;
+    uninstall?.();
+  });
 
   it('schedules nothing when nothing is in flight', () => {
     const t = setup();
@@ -84,20 +96,27 @@ describe('InFlightPoller', () => {
     assert.equal(t.polls(), 1, 'stale: polled on refocus');
   });
 
-  it('stops when disposed', async () => {
+  it('stops when disposed', () => {
     const t = setup({ initialDelayMs: 5, maxDelayMs: 5, unfocusedDelayMs: 5 });
     t.poller.afterRefresh({ inFlight: true, progressed: true });
+    assert.equal(clock.pending, 1, 'a poll is scheduled');
     t.poller.dispose();
-    await new Promise((r) => setTimeout(r, 30));
+    assert.equal(clock.pending, 0, 'its timer is cleared');
+    t.advance(60_000);
     assert.equal(t.polls(), 0);
     assert.equal(t.poller.isScheduled, false);
   });
 
-  it('fires the poll when the timer runs out', async () => {
+  it('fires the poll when the timer runs out, not before', () => {
     const t = setup({ initialDelayMs: 5, maxDelayMs: 5, unfocusedDelayMs: 5 });
     dispose = () => t.poller.dispose();
     t.poller.afterRefresh({ inFlight: true, progressed: true });
-    await new Promise((r) => setTimeout(r, 40));
-    assert.equal(t.polls(), 1);
+    t.advance(4);
+    assert.equal(t.polls(), 0, 'not before 5 ms');
+    t.advance(1);
+    assert.equal(t.polls(), 1, 'at 5 ms');
+    assert.equal(t.poller.isScheduled, false, 'the next poll waits for the next refresh');
+    t.advance(60_000);
+    assert.equal(t.polls(), 1, 'one timer, one poll');
   });
 });
