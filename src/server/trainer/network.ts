@@ -24,6 +24,8 @@ export const VOCAB = 257;
 /** The model reads the last this-many bytes of a prompt. */
 export const MAX_INPUT_BYTES = 1024;
 const OFFSETS = [-1, 0, 1, 2];
+/** Keeps the loss finite when weights driven to extremes give the target no probability at all. */
+const MIN_PROBABILITY = 1e-300;
 const NGRAM_MIN = 2;
 const NGRAM_MAX = 4;
 
@@ -453,7 +455,7 @@ export class Network {
       const cache = this.newCache(enc.n);
       this.step(enc, t, prev, s, c, alpha, cache);
       const { p, copy } = Network.probability(enc, cache, target[t]);
-      nll -= Math.log(p);
+      nll -= Math.log(Math.max(p, MIN_PROBABILITY));
       caches.push(cache);
       copies.push(copy);
       s = cache.s;
@@ -488,7 +490,7 @@ export class Network {
       const cache = caches[t];
       const y = target[t];
       const pgen = cache.pgen;
-      const py = pgen * cache.p[y] + (1 - pgen) * copies[t];
+      const py = Math.max(pgen * cache.p[y] + (1 - pgen) * copies[t], MIN_PROBABILITY);
       const coef = -scale / py;
       // output mixture
       const dpgen = coef * (cache.p[y] - copies[t]);

@@ -3,7 +3,7 @@ import { resolveHyperparameters } from '../../../src/core/api/tuningDefaults';
 import { type SavedModel } from '../../../src/server/trainer/persistence';
 import { LocalTrainedModel } from '../../../src/server/trainer/trainedModel';
 import { Trainer } from '../../../src/server/trainer/trainer';
-import { COLORS_FR } from './datasets';
+import { COLORS_FR, demoCapitals } from './datasets';
 import { BASE_MODEL_TIMEOUT_MS, baseStart, exactShare, greedy, modelOf, train } from './support';
 import { generalizationTasks, nearestNeighbour, score } from './tasks';
 
@@ -16,16 +16,17 @@ describe('local model: learning from examples', function () {
     start = await baseStart();
   });
 
-  it('memorizes a 20-example dataset at default hyperparameters, which the untrained and the barely trained model do not', () => {
-    const trained = train(COLORS_FR, start);
-    assert.equal(trained.totalSteps, 25); // ceil(20 × 5 / 4)
-    const memorized = exactShare(modelOf(trained), COLORS_FR);
+  it('memorizes the 40-example demo dataset at default hyperparameters, which the untrained and the barely trained model do not', () => {
+    const capitals = demoCapitals();
+    const trained = train(capitals, start);
+    assert.equal(trained.totalSteps, 50); // ceil(40 × 5 / 4)
+    const memorized = exactShare(modelOf(trained), capitals);
     assert.ok(memorized >= 0.95, `memorized ${(memorized * 100).toFixed(0)}%`);
-    const untrained = exactShare(LocalTrainedModel.fromSaved(start), COLORS_FR);
+    const untrained = exactShare(LocalTrainedModel.fromSaved(start), capitals);
     assert.ok(untrained <= 0.1, `the base model alone already answers ${(untrained * 100).toFixed(0)}%`);
-    const barely = train(COLORS_FR, start, { epochCount: 1, learningRate: resolveHyperparameters(20).learningRate * 0.01 });
-    const barelyShare = exactShare(modelOf(barely), COLORS_FR);
-    assert.ok(barelyShare <= 0.2, `1 epoch at 1/100 of the learning rate reproduces ${(barelyShare * 100).toFixed(0)}%`);
+    const barely = train(capitals, start, { epochCount: 1, learningRate: resolveHyperparameters(40).learningRate * 0.01 });
+    const barelyShare = exactShare(modelOf(barely), capitals);
+    assert.ok(barelyShare <= 0.1, `1 epoch at 1/100 of the learning rate reproduces ${(barelyShare * 100).toFixed(0)}%`);
     const losses = trained.snapshots.map((s) => s.meanLoss);
     assert.ok(losses[losses.length - 1] <= losses[0] / 4, `first loss ${losses[0]}, last ${losses[losses.length - 1]}`);
   });
@@ -39,14 +40,16 @@ describe('local model: learning from examples', function () {
     assert.ok(many.evaluate() < slow.evaluate(), `learning rate 0.001: ${many.evaluate()}, 0.0001: ${slow.evaluate()}`);
   });
 
-  it('answers held-out inputs of a simple task better than a nearest-neighbour lookup', () => {
-    const task = generalizationTasks(20, 10).find((t) => t.name === 'uppercase');
-    assert.ok(task);
-    const model = modelOf(train(task.train, start));
-    const ours = score(task.heldOut.map((e) => ({ predicted: greedy(model, e.textInput), expected: e.output })));
-    const lookup = score(task.heldOut.map((e) => ({ predicted: nearestNeighbour(task.train, e.textInput), expected: e.output })));
-    assert.ok(ours.exact > lookup.exact && ours.f1 > lookup.f1, `model ${JSON.stringify(ours)}, nearest neighbour ${JSON.stringify(lookup)}`);
-    assert.ok(ours.exact >= 0.5, `held-out exact match ${ours.exact}`);
+  it('answers held-out inputs of simple tasks better than a nearest-neighbour lookup', () => {
+    for (const name of ['date ISO to European', 'uppercase']) {
+      const task = generalizationTasks(20, 10).find((t) => t.name === name);
+      assert.ok(task);
+      const model = modelOf(train(task.train, start));
+      const ours = score(task.heldOut.map((e) => ({ predicted: greedy(model, e.textInput), expected: e.output })));
+      const lookup = score(task.heldOut.map((e) => ({ predicted: nearestNeighbour(task.train, e.textInput), expected: e.output })));
+      assert.ok(ours.exact > lookup.exact && ours.f1 > lookup.f1, `${name}: model ${JSON.stringify(ours)}, nearest neighbour ${JSON.stringify(lookup)}`);
+      assert.ok(ours.exact >= 0.3, `${name}: held-out exact match ${ours.exact}`);
+    }
   });
 
   it('starts from the source model when tuning a tuned model', () => {

