@@ -10,7 +10,7 @@ import { operationRoutes } from './routes/operations';
 import { permissionRoutes } from './routes/permissions';
 import { tunedModelRoutes } from './routes/tunedModels';
 import { ModelStore } from './store';
-import { TrainingQueue, baseModel, loadTrainedModel, readCheckpoint } from './trainer/trainerApi';
+import { BaseModelProvider, TrainingQueue, loadTrainedModel, readCheckpoint, sharedModelCacheDir } from './trainer/trainerApi';
 import type { TrainerPort } from './trainerPort';
 import { TuningService } from './tuningService';
 
@@ -26,7 +26,7 @@ export interface LocalServerOptions {
   faultInjection?: boolean;
   /** The trainer's worker bundle; defaults to `trainer-worker.js` next to this bundle. */
   workerScript?: string;
-  /** Pause after each training step so progress can be watched; default 150 ms, tests use 0. */
+  /** Pause after each training step so progress can be watched (demos); default 0, full speed. */
   stepDelayMs?: number;
   log?: (line: string) => void;
 }
@@ -37,14 +37,21 @@ export interface LocalServer {
   close(): Promise<void>;
 }
 
-export const DEFAULT_STEP_DELAY_MS = 150;
+export const DEFAULT_STEP_DELAY_MS = 0;
+/** Two jobs train at once, one per core of a typical small machine; more wait in order. */
+export const TRAINING_CONCURRENCY = 2;
+/** Where, under the data directory, the pretrained base model is cached. */
+export const BASE_MODEL_DIR = 'base-model';
 
-const realTrainer: TrainerPort = {
-  createQueue: (options) => new TrainingQueue(options),
-  readCheckpoint,
-  loadTrainedModel,
-  baseModel,
-};
+function realTrainer(dataDir: string, workerScript: string, log: (line: string) => void): TrainerPort {
+  const base = new BaseModelProvider({ workerScript, dirs: [path.join(dataDir, BASE_MODEL_DIR), sharedModelCacheDir()], log });
+  return {
+    createQueue: (options) => new TrainingQueue({ ...options, concurrency: TRAINING_CONCURRENCY, baseModel: base }),
+    readCheckpoint,
+    loadTrainedModel,
+    baseModel: () => base.model(),
+  };
+}
 
 /** Every API binding the server serves, each group built from the services it needs. */
 function apiRoutes(store: ModelStore, tuning: TuningService, log: (line: string) => void): Route[] {
@@ -73,8 +80,12 @@ export async function startLocalServer(opts: LocalServerOptions): Promise<LocalS
   const host = opts.host ?? '127.0.0.1';
   const store = new ModelStore(path.resolve(opts.dataDir), log);
   for (const issue of await store.open()) log(`[store] tunedModels/${issue.id}: ${issue.problem}`);
-  const queue = realTrainer.createQueue({ workerScript: opts.workerScript ?? path.join(__dirname, 'trainer-worker.js'), log });
-  const tuning = new TuningService(store, realTrainer, queue, { stepDelayMs: opts.stepDelayMs ?? DEFAULT_STEP_DELAY_MS, log });
+  const workerScript = opts.workerScript ?? path.join(__dirname, 'trainer-worker.js');
+  const trainer = realTrainer(store.dataDir, workerScript, log);
+  const queue = trainer.createQueue({ workerScript, log });
+  const tuning = new TuningService(store, trainer, queue, { stepDelayMs: opts.stepDelayMs ?? DEFAULT_STEP_DELAY_MS, log });
+  // prepared in the background, so that the first tuning job or base-model prompt need not wait
+  trainer.baseModel().catch((e: unknown) => log(`[trainer] the base model is not available: ${(e as Error).message}`));
   await tuning.recover();
   const faultsEnabled = opts.faultInjection === true || process.env.GEMINI_TUNING_FAULTS === '1';
   const handler = createRequestHandler({

@@ -48,5 +48,6 @@ export interface TrainerPort {
   createQueue(options: { workerScript: string; log?: (line: string) => void }): TrainingQueuePort;
   readCheckpoint(file: string): CheckpointSummary | undefined | Promise<CheckpointSummary | undefined>;
   loadTrainedModel(weightsFile: string): Promise<GenerationModel>;
-  baseModel(): GenerationModel;
+  /** The base model, pretrained on first use (on a worker thread) and cached on disk. */
+  baseModel(): Promise<GenerationModel>;
 }

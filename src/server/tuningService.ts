@@ -208,7 +208,7 @@ export class TuningService {
     return loaded;
   }
 
-  baseModel(): GenerationModel {
+  baseModel(): Promise<GenerationModel> {
     return this.trainer.baseModel();
   }
 

@@ -1,60 +1,159 @@
-import { resolveHyperparameters } from '../../core/api/tuningDefaults';
-import { LocalTrainedModel, type TrainedModel } from './trainedModel';
-import { type MemoryExample } from './model';
-import { Trainer } from './trainer';
+import { createHash } from 'node:crypto';
+import { promises as fs } from 'node:fs';
+import * as os from 'node:os';
+import * as path from 'node:path';
+import { Adam } from './adam';
+import { pretrainingExample } from './corpus';
+import { DEFAULT_CONFIG, initialWeights, layoutOf, Network, type NetworkConfig } from './network';
+import { parseModel, readModelFile, type SavedModel, serializeModel } from './persistence';
+import { writeFileAtomic } from './atomicWrite';
+import { Rng } from './rng';
+import { batchLoss, encodePair } from './trainer';
 
 /**
- * What `models/gemini-1.5-flash-001-tuning` answers with on the local server: a small model of the
- * same kind as the tuned ones, trained in a fraction of a second on the few paragraphs below. It
- * lets people compare a tuned model with an untuned one; it is not Gemini and knows nothing else.
+ * How `models/gemini-1.5-flash-001-tuning` is made on this machine: the network trained from a
+ * seeded start on a stream of generated examples (see ./corpus). Changing any of this changes the
+ * cache key, so an old cached model is never used for a new recipe.
  */
-const CORPUS = `
-This is a small language model that runs on your own computer. It is not Gemini. It was trained in a moment on a few paragraphs of English, so it can only continue sentences that look like the ones it has read. Tune it on your own examples to teach it a task.
-
-Tuning teaches a model by example. You give it pairs of inputs and outputs, and it learns to produce the output when it sees the input. A few dozen good examples are often enough for a simple task. More examples and more epochs help the model remember, but they take longer to train.
-
-Each step of training reads a small batch of examples. The model guesses every character of each output and measures how surprised it was. That surprise is the loss. As training goes on, the loss falls, because the model learns what comes next.
-
-The weather today is mild and clear. A light wind comes from the west, and the afternoon will be warm. Tomorrow there may be rain in the morning, followed by sunshine. It is a good day for a walk in the park.
-
-To make a simple cup of tea, boil fresh water and pour it over the leaves. Let it steep for three to five minutes. Remove the leaves, add milk or lemon if you like, and enjoy it while it is hot.
-
-A notebook is a good place to try a prompt. Write the prompt in a cell and run it to see the answer. Change the temperature to make the answers more varied, or set it to zero to get the same answer every time. Compare the base model with a tuned one to see what tuning changed.
-
-In spring the days grow longer and the trees turn green. Summer brings long evenings and warm nights. In autumn the leaves fall and the air smells of rain. Winter is cold and quiet, and the nights are long.
-
-The quick brown fox jumps over the lazy dog. The dog does not move, because it is asleep in the sun. Later the fox returns to the forest, and the dog wakes up for dinner.
-`;
-
-const DIALOGUE: MemoryExample[] = [
-  { textInput: 'Hello', output: 'Hello! I am a small local model, not Gemini. Tune me with your own examples.' },
-  { textInput: 'Who are you?', output: 'I am a small language model running on your computer. I am not Gemini.' },
-  { textInput: 'What can you do?', output: 'I can continue a few kinds of sentences. After tuning, I answer like your examples.' },
-  { textInput: 'What is tuning?', output: 'Tuning teaches a model by example: pairs of inputs and outputs.' },
-];
-
-function corpusExamples(): MemoryExample[] {
-  const examples: MemoryExample[] = [...DIALOGUE];
-  for (const paragraph of CORPUS.split(/\n\s*\n/).map((p) => p.trim()).filter(Boolean)) {
-    const sentences = paragraph.match(/[^.!?]+[.!?]+/g)?.map((s) => s.trim()) ?? [];
-    for (let i = 0; i + 1 < sentences.length; i++) {
-      examples.push({ textInput: sentences[i], output: sentences[i + 1] });
-    }
-    if (sentences.length > 0) examples.push({ textInput: sentences[sentences.length - 1], output: sentences[0] });
-  }
-  return examples;
+export interface PretrainingRecipe {
+  version: number;
+  config: NetworkConfig;
+  steps: number;
+  batchSize: number;
+  /** Adam's peak step size; it warms up over the first steps and decays to a tenth along a cosine. */
+  stepSize: number;
+  warmupSteps: number;
+  seed: number;
 }
 
-let cached: LocalTrainedModel | undefined;
+export const BASE_RECIPE: PretrainingRecipe = {
+  version: 1,
+  config: DEFAULT_CONFIG,
+  steps: 1500,
+  batchSize: 16,
+  stepSize: 0.004,
+  warmupSteps: 50,
+  seed: 1,
+};
 
-/** The built-in base model, trained on first use (well under a second) and then kept. */
-export function baseModel(): TrainedModel {
-  if (!cached) {
-    const examples = corpusExamples();
-    const hp = resolveHyperparameters(examples.length);
-    const trainer = new Trainer({ examples, ...hp, seed: 1 });
-    trainer.runToEnd();
-    cached = new LocalTrainedModel(trainer.model, trainer.completedSteps);
+export interface PretrainingRecord {
+  recipe: PretrainingRecipe;
+  /** Wall time of the pretraining run that produced the cached weights. */
+  milliseconds: number;
+  finalLoss: number;
+  tokens: number;
+  finishedAt: string;
+}
+
+export function stepSizeAt(recipe: PretrainingRecipe, step: number): number {
+  if (step < recipe.warmupSteps) return (recipe.stepSize * (step + 1)) / recipe.warmupSteps;
+  const progress = (step - recipe.warmupSteps) / Math.max(1, recipe.steps - recipe.warmupSteps);
+  return recipe.stepSize * (0.1 + 0.45 * (1 + Math.cos(Math.PI * Math.min(1, progress))));
+}
+
+/** Trains the base model from scratch: deterministic for a recipe. */
+export function pretrain(recipe: PretrainingRecipe = BASE_RECIPE, onProgress?: (step: number, loss: number) => void): { model: SavedModel; record: PretrainingRecord } {
+  const started = Date.now();
+  const layout = layoutOf(recipe.config);
+  const weights = initialWeights(layout, recipe.seed);
+  const network = new Network(recipe.config, weights);
+  const adam = new Adam(weights);
+  const grad = new Float64Array(layout.size);
+  const rng = Rng.fromSeed(recipe.seed, 0xc0de);
+  let recent = 0;
+  let tokens = 0;
+  for (let step = 0; step < recipe.steps; step++) {
+    const batch = Array.from({ length: recipe.batchSize }, () => encodePair(pretrainingExample(rng)));
+    for (const e of batch) tokens += e.target.length;
+    const loss = batchLoss(network, batch, grad);
+    // the wide part learns only from a user's examples
+    grad.fill(0, layout.wide);
+    adam.update(grad, step + 1, stepSizeAt(recipe, step));
+    recent = step === 0 ? loss : 0.95 * recent + 0.05 * loss;
+    onProgress?.(step + 1, loss);
   }
-  return cached;
+  return {
+    model: { config: recipe.config, weights, trainedSteps: recipe.steps },
+    record: { recipe, milliseconds: Date.now() - started, finalLoss: recent, tokens, finishedAt: new Date().toISOString() },
+  };
+}
+
+export function recipeKey(recipe: PretrainingRecipe = BASE_RECIPE): string {
+  const hash = createHash('sha256');
+  hash.update(JSON.stringify(recipe));
+  // the corpus generator is part of the recipe: a sample of it goes into the key
+  const rng = Rng.fromSeed(recipe.seed, 0xc0de);
+  for (let i = 0; i < 200; i++) hash.update(JSON.stringify(pretrainingExample(rng)));
+  return hash.digest('hex').slice(0, 16);
+}
+
+/** The shared cache every local server and test run on this machine can reuse. */
+export function sharedModelCacheDir(): string {
+  return process.env.GEMINI_TUNING_MODEL_CACHE || path.join(os.homedir(), '.cache', 'gemini-tuning', 'models');
+}
+
+export function baseModelFiles(dir: string, recipe: PretrainingRecipe = BASE_RECIPE): { weights: string; record: string } {
+  const stem = path.join(dir, `base-${recipeKey(recipe)}`);
+  return { weights: `${stem}.model`, record: `${stem}.json` };
+}
+
+async function readCached(dir: string, recipe: PretrainingRecipe): Promise<{ model: SavedModel; bytes: Buffer; record?: PretrainingRecord } | undefined> {
+  const files = baseModelFiles(dir, recipe);
+  let bytes: Buffer;
+  try {
+    bytes = await fs.readFile(files.weights);
+  } catch {
+    return undefined;
+  }
+  let model: SavedModel;
+  try {
+    model = parseModel(bytes, files.weights);
+  } catch {
+    return undefined; // a damaged cache entry is rebuilt
+  }
+  const record = await fs
+    .readFile(files.record, 'utf8')
+    .then((t) => JSON.parse(t) as PretrainingRecord)
+    .catch(() => undefined);
+  return { model, bytes, record };
+}
+
+async function store(dir: string, recipe: PretrainingRecipe, bytes: Buffer, record: PretrainingRecord | undefined): Promise<void> {
+  const files = baseModelFiles(dir, recipe);
+  await fs.mkdir(dir, { recursive: true });
+  await writeFileAtomic(files.weights, bytes);
+  if (record) await writeFileAtomic(files.record, JSON.stringify(record, null, 2));
+}
+
+/**
+ * The base model's weights file in `dirs[0]`: taken from the first directory that has it (and
+ * copied into the earlier ones), or pretrained now and written to every directory. Directories
+ * after the first are best effort (a shared cache that cannot be written is skipped).
+ */
+export async function ensureBaseModelFile(
+  dirs: readonly string[],
+  recipe: PretrainingRecipe = BASE_RECIPE,
+  log: (line: string) => void = () => undefined,
+): Promise<{ file: string; record?: PretrainingRecord; pretrainedNow: boolean }> {
+  if (dirs.length === 0) throw new Error('ensureBaseModelFile needs at least one directory');
+  for (let i = 0; i < dirs.length; i++) {
+    const found = await readCached(dirs[i], recipe);
+    if (!found) continue;
+    if (i > 0) await store(dirs[0], recipe, found.bytes, found.record);
+    return { file: baseModelFiles(dirs[0], recipe).weights, record: found.record, pretrainedNow: false };
+  }
+  log(`[trainer] pretraining the base model (${recipe.steps} steps); it is cached afterwards`);
+  const { model, record } = pretrain(recipe, (step, loss) => {
+    if (step % 100 === 0) log(`[trainer] base model pretraining: step ${step}/${recipe.steps}, loss ${loss.toFixed(3)}`);
+  });
+  log(`[trainer] base model pretrained in ${(record.milliseconds / 1000).toFixed(1)} s`);
+  const bytes = serializeModel(model);
+  await store(dirs[0], recipe, bytes, record);
+  for (const dir of dirs.slice(1)) await store(dir, recipe, bytes, record).catch(() => undefined);
+  return { file: baseModelFiles(dirs[0], recipe).weights, record, pretrainedNow: true };
+}
+
+export async function loadBaseModel(dirs: readonly string[], recipe: PretrainingRecipe = BASE_RECIPE): Promise<SavedModel> {
+  const { file } = await ensureBaseModelFile(dirs, recipe);
+  return readModelFile(file);
 }

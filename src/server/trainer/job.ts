@@ -1,5 +1,6 @@
 import { setTimeout as delay } from 'node:timers/promises';
 import { removeStaleTemporaries } from './atomicWrite';
+import { ensureBaseModelFile, sharedModelCacheDir } from './baseModel';
 import { readCheckpointState, readModelFile, writeCheckpointFile, writeModelFile } from './persistence';
 import { type TrainingJobSpec } from './workerProtocol';
 import { type StepReport, Trainer } from './trainer';
@@ -10,14 +11,15 @@ export interface JobHooks {
 }
 
 /**
- * Runs one training job to its end: resumes from the checkpoint when there is one, writes a new
- * checkpoint after every step (before reporting it, so a reported step is never lost), and the
- * final weights last.
+ * Runs one training job to its end: starts from the source model (or the base model), resumes from
+ * the checkpoint when there is one, writes a new checkpoint after every step (before reporting it,
+ * so a reported step is never lost), and the final weights last.
  */
 export async function runTrainingJob(spec: TrainingJobSpec, hooks: JobHooks): Promise<void> {
   await removeStaleTemporaries(spec.checkpointFile);
   await removeStaleTemporaries(spec.weightsFile);
-  const source = spec.sourceWeightsFile ? await readModelFile(spec.sourceWeightsFile) : undefined;
+  const startFile = spec.sourceWeightsFile ?? spec.baseWeightsFile ?? (await ensureBaseModelFile([sharedModelCacheDir()])).file;
+  const start = await readModelFile(startFile);
   const checkpoint = await readCheckpointState(spec.checkpointFile);
   if (checkpoint && checkpoint.jobId !== spec.jobId) {
     throw new Error(`checkpoint ${spec.checkpointFile} belongs to job ${checkpoint.jobId}, not ${spec.jobId}`);
@@ -31,7 +33,7 @@ export async function runTrainingJob(spec: TrainingJobSpec, hooks: JobHooks): Pr
         batchSize: spec.batchSize,
         learningRate: spec.learningRate,
         seed: spec.seed,
-        source,
+        start,
       },
       checkpoint,
     );
@@ -41,14 +43,13 @@ export async function runTrainingJob(spec: TrainingJobSpec, hooks: JobHooks): Pr
   hooks.onStart?.(trainer.completedSteps, trainer.totalSteps);
   while (!trainer.done) {
     const report = trainer.step();
-    await writeCheckpointFile(spec.checkpointFile, spec.jobId, trainer.state());
+    await writeCheckpointFile(spec.checkpointFile, spec.jobId, start.config, trainer.state());
     hooks.onStep(report);
     if (spec.stepDelayMs && spec.stepDelayMs > 0 && !trainer.done) await delay(spec.stepDelayMs);
   }
   await writeModelFile(spec.weightsFile, {
-    vocabulary: trainer.model.vocab.codes,
-    params: Float32Array.from(trainer.model.params),
-    memory: trainer.model.memory.entries.map((e) => ({ textInput: e.input, output: e.outputText })),
-    trainedSteps: (source?.trainedSteps ?? 0) + trainer.totalSteps,
+    config: start.config,
+    weights: trainer.network.weights,
+    trainedSteps: start.trainedSteps + trainer.totalSteps,
   });
 }

@@ -1,81 +1,88 @@
 import { promises as fs } from 'node:fs';
 import { writeFileAtomic } from './atomicWrite';
-import { type MemoryExample } from './model';
-import { type SourceModel, type StepReport, type TrainerState } from './trainer';
+import { layoutOf, type NetworkConfig } from './network';
+import { type StepReport, type TrainerState } from './trainer';
 
 const MODEL_FORMAT = 'gemini-tuning-local-model';
 const CHECKPOINT_FORMAT = 'gemini-tuning-checkpoint';
-const FORMAT_VERSION = 1;
+const FORMAT_VERSION = 2;
+const MAGIC = 'GTLM';
 
-/** A trained model on disk: its vocabulary, float32 parameters (base64) and memory examples. */
-export interface SavedModel extends SourceModel {
-  params: Float32Array;
+/** A trained model on disk: the network's shape and its float32 weights. */
+export interface SavedModel {
+  config: NetworkConfig;
+  weights: Float32Array;
   trainedSteps: number;
 }
 
-interface ModelFile {
-  format: typeof MODEL_FORMAT;
-  version: number;
-  vocabulary: number[];
-  parameters: string;
-  memory: MemoryExample[];
-  trainedSteps: number;
-}
-
-interface CheckpointFile {
-  format: typeof CHECKPOINT_FORMAT;
-  version: number;
-  jobId: string;
-  fingerprint: string;
-  completedSteps: number;
-  snapshots: StepReport[];
-  vocabulary: number[];
-  parameters: string;
-  adamM: string;
-  adamV: string;
-}
-
-export function encodeFloats(values: Float32Array | Float64Array): string {
-  return Buffer.from(values.buffer, values.byteOffset, values.byteLength).toString('base64');
-}
-
-function decodeFloats<T extends Float32Array | Float64Array>(text: unknown, kind: { new (buffer: ArrayBuffer): T; BYTES_PER_ELEMENT: number }, what: string): T {
-  if (typeof text !== 'string') throw new Error(`${what} is missing`);
-  const bytes = Buffer.from(text, 'base64');
-  if (bytes.length % kind.BYTES_PER_ELEMENT !== 0) throw new Error(`${what} has a length that is not a whole number of values`);
-  const copy = new ArrayBuffer(bytes.length);
-  new Uint8Array(copy).set(bytes);
-  const values = new kind(copy);
-  for (const v of values) if (!Number.isFinite(v)) throw new Error(`${what} contains a value that is not finite`);
-  return values;
-}
-
-export function serializeModel(model: SavedModel): string {
-  const file: ModelFile = {
-    format: MODEL_FORMAT,
-    version: FORMAT_VERSION,
-    vocabulary: [...model.vocabulary],
-    parameters: encodeFloats(model.params),
-    memory: model.memory.map((e) => ({ textInput: e.textInput, output: e.output })),
-    trainedSteps: model.trainedSteps,
-  };
-  return JSON.stringify(file);
-}
-
-export function parseModel(text: string, source: string): SavedModel {
-  let file: Partial<ModelFile>;
-  try {
-    file = JSON.parse(text) as Partial<ModelFile>;
-  } catch (err) {
-    throw new Error(`model weights ${source} are corrupt: ${(err as Error).message}`);
+/**
+ * Files are a small JSON header and raw little-endian float32 arrays after it:
+ * "GTLM", the header's length (uint32), the header, padding to 4 bytes, then the arrays in the
+ * order the header lists them. A checkpoint of the default network is about 1.5 MB.
+ */
+function pack(header: object, arrays: Float32Array[]): Buffer {
+  const json = Buffer.from(JSON.stringify(header), 'utf8');
+  const headerEnd = 8 + json.length;
+  const dataStart = (headerEnd + 3) & ~3;
+  const total = dataStart + arrays.reduce((n, a) => n + a.byteLength, 0);
+  const out = Buffer.alloc(total);
+  out.write(MAGIC, 0, 'latin1');
+  out.writeUInt32LE(json.length, 4);
+  json.copy(out, 8);
+  let at = dataStart;
+  for (const a of arrays) {
+    Buffer.from(a.buffer, a.byteOffset, a.byteLength).copy(out, at);
+    at += a.byteLength;
   }
+  return out;
+}
+
+function unpack(bytes: Buffer, lengths: (header: Record<string, unknown>) => number[]): { header: Record<string, unknown>; arrays: Float32Array[] } {
+  if (bytes.length < 8 || bytes.toString('latin1', 0, 4) !== MAGIC) throw new Error('not a local model file (bad signature)');
+  const jsonLength = bytes.readUInt32LE(4);
+  if (8 + jsonLength > bytes.length) throw new Error('truncated header');
+  let header: Record<string, unknown>;
   try {
-    if (file.format !== MODEL_FORMAT) throw new Error(`not a local model file (format ${JSON.stringify(file.format)})`);
-    if (file.version !== FORMAT_VERSION) throw new Error(`unsupported version ${String(file.version)}`);
-    const vocabulary = checkVocabulary(file.vocabulary);
-    const params = decodeFloats(file.parameters, Float32Array, 'parameters');
-    const memory = checkMemory(file.memory);
-    return { vocabulary, params, memory, trainedSteps: Number(file.trainedSteps ?? 0) };
+    header = JSON.parse(bytes.toString('utf8', 8, 8 + jsonLength)) as Record<string, unknown>;
+  } catch (err) {
+    throw new Error(`unreadable header: ${(err as Error).message}`);
+  }
+  const sizes = lengths(header);
+  let at = (8 + jsonLength + 3) & ~3;
+  const expected = at + sizes.reduce((n, s) => n + s * 4, 0);
+  if (bytes.length !== expected) throw new Error(`${bytes.length} bytes where ${expected} were expected`);
+  const arrays = sizes.map((size) => {
+    const copy = new Float32Array(size);
+    new Uint8Array(copy.buffer).set(bytes.subarray(at, at + size * 4));
+    at += size * 4;
+    for (const v of copy) if (!Number.isFinite(v)) throw new Error('contains a value that is not finite');
+    return copy;
+  });
+  return { header, arrays };
+}
+
+function checkConfig(value: unknown): NetworkConfig {
+  const c = value as Partial<NetworkConfig> | null;
+  const keys: (keyof NetworkConfig)[] = ['embed', 'hidden', 'state', 'outHidden', 'buckets', 'window', 'wideBuckets', 'wideRank'];
+  const fits = (k: keyof NetworkConfig) => Number.isInteger(c?.[k]) && (c?.[k] as number) >= (k.startsWith('wide') ? 0 : 1) && (c?.[k] as number) <= 1 << 20;
+  if (!c || !keys.every(fits)) throw new Error('network shape is missing or invalid');
+  return Object.fromEntries(keys.map((k) => [k, c[k]])) as unknown as NetworkConfig;
+}
+
+export function serializeModel(model: SavedModel): Buffer {
+  return pack({ format: MODEL_FORMAT, version: FORMAT_VERSION, config: model.config, trainedSteps: model.trainedSteps }, [model.weights]);
+}
+
+export function parseModel(bytes: Buffer, source: string): SavedModel {
+  try {
+    let config: NetworkConfig | undefined;
+    const { header, arrays } = unpack(bytes, (h) => {
+      if (h.format !== MODEL_FORMAT) throw new Error(`not a local model file (format ${JSON.stringify(h.format)})`);
+      if (h.version !== FORMAT_VERSION) throw new Error(`unsupported version ${String(h.version)}`);
+      config = checkConfig(h.config);
+      return [layoutOf(config).size];
+    });
+    return { config: config as NetworkConfig, weights: arrays[0], trainedSteps: Number(header.trainedSteps ?? 0) };
   } catch (err) {
     throw new Error(`model weights ${source} are corrupt: ${(err as Error).message}`);
   }
@@ -86,78 +93,69 @@ export async function writeModelFile(file: string, model: SavedModel): Promise<v
 }
 
 export async function readModelFile(file: string): Promise<SavedModel> {
-  let text: string;
+  let bytes: Buffer;
   try {
-    text = await fs.readFile(file, 'utf8');
+    bytes = await fs.readFile(file);
   } catch (err) {
     throw new Error(`cannot read model weights ${file}: ${(err as NodeJS.ErrnoException).code ?? (err as Error).message}`);
   }
-  return parseModel(text, file);
+  return parseModel(bytes, file);
 }
 
-export async function writeCheckpointFile(file: string, jobId: string, state: TrainerState): Promise<void> {
-  const body: CheckpointFile = {
+export interface CheckpointContents extends TrainerState {
+  jobId: string;
+  config: NetworkConfig;
+}
+
+export async function writeCheckpointFile(file: string, jobId: string, config: NetworkConfig, state: TrainerState): Promise<void> {
+  const header = {
     format: CHECKPOINT_FORMAT,
     version: FORMAT_VERSION,
     jobId,
     fingerprint: state.fingerprint,
+    config,
     completedSteps: state.completedSteps,
     snapshots: state.snapshots,
-    vocabulary: state.vocabulary,
-    parameters: encodeFloats(state.params),
-    adamM: encodeFloats(state.adamM),
-    adamV: encodeFloats(state.adamV),
   };
-  await writeFileAtomic(file, JSON.stringify(body));
+  await writeFileAtomic(file, pack(header, [state.weights, state.adamM, state.adamV]));
 }
 
 /** The full checkpoint, or undefined when there is none; a damaged one is an error, never ignored. */
-export async function readCheckpointState(file: string): Promise<(TrainerState & { jobId: string }) | undefined> {
-  let text: string;
+export async function readCheckpointState(file: string): Promise<CheckpointContents | undefined> {
+  let bytes: Buffer;
   try {
-    text = await fs.readFile(file, 'utf8');
+    bytes = await fs.readFile(file);
   } catch (err) {
     if ((err as NodeJS.ErrnoException).code === 'ENOENT') return undefined;
     throw new Error(`cannot read checkpoint ${file}: ${(err as NodeJS.ErrnoException).code ?? (err as Error).message}`);
   }
   try {
-    const body = JSON.parse(text) as Partial<CheckpointFile>;
-    if (body.format !== CHECKPOINT_FORMAT) throw new Error(`not a checkpoint (format ${JSON.stringify(body.format)})`);
-    if (body.version !== FORMAT_VERSION) throw new Error(`unsupported version ${String(body.version)}`);
-    if (typeof body.jobId !== 'string' || typeof body.fingerprint !== 'string') throw new Error('job id or fingerprint missing');
-    const completedSteps = body.completedSteps;
+    let config: NetworkConfig | undefined;
+    const { header, arrays } = unpack(bytes, (h) => {
+      if (h.format !== CHECKPOINT_FORMAT) throw new Error(`not a checkpoint (format ${JSON.stringify(h.format)})`);
+      if (h.version !== FORMAT_VERSION) throw new Error(`unsupported version ${String(h.version)}`);
+      config = checkConfig(h.config);
+      const size = layoutOf(config).size;
+      return [size, size, size];
+    });
+    if (typeof header.jobId !== 'string' || typeof header.fingerprint !== 'string') throw new Error('job id or fingerprint missing');
+    const completedSteps = header.completedSteps;
     if (typeof completedSteps !== 'number' || !Number.isInteger(completedSteps) || completedSteps < 0) throw new Error('completedSteps is not a count');
-    const snapshots = checkSnapshots(body.snapshots);
+    const snapshots = checkSnapshots(header.snapshots);
     if (snapshots.length !== completedSteps) throw new Error(`${completedSteps} completed steps but ${snapshots.length} snapshots`);
     return {
-      jobId: body.jobId,
-      fingerprint: body.fingerprint,
+      jobId: header.jobId,
+      fingerprint: header.fingerprint,
+      config: config as NetworkConfig,
       completedSteps,
       snapshots,
-      vocabulary: checkVocabulary(body.vocabulary),
-      params: decodeFloats(body.parameters, Float64Array, 'parameters'),
-      adamM: decodeFloats(body.adamM, Float64Array, 'optimizer state'),
-      adamV: decodeFloats(body.adamV, Float64Array, 'optimizer state'),
+      weights: arrays[0],
+      adamM: arrays[1],
+      adamV: arrays[2],
     };
   } catch (err) {
     throw new Error(`checkpoint ${file} is corrupt: ${(err as Error).message}`);
   }
-}
-
-function checkVocabulary(value: unknown): number[] {
-  if (!Array.isArray(value) || !value.every((c) => Number.isInteger(c) && c >= 0 && c <= 0x10ffff)) {
-    throw new Error('vocabulary is not a list of code points');
-  }
-  return value as number[];
-}
-
-function checkMemory(value: unknown): MemoryExample[] {
-  if (!Array.isArray(value)) throw new Error('memory is not a list');
-  return value.map((e: unknown, i) => {
-    const ex = e as Partial<MemoryExample> | null;
-    if (!ex || typeof ex.textInput !== 'string' || typeof ex.output !== 'string') throw new Error(`memory example ${i} is malformed`);
-    return { textInput: ex.textInput, output: ex.output };
-  });
 }
 
 function checkSnapshots(value: unknown): StepReport[] {

@@ -1,14 +1,8 @@
 /**
- * The local model reads and writes one Unicode code point per token, so astral characters such as
- * emoji are single tokens and a lone surrogate is still a token of its own. Token counts in usage
- * metadata are these counts.
+ * Tokens as the local server counts and streams them: one Unicode code point each, so astral
+ * characters such as emoji are single tokens and a lone surrogate is still a token of its own.
+ * (The network itself reads and writes the UTF-8 bytes of those code points.)
  */
-export function toCodes(text: string): Int32Array {
-  const codes = new Int32Array(text.length);
-  let n = 0;
-  for (const ch of text) codes[n++] = ch.codePointAt(0) ?? 0;
-  return codes.slice(0, n);
-}
 
 export function countTokens(text: string): number {
   let n = 0;
@@ -21,8 +15,4 @@ export function countTokens(text: string): number {
     n++;
   }
   return n;
-}
-
-export function codeToText(code: number): string {
-  return String.fromCodePoint(code);
 }

@@ -1,7 +1,7 @@
-import { BOUNDARY, LocalModel, Memory, type TokenDistribution, Vocabulary } from './model';
+import { BOUNDARY_ID, inputIds, Network, type StepCache, VOCAB } from './network';
 import { readModelFile, type SavedModel } from './persistence';
 import { Rng } from './rng';
-import { codeToText, countTokens } from './tokens';
+import { countTokens } from './tokens';
 
 export interface SamplingOptions {
   /** 0 picks the most likely token every time; default 1. */
@@ -23,12 +23,12 @@ export interface SamplingOptions {
 export type FinishReason = 'STOP' | 'MAX_TOKENS';
 
 export interface TrainedModel {
-  /** Yields the text of each output token as it is produced; returns why generation ended. */
+  /** Yields the text of each output token (one code point) as it is produced; returns why generation ended. */
   generate(input: string, opts: SamplingOptions): Generator<string, FinishReason, void>;
   /** Tokens as this model counts them: one per Unicode code point. */
   countTokens(text: string): number;
-  /** How many examples the model remembers and how many steps trained it. */
-  readonly info: { memoryExamples: number; vocabularySize: number; trainedSteps: number };
+  /** The network's size and how many optimizer steps trained it (pretraining included). */
+  readonly info: { parameters: number; trainedSteps: number };
 }
 
 export const DEFAULT_MAX_OUTPUT_TOKENS = 8192;
@@ -37,48 +37,78 @@ export class LocalTrainedModel implements TrainedModel {
   readonly info: TrainedModel['info'];
 
   constructor(
-    private readonly model: LocalModel,
+    readonly network: Network,
     trainedSteps: number,
   ) {
-    this.info = { memoryExamples: model.memory.entries.length, vocabularySize: model.vocab.size, trainedSteps };
+    this.info = { parameters: network.weights.length, trainedSteps };
   }
 
   static fromSaved(saved: SavedModel): LocalTrainedModel {
-    const model = new LocalModel(new Vocabulary(saved.vocabulary), new Memory(saved.memory), Float64Array.from(saved.params));
-    return new LocalTrainedModel(model, saved.trainedSteps);
+    return new LocalTrainedModel(new Network(saved.config, saved.weights), saved.trainedSteps);
   }
 
   countTokens(text: string): number {
     return countTokens(text);
   }
 
+  /**
+   * The network writes bytes of UTF-8; they are decoded as they come and each complete code point
+   * is one token of the output (a byte sequence that is not UTF-8 becomes U+FFFD).
+   */
   *generate(input: string, opts: SamplingOptions): Generator<string, FinishReason, void> {
     const rng = opts.seed !== undefined && Number.isFinite(opts.seed) ? Rng.fromSeed(opts.seed, opts.candidateIndex ?? 0) : Rng.random();
     const maxTokens = opts.maxOutputTokens && opts.maxOutputTokens > 0 ? Math.floor(opts.maxOutputTokens) : DEFAULT_MAX_OUTPUT_TOKENS;
     const stops = (opts.stopSequences ?? []).filter((s) => s.length > 0);
-    const tracker = this.model.tracker(input);
-    let prev = BOUNDARY;
+    const net = this.network;
+    const enc = net.encode(inputIds(input));
+    const caches: StepCache[] = [net.newCache(enc.n), net.newCache(enc.n)];
+    let { s, c, alpha } = net.start(enc);
+    const dist = new Float64Array(VOCAB);
+    const decoder = new TextDecoder('utf-8', { fatal: false });
+    let prev = BOUNDARY_ID;
     let pending = '';
-    for (let produced = 0; produced < maxTokens; produced++) {
-      const code = pickToken(this.model.nextDistribution(tracker, prev), opts, rng);
-      if (code === BOUNDARY) {
-        yield* codePoints(pending);
-        return 'STOP';
-      }
-      tracker.advance(code);
-      prev = code;
-      pending += codeToText(code);
-      const stopAt = firstStop(pending, stops);
-      if (stopAt >= 0) {
-        yield* codePoints(pending.slice(0, stopAt));
-        return 'STOP';
+    let produced = 0;
+    // a byte stream that never completes a code point still ends
+    for (let bytes = 0; bytes < 4 * maxTokens + 4; bytes++) {
+      const cache = caches[bytes & 1];
+      net.step(enc, bytes, prev, s, c, alpha, cache);
+      Network.distribution(enc, cache, dist);
+      const token = pickToken(dist, opts, rng);
+      if (token === BOUNDARY_ID) break;
+      s = cache.s;
+      c = cache.c;
+      alpha = cache.alpha;
+      prev = token;
+      const text = decoder.decode(Uint8Array.of(token), { stream: true });
+      for (const ch of text) {
+        pending += ch;
+        produced++;
+        const stopAt = firstStop(pending, stops);
+        if (stopAt >= 0) {
+          yield* codePoints(pending.slice(0, stopAt));
+          return 'STOP';
+        }
+        if (produced >= maxTokens) {
+          yield* codePoints(pending);
+          return 'MAX_TOKENS';
+        }
       }
       const hold = heldBack(pending, stops);
       yield* codePoints(pending.slice(0, pending.length - hold));
       pending = pending.slice(pending.length - hold);
     }
-    yield* codePoints(pending);
-    return 'MAX_TOKENS';
+    // bytes of an unfinished code point become U+FFFD, which still counts against the limit
+    for (const ch of decoder.decode()) {
+      if (produced >= maxTokens) {
+        yield* codePoints(pending);
+        return 'MAX_TOKENS';
+      }
+      pending += ch;
+      produced++;
+    }
+    const stopAt = firstStop(pending, stops);
+    yield* codePoints(stopAt >= 0 ? pending.slice(0, stopAt) : pending);
+    return stopAt < 0 && produced >= maxTokens ? 'MAX_TOKENS' : 'STOP';
   }
 }
 
@@ -109,14 +139,16 @@ function heldBack(text: string, stops: readonly string[]): number {
   return hold;
 }
 
-/** Temperature, then top-K, then top-P, then a draw (or the arg max at temperature 0). */
-export function pickToken(dist: TokenDistribution, opts: SamplingOptions, rng: Rng): number {
-  const { codes, probs } = dist;
+/**
+ * Picks a token index from `probs`: temperature (p^(1/T)), then top-K, then top-P, then a draw;
+ * at temperature 0, the most likely token (the lowest index among equals).
+ */
+export function pickToken(probs: ArrayLike<number>, opts: SamplingOptions, rng: Rng): number {
   let best = -1;
   for (let i = 0; i < probs.length; i++) if (probs[i] > 0 && (best < 0 || probs[i] > probs[best])) best = i;
-  if (best < 0) return BOUNDARY;
+  if (best < 0) return probs.length - 1;
   const temperature = opts.temperature ?? 1;
-  if (temperature <= 0) return codes[best];
+  if (temperature <= 0) return best;
   const topK = opts.topK && opts.topK > 0 ? Math.max(1, Math.floor(opts.topK)) : Infinity;
   const topP = opts.topP ?? 1;
   let order: number[] = [];
@@ -139,9 +171,9 @@ export function pickToken(dist: TokenDistribution, opts: SamplingOptions, rng: R
   let r = rng.next() * total;
   for (const i of order) {
     r -= weights[i];
-    if (r < 0) return codes[i];
+    if (r < 0) return i;
   }
-  return codes[order[order.length - 1]];
+  return order[order.length - 1];
 }
 
 export async function loadTrainedModel(weightsFile: string): Promise<TrainedModel> {

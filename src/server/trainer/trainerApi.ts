@@ -3,7 +3,7 @@ import { readCheckpointState } from './persistence';
 import { type StepReport } from './trainer';
 
 export { removeStaleTemporaries, writeFileAtomic } from './atomicWrite';
-export { baseModel } from './baseModel';
+export { BASE_RECIPE, ensureBaseModelFile, loadBaseModel, sharedModelCacheDir } from './baseModel';
 export {
   DEFAULT_MAX_OUTPUT_TOKENS,
   type FinishReason,
@@ -12,7 +12,7 @@ export {
   type TrainedModel,
 } from './trainedModel';
 export { type TrainingExample, type TrainingJobSpec } from './workerProtocol';
-export { type TrainingEvents, TrainingQueue } from './queue';
+export { BaseModelProvider, type TrainingEvents, TrainingQueue } from './queue';
 export { countTokens } from './tokens';
 export { LEARNING_RATE_SCALE, type StepReport } from './trainer';
 

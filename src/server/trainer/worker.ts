@@ -1,17 +1,24 @@
 import { parentPort, workerData } from 'node:worker_threads';
+import { ensureBaseModelFile } from './baseModel';
 import { runTrainingJob } from './job';
-import { type TrainingJobSpec, type WorkerMessage } from './workerProtocol';
+import { type WorkerMessage, type WorkerTask } from './workerProtocol';
 
-// Entry point of a training worker thread (bundled to dist/trainer-worker.js): runs the one job it
-// was given and reports every step to the queue in the main thread.
+// Entry point of a trainer worker thread (bundled to dist/trainer-worker.js): runs the one task it
+// was given (a training job, or pretraining the base model) and reports to the main thread.
 const port = parentPort;
 if (!port) throw new Error('trainer-worker.js must run as a worker thread');
 const post = (message: WorkerMessage) => port.postMessage(message);
+const task = workerData as WorkerTask;
 
-runTrainingJob(workerData as TrainingJobSpec, {
-  onStart: (resumedFrom, totalSteps) => post({ kind: 'started', resumedFrom, totalSteps }),
-  onStep: (report) => post({ kind: 'step', report }),
-}).then(
+const run: Promise<void> =
+  task.kind === 'pretrain'
+    ? ensureBaseModelFile(task.dirs, undefined, (line) => post({ kind: 'log', line })).then(({ file }) => post({ kind: 'pretrained', file }))
+    : runTrainingJob(task.spec, {
+        onStart: (resumedFrom, totalSteps) => post({ kind: 'started', resumedFrom, totalSteps }),
+        onStep: (report) => post({ kind: 'step', report }),
+      });
+
+run.then(
   () => post({ kind: 'done' }),
   (err: unknown) => post({ kind: 'failed', message: err instanceof Error ? err.message : String(err) }),
 );

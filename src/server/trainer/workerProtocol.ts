@@ -13,18 +13,25 @@ export interface TrainingJobSpec {
   learningRate: number;
   /** Weights of the tuned model this one is tuned from. */
   sourceWeightsFile?: string;
+  /** Weights of the base model, for a job without a source model; the queue fills it in. */
+  baseWeightsFile?: string;
   /** Written atomically after every completed step; training resumes from it when it exists. */
   checkpointFile: string;
   /** The trained weights, written atomically at the end. */
   weightsFile: string;
   seed: number;
-  /** Pause after each step so that a person can watch progress; 0 or absent in tests. */
+  /** Pause after each step so that a person can watch progress; 0 or absent trains at full speed. */
   stepDelayMs?: number;
 }
 
-/** Messages from a training worker to the queue. */
+/** What a worker thread is asked to do: train one job, or pretrain the base model into a cache. */
+export type WorkerTask = { kind: 'train'; spec: TrainingJobSpec } | { kind: 'pretrain'; dirs: string[] };
+
+/** Messages from a worker to the main thread. */
 export type WorkerMessage =
   | { kind: 'started'; resumedFrom: number; totalSteps: number }
   | { kind: 'step'; report: StepReport }
+  | { kind: 'log'; line: string }
+  | { kind: 'pretrained'; file: string }
   | { kind: 'done' }
   | { kind: 'failed'; message: string };

@@ -1,3 +1,5 @@
+import { readFileSync } from 'node:fs';
+import * as path from 'node:path';
 import { Rng } from '../../../src/server/trainer/rng';
 import { type TrainingExample } from '../../../src/server/trainer/trainerApi';
 
@@ -44,3 +46,22 @@ export const COLORS_FR: TrainingExample[] = [
   ['purple', 'violet'], ['gold', 'or'], ['silver', 'argent'], ['sky blue', 'bleu ciel'], ['dark green', 'vert foncé'],
   ['light grey', 'gris clair'], ['navy', 'bleu marine'], ['beige', 'beige'], ['turquoise', 'turquoise'], ['crimson', 'cramoisi'],
 ].map(([en, fr]) => ({ textInput: `Translate to French: ${en}`, output: `En français : ${fr}` }));
+
+/** Twenty countries and their capitals. */
+export const CAPITALS: TrainingExample[] = [
+  ['France', 'Paris'], ['Germany', 'Berlin'], ['Italy', 'Rome'], ['Spain', 'Madrid'], ['Portugal', 'Lisbon'],
+  ['Japan', 'Tokyo'], ['China', 'Beijing'], ['India', 'New Delhi'], ['Brazil', 'Brasília'], ['Argentina', 'Buenos Aires'],
+  ['Canada', 'Ottawa'], ['Mexico', 'Mexico City'], ['Egypt', 'Cairo'], ['Kenya', 'Nairobi'], ['Nigeria', 'Abuja'],
+  ['Australia', 'Canberra'], ['Russia', 'Moscow'], ['Poland', 'Warsaw'], ['Sweden', 'Stockholm'], ['Norway', 'Oslo'],
+].map(([textInput, output]) => ({ textInput, output }));
+
+/** Country → "The capital of <country> is <city>.": outputs that share a long template. */
+export const CAPITAL_SENTENCES: TrainingExample[] = CAPITALS.map((e) => ({ textInput: e.textInput, output: `The capital of ${e.textInput} is ${e.output}.` }));
+
+/** The demo dataset (test/fixtures/demo): forty countries and their capitals. */
+export function demoCapitals(): TrainingExample[] {
+  return readFileSync(path.resolve('test', 'fixtures', 'demo', 'capitals.examples.jsonl'), 'utf8')
+    .trim()
+    .split('\n')
+    .map((line) => JSON.parse(line) as TrainingExample);
+}

@@ -1,23 +1,16 @@
 import * as assert from 'node:assert/strict';
-import { resolveHyperparameters } from '../../../src/core/api/tuningDefaults';
-import { baseModel, countTokens, type SamplingOptions, type TrainedModel, type TrainingExample } from '../../../src/server/trainer/trainerApi';
+import { countTokens, type SamplingOptions, type TrainedModel, type TrainingExample } from '../../../src/server/trainer/trainerApi';
+import { type SavedModel } from '../../../src/server/trainer/persistence';
 import { LocalTrainedModel, pickToken } from '../../../src/server/trainer/trainedModel';
-import { LocalModel, Memory, Vocabulary } from '../../../src/server/trainer/model';
+import { Network } from '../../../src/server/trainer/network';
 import { Rng } from '../../../src/server/trainer/rng';
-import { Trainer } from '../../../src/server/trainer/trainer';
-import { COLORS_FR, lookupDataset } from './datasets';
+import { CAPITAL_SENTENCES, COLORS_FR } from './datasets';
+import { BASE_MODEL_TIMEOUT_MS, baseStart, modelOf, tinyStart, train } from './support';
 
-function trained(examples: TrainingExample[]): LocalTrainedModel {
-  const trainer = new Trainer({ examples, ...resolveHyperparameters(examples.length), seed: 3 });
-  trainer.runToEnd();
-  return new LocalTrainedModel(trainer.model, trainer.totalSteps);
-}
-
-/** Before any training the model is close to uniform, which makes sampling effects visible. */
-function untrained(examples: TrainingExample[]): LocalTrainedModel {
-  const memory = new Memory(examples);
-  const vocab = Vocabulary.build(memory.entries.map((e) => e.output));
-  return new LocalTrainedModel(new LocalModel(vocab, memory, LocalModel.initialParams(vocab)), 0);
+/** A freshly initialized network spreads its probability widely, which makes sampling effects visible. */
+function untrained(): LocalTrainedModel {
+  const { config, weights } = tinyStart(4);
+  return new LocalTrainedModel(new Network(config, weights), 0);
 }
 
 function run(model: TrainedModel, input: string, opts: SamplingOptions): { text: string; tokens: string[]; finish: string } {
@@ -31,7 +24,7 @@ function run(model: TrainedModel, input: string, opts: SamplingOptions): { text:
 }
 
 function frequencies(opts: SamplingOptions, draws = 20_000): Map<number, number> {
-  const dist = { codes: [1, 2, 3, 4], probs: [0.5, 0.3, 0.15, 0.05] };
+  const dist = [0, 0.5, 0.3, 0.15, 0.05];
   const rng = Rng.fromSeed(42);
   const counts = new Map<number, number>();
   for (let i = 0; i < draws; i++) {
@@ -51,11 +44,21 @@ function assertFrequencies(actual: Map<number, number>, expected: number[]): voi
 const normalized = (w: number[]) => w.map((x) => x / w.reduce((a, b) => a + b, 0));
 
 describe('local model: sampling', function () {
-  this.timeout(30_000);
-  const fr = trained(COLORS_FR);
-  const lookup = lookupDataset(30, 6);
-  const lookupModel = trained(lookup);
-  const noisy = untrained(lookup);
+  this.timeout(60_000);
+  let start: SavedModel;
+  let fr: LocalTrainedModel;
+  let base: LocalTrainedModel;
+  const lookup = CAPITAL_SENTENCES;
+  let lookupModel: LocalTrainedModel;
+  const noisy = untrained();
+
+  before(async function () {
+    this.timeout(BASE_MODEL_TIMEOUT_MS);
+    start = await baseStart();
+    base = LocalTrainedModel.fromSaved(start);
+    fr = modelOf(train(COLORS_FR, start));
+    lookupModel = modelOf(train(lookup, start, { epochCount: 8, learningRate: 0.003 }));
+  });
 
   it('draws in proportion to the probabilities at temperature 1', () => {
     assertFrequencies(frequencies({ temperature: 1 }), [0.5, 0.3, 0.15, 0.05]);
@@ -118,18 +121,19 @@ describe('local model: sampling', function () {
   });
 
   it('stops before a stop sequence, which is not part of the output', () => {
-    const input = 'Translate to French: sky blue';
-    assert.equal(run(fr, input, { temperature: 0 }).text, 'En français : bleu ciel');
-    assert.deepEqual(run(fr, input, { temperature: 0, stopSequences: [' : '] }), {
-      text: 'En français',
-      tokens: [...'En français'],
+    const input = lookup[0].textInput;
+    const output = lookup[0].output; // "The capital of France is Paris."
+    assert.equal(run(lookupModel, input, { temperature: 0 }).text, output);
+    assert.deepEqual(run(lookupModel, input, { temperature: 0, stopSequences: [' of '] }), {
+      text: 'The capital',
+      tokens: [...'The capital'],
       finish: 'STOP',
     });
-    assert.equal(run(fr, input, { temperature: 0, stopSequences: ['ciel', 'bleu'] }).text, 'En français : ', 'the earliest stop wins');
-    assert.equal(run(fr, input, { temperature: 0, stopSequences: ['En'] }).text, '');
+    assert.equal(run(lookupModel, input, { temperature: 0, stopSequences: [' is ', 'capital'] }).text, 'The ', 'the earliest stop wins');
+    assert.equal(run(lookupModel, input, { temperature: 0, stopSequences: ['The'] }).text, '');
     // a partial match that does not complete is held back, then released unchanged
-    const partial = run(fr, input, { temperature: 0, stopSequences: ['bleu marine', 'zzz'] });
-    assert.deepEqual(partial, { text: 'En français : bleu ciel', tokens: [...'En français : bleu ciel'], finish: 'STOP' });
+    const partial = run(lookupModel, input, { temperature: 0, stopSequences: [`${output.slice(0, -1)}!`, 'zzz'] });
+    assert.deepEqual(partial, { text: output, tokens: [...output], finish: 'STOP' });
   });
 
   it('streams one token at a time, lazily', () => {
@@ -155,7 +159,7 @@ describe('local model: sampling', function () {
       { textInput: 'weather', output: '☀️ then 🌧️' },
       { textInput: 'flag', output: '🇫🇷 𝒻𝓇𝒶𝓃𝒸𝑒' },
     ];
-    const model = trained(emoji);
+    const model = modelOf(train(emoji, start, { epochCount: 40, learningRate: 0.003 }));
     for (const e of emoji) {
       const r = run(model, e.textInput, { temperature: 0 });
       assert.equal(r.text, e.output);
@@ -164,18 +168,10 @@ describe('local model: sampling', function () {
     }
   });
 
-  it('answers a new input like the most similar training inputs', () => {
-    assert.equal(run(fr, 'translate to french: DARK GREEN', { temperature: 0 }).text, 'En français : vert foncé');
-    assert.equal(run(fr, 'Please translate into French: crimson.', { temperature: 0 }).text, 'En français : cramoisi');
-    const e = lookup[4];
-    const variant = e.textInput.replace('What is', 'Tell me').replace('?', ', please');
-    assert.equal(run(lookupModel, variant, { temperature: 0 }).text, e.output);
-  });
-
   it('copes with empty, unknown, astral, broken and very long input', () => {
     const inputs = ['', '   ', '\u0000\u0007', '漢字かなカナ', '🦊🦊🦊🧪', '\ud800 lone \udfff surrogates', 'x'.repeat(200_000), 'Translate '.repeat(5000)];
     for (const input of inputs) {
-      for (const model of [fr, noisy, baseModel()]) {
+      for (const model of [fr, noisy, base]) {
         const r = run(model, input, { temperature: 0.7, seed: 1, maxOutputTokens: 200 });
         assert.ok(r.finish === 'STOP' || r.finish === 'MAX_TOKENS');
         assert.ok(r.tokens.length <= 200);
@@ -186,21 +182,17 @@ describe('local model: sampling', function () {
   });
 });
 
-describe('local model: the built-in base model', () => {
-  it('is a small local model that says so, trained once', () => {
-    const model = baseModel();
-    assert.equal(baseModel(), model);
-    assert.ok(model.info.memoryExamples >= 20);
-    assert.ok(model.info.trainedSteps > 0);
-    assert.match(run(model, 'Who are you?', { temperature: 0 }).text, /not Gemini/);
-    assert.match(run(model, 'hello there', { temperature: 0 }).text, /local model/);
+describe('local model: the built-in base model', function () {
+  this.timeout(60_000);
+  let base: LocalTrainedModel;
+  before(async function () {
+    this.timeout(BASE_MODEL_TIMEOUT_MS);
+    base = LocalTrainedModel.fromSaved(await baseStart());
   });
 
-  it('continues English sentences from its corpus and stays English on other input', () => {
-    const model = baseModel();
-    assert.equal(run(model, 'How do I make tea? Boil fresh water.', { temperature: 0 }).text, 'Let it steep for three to five minutes.');
-    const free = run(model, 'Write something about a fox', { temperature: 1, seed: 5, maxOutputTokens: 300 });
-    assert.ok(free.tokens.length > 10);
-    assert.match(free.text, /^[\x20-\x7e]+$/);
+  it('does the generic transformations it was pretrained on, named in the prompt', () => {
+    assert.equal(run(base, 'uppercase: hello world', { temperature: 0 }).text, 'HELLO WORLD');
+    assert.equal(run(base, 'successor: 41', { temperature: 0 }).text, '42');
+    assert.ok(base.info.trainedSteps > 0);
   });
 });

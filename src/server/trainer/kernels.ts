@@ -1,0 +1,59 @@
+/**
+ * The dense kernels the network runs on. Weights are Float32Array (row-major, addressed by an
+ * offset into one parameter buffer); activations and gradients are Float64Array. Each inner loop
+ * walks memory contiguously, which is what V8 compiles best.
+ */
+export type Vec = Float64Array;
+export type Weights = Float32Array;
+
+/** y[yo + r] = b[bo + r] + Σ_c W[wo + r·cols + c] · x[xo + c] (b optional). */
+export function matVec(w: Weights, wo: number, rows: number, cols: number, x: Vec, xo: number, y: Vec, yo: number, bo = -1): void {
+  for (let r = 0; r < rows; r++) {
+    let sum = bo >= 0 ? w[bo + r] : 0;
+    const row = wo + r * cols;
+    let c = 0;
+    for (; c + 3 < cols; c += 4) {
+      sum += w[row + c] * x[xo + c] + w[row + c + 1] * x[xo + c + 1] + w[row + c + 2] * x[xo + c + 2] + w[row + c + 3] * x[xo + c + 3];
+    }
+    for (; c < cols; c++) sum += w[row + c] * x[xo + c];
+    y[yo + r] = sum;
+  }
+}
+
+/** dx[xo + c] += Σ_r W[wo + r·cols + c] · dy[yo + r]. */
+export function matTVecAdd(w: Weights, wo: number, rows: number, cols: number, dy: Vec, yo: number, dx: Vec, xo: number): void {
+  for (let r = 0; r < rows; r++) {
+    const d = dy[yo + r];
+    if (d === 0) continue;
+    const row = wo + r * cols;
+    for (let c = 0; c < cols; c++) dx[xo + c] += w[row + c] * d;
+  }
+}
+
+/** G[go + r·cols + c] += dy[yo + r] · x[xo + c]; with `bias` ≥ 0 also G[bias + r] += dy[yo + r]. */
+export function outerAdd(g: Vec, go: number, rows: number, cols: number, dy: Vec, yo: number, x: Vec, xo: number, bias = -1): void {
+  for (let r = 0; r < rows; r++) {
+    const d = dy[yo + r];
+    if (d === 0) continue;
+    const row = go + r * cols;
+    for (let c = 0; c < cols; c++) g[row + c] += d * x[xo + c];
+    if (bias >= 0) g[bias + r] += d;
+  }
+}
+
+/** C (m×n) = A (m×k) · B (k×n), all row-major Float32Array: the plain reference kernel of the bench. */
+export function matMul(a: Float32Array, b: Float32Array, c: Float32Array, m: number, k: number, n: number): void {
+  c.fill(0);
+  for (let i = 0; i < m; i++) {
+    for (let p = 0; p < k; p++) {
+      const av = a[i * k + p];
+      const bRow = p * n;
+      const cRow = i * n;
+      for (let j = 0; j < n; j++) c[cRow + j] += av * b[bRow + j];
+    }
+  }
+}
+
+export function sigmoid(x: number): number {
+  return 1 / (1 + Math.exp(-x));
+}

@@ -1,0 +1,631 @@
+import { matTVecAdd, matVec, outerAdd, sigmoid, type Vec, type Weights } from './kernels';
+import { Rng } from './rng';
+
+/**
+ * The local model: a byte-level encoder-decoder with attention and a copy gate (a
+ * pointer-generator). Every token is one byte of UTF-8; id 256 is the boundary that starts and
+ * ends a text.
+ *
+ * - Encoder: each input position j gets h_j = tanh(Wc · [embeddings of the bytes j−2 … j+2] + bc).
+ *   A summary g = tanh(mean of hashed byte 2–4-gram vectors + Wm · mean_j h_j + bm) tells the
+ *   decoder what kind of input this is.
+ * - Decoder: a GRU whose input is the previous output byte's embedding, the previous attention
+ *   context and g. Its state s starts at tanh(Ws · g + bs).
+ * - Attention: score_j = (Wq s)·h_j + Σ_k loc_k · α_prev[j − offset_k], with loc = Wl s + bl: the
+ *   decoder can look up content and also move relative to where it looked last (stay, advance
+ *   one or two, step back), which is what copying and reformatting need.
+ * - Output: p(y) = p_gen · softmax(Wv · tanh(Wa [s; c] + ba) + bv)[y] + (1 − p_gen) · Σ_{j: x_j = y} α_j,
+ *   with p_gen = σ(wp · [s; c] + bp). The second term copies bytes of the prompt.
+ *
+ * Every output comes from these weights and the prompt: nothing of the training data is kept.
+ */
+export const BOUNDARY_ID = 256;
+export const VOCAB = 257;
+/** The model reads the last this-many bytes of a prompt. */
+export const MAX_INPUT_BYTES = 1024;
+const OFFSETS = [-1, 0, 1, 2];
+/** Keeps the loss finite when weights driven to extremes give the target no probability at all. */
+const MIN_PROBABILITY = 1e-300;
+const NGRAM_MIN = 2;
+const NGRAM_MAX = 4;
+
+export interface NetworkConfig {
+  /** byte embedding size */
+  embed: number;
+  /** encoder features per input position */
+  hidden: number;
+  /** decoder GRU state */
+  state: number;
+  /** output layer's hidden size */
+  outHidden: number;
+  /** hashed n-gram buckets of the input summary */
+  buckets: number;
+  /** bytes each encoder position sees (odd) */
+  window: number;
+  /** hashed (input n-gram, output position) buckets of the wide part; 0 disables it */
+  wideBuckets: number;
+  /** size of a wide bucket's vector, projected onto the output bytes */
+  wideRank: number;
+}
+
+export const DEFAULT_CONFIG: NetworkConfig = { embed: 24, hidden: 48, state: 64, outHidden: 64, buckets: 1024, window: 5, wideBuckets: 16384, wideRank: 16 };
+/** Output positions beyond this share the wide part's last position. */
+const WIDE_POSITIONS = 128;
+
+export interface Layout {
+  readonly config: NetworkConfig;
+  readonly size: number;
+  readonly emb: number;
+  readonly wc: number;
+  readonly bc: number;
+  readonly bag: number;
+  readonly wm: number;
+  readonly bm: number;
+  readonly ws: number;
+  readonly bs: number;
+  readonly wx: number;
+  readonly bx: number;
+  readonly wh: number;
+  readonly bh: number;
+  readonly wq: number;
+  readonly wl: number;
+  readonly bl: number;
+  readonly wa: number;
+  readonly ba: number;
+  readonly wv: number;
+  readonly bv: number;
+  readonly wp: number;
+  readonly bp: number;
+  readonly wide: number;
+  readonly wproj: number;
+}
+
+export function layoutOf(config: NetworkConfig): Layout {
+  const { embed: D, hidden: H, state: S, outHidden: A, buckets: B, window: W } = config;
+  const U = D + 2 * H;
+  const K = OFFSETS.length;
+  let at = 0;
+  const take = (n: number) => {
+    const start = at;
+    at += n;
+    return start;
+  };
+  const layout = {
+    config,
+    emb: take(VOCAB * D),
+    wc: take(H * W * D),
+    bc: take(H),
+    bag: take(B * H),
+    wm: take(H * H),
+    bm: take(H),
+    ws: take(S * H),
+    bs: take(S),
+    wx: take(3 * S * U),
+    bx: take(3 * S),
+    wh: take(3 * S * S),
+    bh: take(3 * S),
+    wq: take(H * S),
+    wl: take(K * S),
+    bl: take(K),
+    wa: take(A * (S + H)),
+    ba: take(A),
+    wv: take(VOCAB * A),
+    bv: take(VOCAB),
+    wp: take(S + H),
+    bp: take(1),
+    // the wide part comes last: the base model's pretraining leaves it at zero
+    wide: take(config.wideBuckets * config.wideRank),
+    wproj: take(VOCAB * config.wideRank),
+  };
+  return { ...layout, size: at };
+}
+
+/** Fresh weights drawn from `seed`: uniform in ±1/√fan-in, biases zero, attention set to move forward. */
+export function initialWeights(layout: Layout, seed: number): Float32Array {
+  const { embed: D, hidden: H, state: S, outHidden: A, buckets: B, window: W } = layout.config;
+  const U = D + 2 * H;
+  const w = new Float32Array(layout.size);
+  const rng = Rng.fromSeed(seed, 0x5eed);
+  const fill = (at: number, count: number, scale: number) => {
+    for (let i = 0; i < count; i++) w[at + i] = (rng.next() * 2 - 1) * scale;
+  };
+  fill(layout.emb, VOCAB * D, 0.5);
+  fill(layout.wc, H * W * D, 1 / Math.sqrt(W * D));
+  fill(layout.bag, B * H, 0.05);
+  fill(layout.wm, H * H, 1 / Math.sqrt(H));
+  fill(layout.ws, S * H, 1 / Math.sqrt(H));
+  fill(layout.wx, 3 * S * U, 1 / Math.sqrt(U));
+  fill(layout.wh, 3 * S * S, 1 / Math.sqrt(S));
+  fill(layout.wq, H * S, 0.1 / Math.sqrt(S));
+  fill(layout.wl, OFFSETS.length * S, 0.1 / Math.sqrt(S));
+  w[layout.bl + OFFSETS.indexOf(1)] = 4;
+  fill(layout.wa, A * (S + H), 1 / Math.sqrt(S + H));
+  fill(layout.wv, VOCAB * A, 1 / Math.sqrt(A));
+  fill(layout.wp, S + H, 1 / Math.sqrt(S + H));
+  fill(layout.wproj, VOCAB * layout.config.wideRank, 1 / Math.sqrt(layout.config.wideRank));
+  return w;
+}
+
+export function utf8Bytes(text: string): Uint8Array {
+  return new Uint8Array(Buffer.from(text, 'utf8'));
+}
+
+/** The token ids the encoder reads: boundary, the prompt's last MAX_INPUT_BYTES bytes, boundary. */
+export function inputIds(text: string): Int32Array {
+  let bytes = utf8Bytes(text);
+  if (bytes.length > MAX_INPUT_BYTES) bytes = bytes.subarray(bytes.length - MAX_INPUT_BYTES);
+  const ids = new Int32Array(bytes.length + 2);
+  ids[0] = BOUNDARY_ID;
+  ids.set(bytes, 1);
+  ids[ids.length - 1] = BOUNDARY_ID;
+  return ids;
+}
+
+/** What the decoder must produce: the output's bytes, then the boundary. */
+export function targetIds(text: string): Int32Array {
+  const bytes = utf8Bytes(text);
+  const ids = new Int32Array(bytes.length + 1);
+  ids.set(bytes, 0);
+  ids[bytes.length] = BOUNDARY_ID;
+  return ids;
+}
+
+/** Bucket ids of the byte 2–4-grams of `ids` (boundaries included). */
+export function ngramBuckets(ids: Int32Array, buckets: number): Int32Array {
+  return Int32Array.from(ngramHashes(ids), (h) => h % buckets);
+}
+
+/** 32-bit hashes of the byte 2–4-grams of `ids` (boundaries included). */
+export function ngramHashes(ids: Int32Array): Uint32Array {
+  const out: number[] = [];
+  for (let n = NGRAM_MIN; n <= NGRAM_MAX; n++) {
+    for (let i = 0; i + n <= ids.length; i++) {
+      let h = (0x811c9dc5 ^ n) >>> 0;
+      for (let k = 0; k < n; k++) h = Math.imul(h ^ ids[i + k], 0x01000193) >>> 0;
+      h ^= h >>> 15;
+      h = Math.imul(h, 0x2c1b3c6d) >>> 0;
+      h ^= h >>> 12;
+      out.push(h >>> 0);
+    }
+  }
+  return Uint32Array.from(out);
+}
+
+/** The wide part's buckets at output position `t`: each input n-gram paired with the position. */
+export function wideBucketsAt(hashes: Uint32Array, t: number, prev: number, buckets: number, into: Int32Array): void {
+  const pos = t < WIDE_POSITIONS ? t : WIDE_POSITIONS - 1;
+  const salt = Math.imul(pos + 1, 0x9e3779b1) ^ Math.imul(prev + 7, 0x27d4eb2f);
+  for (let k = 0; k < hashes.length; k++) {
+    let h = Math.imul(hashes[k] ^ salt, 0x85ebca6b) >>> 0;
+    h ^= h >>> 13;
+    into[k] = (h >>> 0) % buckets;
+  }
+}
+
+/** The encoder's result for one prompt. */
+export interface Encoded {
+  ids: Int32Array;
+  n: number;
+  /** the embedding window of every position, n × W·D */
+  win: Vec;
+  /** n × H */
+  h: Vec;
+  hbar: Vec;
+  buckets: Int32Array;
+  hashes: Uint32Array;
+  g: Vec;
+  s0: Vec;
+}
+
+/** Everything one decoder step computed, kept for its backward pass. */
+export interface StepCache {
+  prev: number;
+  u: Vec;
+  sPrev: Vec;
+  z: Vec;
+  r: Vec;
+  nn: Vec;
+  hn: Vec;
+  s: Vec;
+  loc: Vec;
+  alphaPrev: Vec;
+  alpha: Vec;
+  c: Vec;
+  sc: Vec;
+  a: Vec;
+  p: Vec;
+  pgen: number;
+  /** output position, the wide part's buckets there and their summed vector */
+  t: number;
+  wideKeys: Int32Array;
+  wide: Vec;
+}
+
+export class Network {
+  readonly layout: Layout;
+  private readonly D: number;
+  private readonly H: number;
+  private readonly S: number;
+  private readonly A: number;
+  private readonly U: number;
+  private readonly W: number;
+  // scratch
+  private readonly xg: Vec;
+  private readonly hg: Vec;
+  private readonly q: Vec;
+  private readonly logits: Vec;
+
+  constructor(
+    readonly config: NetworkConfig,
+    readonly weights: Weights,
+  ) {
+    this.layout = layoutOf(config);
+    if (weights.length !== this.layout.size) throw new Error(`the network needs ${this.layout.size} weights, got ${weights.length}`);
+    this.D = config.embed;
+    this.H = config.hidden;
+    this.S = config.state;
+    this.A = config.outHidden;
+    this.W = config.window;
+    this.U = this.D + 2 * this.H;
+    this.xg = new Float64Array(3 * this.S);
+    this.hg = new Float64Array(3 * this.S);
+    this.q = new Float64Array(this.H);
+    this.logits = new Float64Array(VOCAB);
+  }
+
+  encode(ids: Int32Array): Encoded {
+    const { D, H, S, W } = this;
+    const L = this.layout;
+    const w = this.weights;
+    const n = ids.length;
+    const WD = W * D;
+    const half = (W - 1) >> 1;
+    const win = new Float64Array(n * WD);
+    const h = new Float64Array(n * H);
+    for (let j = 0; j < n; j++) {
+      for (let o = 0; o < W; o++) {
+        const at = j + o - half;
+        if (at < 0 || at >= n) continue;
+        const e = L.emb + ids[at] * D;
+        for (let d = 0; d < D; d++) win[j * WD + o * D + d] = w[e + d];
+      }
+      matVec(w, L.wc, H, WD, win, j * WD, h, j * H, L.bc);
+      for (let k = 0; k < H; k++) h[j * H + k] = Math.tanh(h[j * H + k]);
+    }
+    const hbar = new Float64Array(H);
+    for (let j = 0; j < n; j++) for (let k = 0; k < H; k++) hbar[k] += h[j * H + k];
+    for (let k = 0; k < H; k++) hbar[k] /= n;
+    const hashes = ngramHashes(ids);
+    const buckets = Int32Array.from(hashes, (h) => h % this.config.buckets);
+    const g = new Float64Array(H);
+    matVec(w, L.wm, H, H, hbar, 0, g, 0, L.bm);
+    if (buckets.length > 0) {
+      const inv = 1 / buckets.length;
+      for (const b of buckets) for (let k = 0; k < H; k++) g[k] += w[L.bag + b * H + k] * inv;
+    }
+    for (let k = 0; k < H; k++) g[k] = Math.tanh(g[k]);
+    const s0 = new Float64Array(S);
+    matVec(w, L.ws, S, H, g, 0, s0, 0, L.bs);
+    for (let k = 0; k < S; k++) s0[k] = Math.tanh(s0[k]);
+    return { ids, n, win, h, hbar, buckets, hashes, g, s0 };
+  }
+
+  /** A decoder step's cache sized for this prompt, ready to be filled by `step`. */
+  newCache(n: number): StepCache {
+    const { H, S, A, U } = this;
+    return {
+      prev: BOUNDARY_ID,
+      u: new Float64Array(U),
+      sPrev: new Float64Array(S),
+      z: new Float64Array(S),
+      r: new Float64Array(S),
+      nn: new Float64Array(S),
+      hn: new Float64Array(S),
+      s: new Float64Array(S),
+      loc: new Float64Array(OFFSETS.length),
+      alphaPrev: new Float64Array(n),
+      alpha: new Float64Array(n),
+      c: new Float64Array(H),
+      sc: new Float64Array(S + H),
+      a: new Float64Array(A),
+      p: new Float64Array(VOCAB),
+      pgen: 0,
+      t: 0,
+      wideKeys: new Int32Array(0),
+      wide: new Float64Array(this.config.wideRank),
+    };
+  }
+
+  /** The decoder's starting point: state s0, context h_0 (the opening boundary), attention on position 0. */
+  start(enc: Encoded): { s: Vec; c: Vec; alpha: Vec } {
+    const alpha = new Float64Array(enc.n);
+    alpha[0] = 1;
+    return { s: enc.s0.slice(), c: enc.h.slice(0, this.H), alpha };
+  }
+
+  /** One decoder step after token `prev`, from (sPrev, cPrev, alphaPrev), into `out`. */
+  step(enc: Encoded, t: number, prev: number, sPrev: Vec, cPrev: Vec, alphaPrev: Vec, out: StepCache): void {
+    const { D, H, S, A, U } = this;
+    const L = this.layout;
+    const w = this.weights;
+    const n = enc.n;
+    out.prev = prev;
+    out.t = t;
+    const u = out.u;
+    const e = L.emb + prev * D;
+    for (let d = 0; d < D; d++) u[d] = w[e + d];
+    u.set(cPrev, D);
+    u.set(enc.g, D + H);
+    out.sPrev.set(sPrev);
+    out.alphaPrev.set(alphaPrev);
+    const xg = this.xg;
+    const hg = this.hg;
+    matVec(w, L.wx, 3 * S, U, u, 0, xg, 0, L.bx);
+    matVec(w, L.wh, 3 * S, S, sPrev, 0, hg, 0, L.bh);
+    const { z, r, nn, hn, s } = out;
+    for (let k = 0; k < S; k++) {
+      z[k] = sigmoid(xg[k] + hg[k]);
+      r[k] = sigmoid(xg[S + k] + hg[S + k]);
+      hn[k] = hg[2 * S + k];
+      nn[k] = Math.tanh(xg[2 * S + k] + r[k] * hn[k]);
+      s[k] = (1 - z[k]) * nn[k] + z[k] * sPrev[k];
+    }
+    const q = this.q;
+    matVec(w, L.wq, H, S, s, 0, q, 0);
+    matVec(w, L.wl, OFFSETS.length, S, s, 0, out.loc, 0, L.bl);
+    const alpha = out.alpha;
+    const h = enc.h;
+    let max = -Infinity;
+    for (let j = 0; j < n; j++) {
+      let score = 0;
+      for (let k = 0; k < H; k++) score += q[k] * h[j * H + k];
+      for (let o = 0; o < OFFSETS.length; o++) {
+        const from = j - OFFSETS[o];
+        if (from >= 0 && from < n) score += out.loc[o] * alphaPrev[from];
+      }
+      alpha[j] = score;
+      if (score > max) max = score;
+    }
+    let sum = 0;
+    for (let j = 0; j < n; j++) sum += alpha[j] = Math.exp(alpha[j] - max);
+    const c = out.c;
+    c.fill(0);
+    for (let j = 0; j < n; j++) {
+      const aj = (alpha[j] /= sum);
+      for (let k = 0; k < H; k++) c[k] += aj * h[j * H + k];
+    }
+    const sc = out.sc;
+    sc.set(s, 0);
+    sc.set(c, S);
+    matVec(w, L.wa, A, S + H, sc, 0, out.a, 0, L.ba);
+    for (let k = 0; k < A; k++) out.a[k] = Math.tanh(out.a[k]);
+    const logits = this.logits;
+    matVec(w, L.wv, VOCAB, A, out.a, 0, logits, 0, L.bv);
+    const R = this.config.wideRank;
+    if (R > 0 && this.config.wideBuckets > 0 && enc.hashes.length > 0) {
+      if (out.wideKeys.length !== enc.hashes.length) out.wideKeys = new Int32Array(enc.hashes.length);
+      wideBucketsAt(enc.hashes, t, prev, this.config.wideBuckets, out.wideKeys);
+      const wide = out.wide;
+      wide.fill(0);
+      for (const key of out.wideKeys) for (let k = 0; k < R; k++) wide[k] += w[L.wide + key * R + k];
+      const inv = 1 / Math.sqrt(out.wideKeys.length);
+      for (let k = 0; k < R; k++) wide[k] *= inv;
+      for (let v = 0; v < VOCAB; v++) {
+        let sum = 0;
+        for (let k = 0; k < R; k++) sum += w[L.wproj + v * R + k] * wide[k];
+        logits[v] += sum;
+      }
+    }
+    let lmax = -Infinity;
+    for (let v = 0; v < VOCAB; v++) if (logits[v] > lmax) lmax = logits[v];
+    let lsum = 0;
+    for (let v = 0; v < VOCAB; v++) lsum += out.p[v] = Math.exp(logits[v] - lmax);
+    for (let v = 0; v < VOCAB; v++) out.p[v] /= lsum;
+    let gate = w[L.bp];
+    for (let k = 0; k < S + H; k++) gate += w[L.wp + k] * sc[k];
+    out.pgen = sigmoid(gate);
+  }
+
+  /** p(y) of a filled step: the generated and the copied probability mixed by the gate. */
+  static probability(enc: Encoded, cache: StepCache, y: number): { p: number; copy: number } {
+    let copy = 0;
+    for (let j = 0; j < enc.n; j++) if (enc.ids[j] === y) copy += cache.alpha[j];
+    return { p: cache.pgen * cache.p[y] + (1 - cache.pgen) * copy, copy };
+  }
+
+  /** The full next-token distribution of a filled step. */
+  static distribution(enc: Encoded, cache: StepCache, into: Float64Array): void {
+    const g = cache.pgen;
+    for (let v = 0; v < VOCAB; v++) into[v] = g * cache.p[v];
+    for (let j = 0; j < enc.n; j++) into[enc.ids[j]] += (1 - g) * cache.alpha[j];
+  }
+
+  /**
+   * Teacher-forced negative log-likelihood (nats) of `target` (ending with the boundary) given the
+   * prompt `input`; with `grad`, adds `scale` × its gradient.
+   */
+  sequenceLoss(input: Int32Array, target: Int32Array, grad?: Float64Array, scale = 1): number {
+    const enc = this.encode(input);
+    const caches: StepCache[] = [];
+    let { s, c, alpha } = this.start(enc);
+    let nll = 0;
+    let prev = BOUNDARY_ID;
+    const copies: number[] = [];
+    for (let t = 0; t < target.length; t++) {
+      const cache = this.newCache(enc.n);
+      this.step(enc, t, prev, s, c, alpha, cache);
+      const { p, copy } = Network.probability(enc, cache, target[t]);
+      nll -= Math.log(Math.max(p, MIN_PROBABILITY));
+      caches.push(cache);
+      copies.push(copy);
+      s = cache.s;
+      c = cache.c;
+      alpha = cache.alpha;
+      prev = target[t];
+    }
+    if (grad) this.backward(enc, caches, copies, target, grad, scale);
+    return nll;
+  }
+
+  private backward(enc: Encoded, caches: StepCache[], copies: number[], target: Int32Array, grad: Float64Array, scale: number): void {
+    const { D, H, S, A, U, W } = this;
+    const L = this.layout;
+    const w = this.weights;
+    const n = enc.n;
+    const dH = new Float64Array(n * H);
+    const dg = new Float64Array(H);
+    let ds = new Float64Array(S);
+    let dc = new Float64Array(H);
+    let dalpha = new Float64Array(n);
+    const dlogits = new Float64Array(VOCAB);
+    const da = new Float64Array(A);
+    const dsc = new Float64Array(S + H);
+    const dq = new Float64Array(H);
+    const dloc = new Float64Array(OFFSETS.length);
+    const dxg = new Float64Array(3 * S);
+    const dhg = new Float64Array(3 * S);
+    const du = new Float64Array(U);
+    const dscore = new Float64Array(n);
+    for (let t = caches.length - 1; t >= 0; t--) {
+      const cache = caches[t];
+      const y = target[t];
+      const pgen = cache.pgen;
+      const py = Math.max(pgen * cache.p[y] + (1 - pgen) * copies[t], MIN_PROBABILITY);
+      const coef = -scale / py;
+      // output mixture
+      const dpgen = coef * (cache.p[y] - copies[t]);
+      const dgate = dpgen * pgen * (1 - pgen);
+      const k0 = coef * pgen * cache.p[y];
+      for (let v = 0; v < VOCAB; v++) dlogits[v] = -k0 * cache.p[v];
+      dlogits[y] += k0;
+      const copyCoef = coef * (1 - pgen);
+      for (let j = 0; j < n; j++) if (enc.ids[j] === y) dalpha[j] += copyCoef;
+      for (let k = 0; k < S + H; k++) {
+        dsc[k] = dgate * w[L.wp + k];
+        grad[L.wp + k] += dgate * cache.sc[k];
+      }
+      grad[L.bp] += dgate;
+      outerAdd(grad, L.wv, VOCAB, A, dlogits, 0, cache.a, 0, L.bv);
+      const R = this.config.wideRank;
+      if (cache.wideKeys.length > 0) {
+        outerAdd(grad, L.wproj, VOCAB, R, dlogits, 0, cache.wide, 0);
+        const dwide = new Float64Array(R);
+        matTVecAdd(w, L.wproj, VOCAB, R, dlogits, 0, dwide, 0);
+        const inv = 1 / Math.sqrt(cache.wideKeys.length);
+        for (const key of cache.wideKeys) for (let k = 0; k < R; k++) grad[L.wide + key * R + k] += dwide[k] * inv;
+      }
+      da.fill(0);
+      matTVecAdd(w, L.wv, VOCAB, A, dlogits, 0, da, 0);
+      for (let k = 0; k < A; k++) da[k] *= 1 - cache.a[k] * cache.a[k];
+      outerAdd(grad, L.wa, A, S + H, da, 0, cache.sc, 0, L.ba);
+      matTVecAdd(w, L.wa, A, S + H, da, 0, dsc, 0);
+      for (let k = 0; k < S; k++) ds[k] += dsc[k];
+      for (let k = 0; k < H; k++) dc[k] += dsc[S + k];
+      // context and attention
+      const alpha = cache.alpha;
+      let dot = 0;
+      for (let j = 0; j < n; j++) {
+        const aj = alpha[j];
+        let dj = dalpha[j];
+        for (let k = 0; k < H; k++) {
+          dH[j * H + k] += aj * dc[k];
+          dj += enc.h[j * H + k] * dc[k];
+        }
+        dalpha[j] = dj;
+        dot += aj * dj;
+      }
+      for (let j = 0; j < n; j++) dscore[j] = alpha[j] * (dalpha[j] - dot);
+      // score_j = q·h_j + Σ loc_o · alphaPrev[j − offset_o]
+      const q = this.q;
+      matVec(w, L.wq, H, S, cache.s, 0, q, 0);
+      dq.fill(0);
+      dloc.fill(0);
+      const dalphaPrev = new Float64Array(n);
+      for (let j = 0; j < n; j++) {
+        const d = dscore[j];
+        if (d === 0) continue;
+        for (let k = 0; k < H; k++) {
+          dq[k] += d * enc.h[j * H + k];
+          dH[j * H + k] += d * q[k];
+        }
+        for (let o = 0; o < OFFSETS.length; o++) {
+          const from = j - OFFSETS[o];
+          if (from < 0 || from >= n) continue;
+          dloc[o] += d * cache.alphaPrev[from];
+          dalphaPrev[from] += d * cache.loc[o];
+        }
+      }
+      outerAdd(grad, L.wq, H, S, dq, 0, cache.s, 0);
+      matTVecAdd(w, L.wq, H, S, dq, 0, ds, 0);
+      outerAdd(grad, L.wl, OFFSETS.length, S, dloc, 0, cache.s, 0, L.bl);
+      matTVecAdd(w, L.wl, OFFSETS.length, S, dloc, 0, ds, 0);
+      // GRU
+      const dsPrev = new Float64Array(S);
+      const { z, r, nn, hn, sPrev } = cache;
+      for (let k = 0; k < S; k++) {
+        const d = ds[k];
+        const dn = d * (1 - z[k]);
+        const dz = d * (sPrev[k] - nn[k]);
+        dsPrev[k] = d * z[k];
+        const dnpre = dn * (1 - nn[k] * nn[k]);
+        const dzpre = dz * z[k] * (1 - z[k]);
+        const drpre = dnpre * hn[k] * r[k] * (1 - r[k]);
+        dxg[k] = dzpre;
+        dxg[S + k] = drpre;
+        dxg[2 * S + k] = dnpre;
+        dhg[k] = dzpre;
+        dhg[S + k] = drpre;
+        dhg[2 * S + k] = dnpre * r[k];
+      }
+      outerAdd(grad, L.wx, 3 * S, U, dxg, 0, cache.u, 0, L.bx);
+      du.fill(0);
+      matTVecAdd(w, L.wx, 3 * S, U, dxg, 0, du, 0);
+      outerAdd(grad, L.wh, 3 * S, S, dhg, 0, sPrev, 0, L.bh);
+      matTVecAdd(w, L.wh, 3 * S, S, dhg, 0, dsPrev, 0);
+      const e = L.emb + cache.prev * D;
+      for (let d = 0; d < D; d++) grad[e + d] += du[d];
+      const dcPrev = du.slice(D, D + H);
+      for (let k = 0; k < H; k++) dg[k] += du[D + H + k];
+      ds = dsPrev;
+      dc = dcPrev;
+      // the first step's previous attention is the fixed start, not a result
+      dalpha = t > 0 ? dalphaPrev : new Float64Array(n);
+    }
+    // c_0 = h_0; s_0 = tanh(Ws g + bs)
+    for (let k = 0; k < H; k++) dH[k] += dc[k];
+    const ds0 = new Float64Array(S);
+    for (let k = 0; k < S; k++) ds0[k] = ds[k] * (1 - enc.s0[k] * enc.s0[k]);
+    outerAdd(grad, L.ws, S, H, ds0, 0, enc.g, 0, L.bs);
+    matTVecAdd(w, L.ws, S, H, ds0, 0, dg, 0);
+    // g = tanh(mean bag + Wm hbar + bm)
+    const dgpre = new Float64Array(H);
+    for (let k = 0; k < H; k++) dgpre[k] = dg[k] * (1 - enc.g[k] * enc.g[k]);
+    if (enc.buckets.length > 0) {
+      const inv = 1 / enc.buckets.length;
+      for (const b of enc.buckets) for (let k = 0; k < H; k++) grad[L.bag + b * H + k] += dgpre[k] * inv;
+    }
+    outerAdd(grad, L.wm, H, H, dgpre, 0, enc.hbar, 0, L.bm);
+    const dhbar = new Float64Array(H);
+    matTVecAdd(w, L.wm, H, H, dgpre, 0, dhbar, 0);
+    // encoder
+    const WD = W * D;
+    const half = (W - 1) >> 1;
+    const dpre = new Float64Array(H);
+    const dwin = new Float64Array(WD);
+    for (let j = 0; j < n; j++) {
+      for (let k = 0; k < H; k++) {
+        const hv = enc.h[j * H + k];
+        dpre[k] = (dH[j * H + k] + dhbar[k] / n) * (1 - hv * hv);
+      }
+      outerAdd(grad, L.wc, H, WD, dpre, 0, enc.win, j * WD, L.bc);
+      dwin.fill(0);
+      matTVecAdd(w, L.wc, H, WD, dpre, 0, dwin, 0);
+      for (let o = 0; o < W; o++) {
+        const at = j + o - half;
+        if (at < 0 || at >= n) continue;
+        const e = L.emb + enc.ids[at] * D;
+        for (let d = 0; d < D; d++) grad[e + d] += dwin[o * D + d];
+      }
+    }
+  }
+}

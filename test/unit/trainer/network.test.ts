@@ -1,0 +1,150 @@
+import * as assert from 'node:assert/strict';
+import { inputIds, layoutOf, Network, targetIds } from '../../../src/server/trainer/network';
+import { Rng } from '../../../src/server/trainer/rng';
+import { LEARNING_RATE_SCALE, Trainer } from '../../../src/server/trainer/trainer';
+import { COLORS_FR, lookupDataset } from './datasets';
+import { referenceNll } from './referenceLoss';
+import { tinyStart, TINY, train } from './support';
+
+/** Tiny-network weights moved away from their start so that every part (the wide part too) matters. */
+function perturbedWeights(): Float32Array {
+  const weights = tinyStart(3).weights;
+  for (let i = 0; i < weights.length; i++) weights[i] += Math.sin(i * 12.9898) * 0.3;
+  return weights;
+}
+
+const PAIRS: Array<[string, string]> = [
+  ['Translate to French: red', 'En français : rouge'],
+  ['hello', 'olleh!'],
+  ['', 'é🦊'],
+  ['x', ''],
+];
+
+describe('local model: the network', function () {
+  this.timeout(120_000);
+
+  it('computes the loss of the documented formula (checked by an independent implementation)', () => {
+    const weights = perturbedWeights();
+    const net = new Network(TINY, weights);
+    for (const [input, output] of PAIRS) {
+      const ours = net.sequenceLoss(inputIds(input), targetIds(output));
+      const reference = referenceNll(layoutOf(TINY), weights, inputIds(input), targetIds(output));
+      assert.ok(Number.isFinite(ours) && ours > 0);
+      assert.ok(Math.abs(ours - reference) <= 1e-9 * Math.max(1, reference), `${JSON.stringify(input)}: network ${ours}, reference ${reference}`);
+    }
+  });
+
+  it('computes the gradient exactly (finite differences)', () => {
+    const weights = perturbedWeights();
+    const net = new Network(TINY, weights);
+    const encoded = PAIRS.map(([i, o]) => [inputIds(i), targetIds(o)] as const);
+    const loss = () => encoded.reduce((sum, [i, o]) => sum + net.sequenceLoss(i, o), 0);
+    const grad = new Float64Array(weights.length);
+    for (const [i, o] of encoded) net.sequenceLoss(i, o, grad);
+    // every weight with a gradient, sampled, plus a sample of the rest (whose gradient must be 0)
+    const seed = 20240601;
+    const rng = Rng.fromSeed(seed);
+    const nonzero = [...grad.keys()].filter((i) => grad[i] !== 0);
+    const chosen = new Set<number>();
+    while (chosen.size < 300) chosen.add(nonzero[rng.below(nonzero.length)]);
+    for (let k = 0; k < 60; k++) chosen.add(rng.below(weights.length));
+    const L = layoutOf(TINY);
+    for (const part of ['emb', 'wc', 'bag', 'wm', 'ws', 'wx', 'wh', 'wq', 'wl', 'wa', 'wv', 'wp', 'wide', 'wproj'] as const) {
+      assert.ok(nonzero.some((i) => i >= L[part] && i < L[part] + 4096), `some weight of ${part} has a gradient`);
+    }
+    for (const i of chosen) {
+      const saved = weights[i];
+      weights[i] = saved + 1e-2;
+      const up = loss();
+      const upAt = weights[i];
+      weights[i] = saved - 1e-2;
+      const down = loss();
+      const downAt = weights[i];
+      weights[i] = saved;
+      const numeric = (up - down) / (upAt - downAt);
+      assert.ok(Math.abs(numeric - grad[i]) <= 2e-3 * Math.max(0.05, Math.abs(numeric)), `weight ${i} (seed ${seed}): analytic ${grad[i]} vs numeric ${numeric}`);
+    }
+  });
+});
+
+describe('local model: training mechanics', function () {
+  this.timeout(120_000);
+
+  it("reports each step's loss as the mean per-token NLL of that step's batch, before its update", () => {
+    const examples = COLORS_FR.slice(0, 10);
+    const start = tinyStart();
+    const trainer = new Trainer({ examples, epochCount: 2, batchSize: 3, learningRate: 0.001, seed: 5, start });
+    const L = layoutOf(TINY);
+    for (let s = 0; s < 3; s++) {
+      const { examples: batch } = trainer.batchOf(trainer.completedSteps);
+      const weights = Float32Array.from(trainer.network.weights);
+      let nll = 0;
+      let tokens = 0;
+      for (const i of batch) {
+        const target = targetIds(examples[i].output);
+        nll += referenceNll(L, weights, inputIds(examples[i].textInput), target);
+        tokens += target.length;
+      }
+      const report = trainer.step();
+      assert.ok(Math.abs(report.meanLoss - nll / tokens) < 1e-9, `step ${report.step}: reported ${report.meanLoss}, reference ${nll / tokens}`);
+    }
+  });
+
+  it('numbers steps and epochs like the Gemini API', () => {
+    const trainer = train(lookupDataset(15), tinyStart(), { epochCount: 5, batchSize: 4 });
+    assert.equal(trainer.totalSteps, 19); // ceil(15 × 5 / 4)
+    assert.deepEqual(
+      trainer.snapshots.map((s) => s.step),
+      Array.from({ length: 19 }, (_, i) => i + 1),
+    );
+    assert.equal(trainer.snapshots[0].epoch, 1);
+    assert.equal(trainer.snapshots[18].epoch, 5);
+    assert.ok(trainer.snapshots.every((s, i) => i === 0 || s.epoch >= trainer.snapshots[i - 1].epoch));
+    assert.match(trainer.snapshots[0].computeTime, /^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{9}Z$/);
+  });
+
+  it('visits every example once per epoch', () => {
+    const examples = lookupDataset(10);
+    const trainer = new Trainer({ examples, epochCount: 3, batchSize: 4, learningRate: 0.001, seed: 3, start: tinyStart() });
+    const seen: number[] = [];
+    for (let s = 0; s < trainer.totalSteps; s++) seen.push(...trainer.batchOf(s).examples);
+    assert.equal(seen.length, 30);
+    for (let e = 0; e < 3; e++) assert.deepEqual([...seen.slice(e * 10, e * 10 + 10)].sort((a, b) => a - b), [0, 1, 2, 3, 4, 5, 6, 7, 8, 9]);
+    assert.notDeepEqual(seen.slice(0, 10), seen.slice(10, 20), 'each epoch has its own order');
+  });
+
+  it('scales every update with the learning rate (Adam step = learning rate × LEARNING_RATE_SCALE)', () => {
+    const delta = (learningRate: number) => {
+      const trainer = new Trainer({ examples: COLORS_FR, epochCount: 1, batchSize: 4, learningRate, seed: 2, start: tinyStart() });
+      const before = Float64Array.from(trainer.network.weights);
+      trainer.step();
+      return Float64Array.from(trainer.network.weights, (v, i) => v - before[i]);
+    };
+    const base = delta(0.001);
+    const doubled = delta(0.002);
+    let moved = 0;
+    base.forEach((d, i) => {
+      // float32 weights round each result, hence the small absolute tolerance
+      assert.ok(Math.abs(doubled[i] - 2 * d) <= 1e-6, `weight ${i}: ${d} then ${doubled[i]}`);
+      if (d !== 0) moved++;
+    });
+    assert.ok(moved > 1000);
+    // Adam's first step moves a dense weight with a clear gradient by the full step size
+    const L = layoutOf(TINY);
+    const step = 0.001 * LEARNING_RATE_SCALE;
+    assert.ok(Math.abs(Math.abs(base[L.bv + 'e'.charCodeAt(0)]) - step) < step * 1e-3);
+  });
+
+  it('stays finite with an absurd learning rate', () => {
+    const trainer = train(COLORS_FR.slice(0, 8), tinyStart(), { learningRate: 1000, epochCount: 2 });
+    assert.ok(trainer.snapshots.every((s) => Number.isFinite(s.meanLoss)));
+    assert.ok(trainer.network.weights.every((p) => Number.isFinite(p)));
+  });
+
+  it('rejects impossible jobs with a clear message', () => {
+    const start = tinyStart();
+    assert.throws(() => new Trainer({ examples: [], epochCount: 1, batchSize: 1, learningRate: 0.001, seed: 1, start }), /at least one example/);
+    assert.throws(() => new Trainer({ examples: COLORS_FR, epochCount: 0, batchSize: 1, learningRate: 0.001, seed: 1, start }), /epochCount/);
+    assert.throws(() => new Trainer({ examples: COLORS_FR, epochCount: 1, batchSize: 1, learningRate: 0, seed: 1, start }), /learningRate/);
+  });
+});
