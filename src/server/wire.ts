@@ -44,6 +44,7 @@ export const TUNED_MODEL_SCHEMA: MessageSchema = {
 };
 export const PERMISSION_SCHEMA: MessageSchema = { name: S, granteeType: S, emailAddress: S, role: S };
 export const TRANSFER_OWNERSHIP_SCHEMA: MessageSchema = { name: S, emailAddress: S };
+export const CANCEL_OPERATION_SCHEMA: MessageSchema = { name: S };
 
 const part: MessageSchema = {
   text: S,
