@@ -104,6 +104,11 @@ function camelToSnake(name: string): string {
   return name.replace(/[A-Z]/g, (c) => `_${c.toLowerCase()}`);
 }
 
+/** A request parameter of the query string, under its JSON name or its proto name (`tuned_model_id`), as Google's front end binds both. */
+export function queryParam(query: URLSearchParams, jsonName: string): string | null {
+  return query.get(jsonName) ?? query.get(camelToSnake(jsonName));
+}
+
 function unknownName(name: string, path: string): ServerError {
   const where = path ? ` at '${path}'` : '';
   const message = `Invalid JSON payload received. Unknown name "${name}"${where}: Cannot find field.`;
