@@ -58,7 +58,7 @@ function apiRoutes(store: ModelStore, tuning: TuningService, log: (line: string)
   return [
     ...modelRoutes(),
     ...tunedModelRoutes({ store, tuning, log }),
-    ...operationRoutes({ store }),
+    ...operationRoutes({ store, tuning }),
     ...permissionRoutes({ store }),
     ...generationRoutes({ store, tuning }),
   ];

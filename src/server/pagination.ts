@@ -1,4 +1,4 @@
-import { decodePageToken, encodePageToken, parsePageSize, queryFingerprint } from './wire';
+import { decodePageToken, encodePageToken, parsePageSize, queryFingerprint, queryParam } from './wire';
 
 const MAX_PAGE_SIZE = 1000;
 
@@ -22,8 +22,8 @@ export class PageRequest {
   ) {}
 
   static read(query: URLSearchParams, defaultSize: number): PageRequest {
-    const size = parsePageSize(query.get('pageSize') ?? query.get('page_size'), defaultSize, MAX_PAGE_SIZE);
-    return new PageRequest(size, query.get('pageToken') ?? query.get('page_token'));
+    const size = parsePageSize(queryParam(query, 'pageSize'), defaultSize, MAX_PAGE_SIZE);
+    return new PageRequest(size, queryParam(query, 'pageToken'));
   }
 
   /**

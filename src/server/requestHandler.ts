@@ -47,7 +47,7 @@ export function createRequestHandler(options: RequestHandlerOptions): (req: Inco
     }
     const match = table.match(method, path);
     if (match.kind === 'route') return match.route.handle(ex, path);
-    if (match.kind === 'unknownResource' || match.allowed.length === 0 || path.version === 'v1') throw noMethodServes(method, url.pathname);
+    if (match.kind === 'unknownResource' || match.allowed.length === 0) throw noMethodServes(method, url.pathname);
     ex.res.setHeader('Allow', match.allowed.join(', '));
     throw new ServerError('NOT_FOUND', `${method} is not supported for ${url.pathname}; use ${match.allowed.join(' or ')}.`);
   }

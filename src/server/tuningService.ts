@@ -188,6 +188,19 @@ export class TuningService {
     await this.store.save(record).catch(() => undefined);
   }
 
+  /**
+   * Stops the job of a CREATING model at a client's request (operations.cancel). The model ends
+   * FAILED, its operation carrying CANCELLED, and keeps the snapshots of the steps it completed.
+   * Returns false when the model has no job to stop (it already finished).
+   */
+  async cancelJob(record: ModelRecord): Promise<boolean> {
+    if (record.state !== 'CREATING' || !this.running.delete(record.id)) return false;
+    this.queue.cancel(jobIdOf(record));
+    const completed = record.snapshots.length > 0 ? record.snapshots[record.snapshots.length - 1].step : 0;
+    await this.fail(record, 'CANCELLED', `Tuning was cancelled after ${completed} of ${record.totalSteps} steps.`);
+    return true;
+  }
+
   /** Stops a running job (the model is being deleted). */
   cancel(id: string): void {
     this.cancelSave(id);

@@ -44,6 +44,7 @@ export const TUNED_MODEL_SCHEMA: MessageSchema = {
 };
 export const PERMISSION_SCHEMA: MessageSchema = { name: S, granteeType: S, emailAddress: S, role: S };
 export const TRANSFER_OWNERSHIP_SCHEMA: MessageSchema = { name: S, emailAddress: S };
+export const CANCEL_OPERATION_SCHEMA: MessageSchema = { name: S };
 
 const part: MessageSchema = {
   text: S,
@@ -101,6 +102,11 @@ export function snakeToCamel(name: string): string {
 
 function camelToSnake(name: string): string {
   return name.replace(/[A-Z]/g, (c) => `_${c.toLowerCase()}`);
+}
+
+/** A request parameter of the query string, under its JSON name or its proto name (`tuned_model_id`), as Google's front end binds both. */
+export function queryParam(query: URLSearchParams, jsonName: string): string | null {
+  return query.get(jsonName) ?? query.get(camelToSnake(jsonName));
 }
 
 function unknownName(name: string, path: string): ServerError {

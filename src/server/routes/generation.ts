@@ -31,8 +31,8 @@ export function generationRoutes(deps: GenerationDeps): Route[] {
   return [
     { method: 'POST', pattern: 'models/*:generateContent', handle: unary(baseModelTarget) },
     { method: 'POST', pattern: 'models/*:streamGenerateContent', handle: stream(baseModelTarget) },
-    { method: 'POST', pattern: 'tunedModels/*:generateContent', handle: unary(tunedModelTarget) },
-    { method: 'POST', pattern: 'tunedModels/*:streamGenerateContent', handle: stream(tunedModelTarget) },
+    { method: 'POST', pattern: 'tunedModels/*:generateContent', versions: ['v1beta', 'v1'], handle: unary(tunedModelTarget) },
+    { method: 'POST', pattern: 'tunedModels/*:streamGenerateContent', versions: ['v1beta', 'v1'], handle: stream(tunedModelTarget) },
   ];
 }
 

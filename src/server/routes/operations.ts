@@ -1,22 +1,25 @@
-import { type Exchange, sendJson } from '../exchange';
+import { type Exchange, readJson, sendJson } from '../exchange';
 import { ServerError, invalidField } from '../httpErrors';
 import { PageRequest, pageBody } from '../pagination';
 import { toOperation } from '../resources';
 import type { ApiPath, Route } from '../routing';
 import type { ModelStore } from '../store';
-import { isValidTunedModelId } from '../wire';
+import type { TuningService } from '../tuningService';
+import { CANCEL_OPERATION_SCHEMA, isValidTunedModelId, normalizeMessage } from '../wire';
+import type { ModelRecord } from '../records';
 import { findTunedModel } from './tunedModelLookup';
 
 export interface OperationDeps {
   store: ModelStore;
+  tuning: TuningService;
 }
 
-/** The long-running operations of tunedModels.create: one per model. */
+/** The long-running operations of tunedModels.create: one per model. v1 also binds cancel. */
 export function operationRoutes(deps: OperationDeps): Route[] {
   return [
-    { method: 'GET', pattern: 'tunedModels/*/operations', handle: (ex, path) => listOperations(deps, ex, path) },
-    // The REST tuning walkthrough polls the operation under /v1.
+    { method: 'GET', pattern: 'tunedModels/*/operations', versions: ['v1beta', 'v1'], handle: (ex, path) => listOperations(deps, ex, path) },
     { method: 'GET', pattern: 'tunedModels/*/operations/*', versions: ['v1beta', 'v1'], handle: (ex, path) => getOperation(deps, ex, path) },
+    { method: 'POST', pattern: 'tunedModels/*/operations/*:cancel', versions: ['v1'], handle: (ex, path) => cancelOperation(deps, ex, path) },
   ];
 }
 
@@ -24,10 +27,22 @@ export function operationNotFound(path: ApiPath): ServerError {
   return new ServerError('NOT_FOUND', `Operation tunedModels/${path.id ?? ''}/operations/${path.subId ?? ''} does not exist.`);
 }
 
-async function getOperation({ store }: OperationDeps, ex: Exchange, path: ApiPath): Promise<void> {
+function findOperation(store: ModelStore, path: ApiPath): ModelRecord {
   const record = path.id !== undefined && isValidTunedModelId(path.id) ? store.get(path.id) : undefined;
   if (!record || record.operationId !== path.subId) throw operationNotFound(path);
-  sendJson(ex, 200, toOperation(record));
+  return record;
+}
+
+async function getOperation({ store }: OperationDeps, ex: Exchange, path: ApiPath): Promise<void> {
+  sendJson(ex, 200, toOperation(findOperation(store, path)));
+}
+
+/** Best effort, as google.longrunning says: a finished operation is left as it is. The body is CancelOperationRequest, whose only field comes from the path. */
+async function cancelOperation({ store, tuning }: OperationDeps, ex: Exchange, path: ApiPath): Promise<void> {
+  const record = findOperation(store, path);
+  normalizeMessage(await readJson(ex), CANCEL_OPERATION_SCHEMA, '');
+  await tuning.cancelJob(record);
+  sendJson(ex, 200, {});
 }
 
 async function listOperations({ store }: OperationDeps, ex: Exchange, path: ApiPath): Promise<void> {

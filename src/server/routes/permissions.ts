@@ -6,7 +6,7 @@ import { toPermission } from '../resources';
 import { readString, Violations } from '../requestValidation';
 import type { ApiPath, Route } from '../routing';
 import type { ModelStore } from '../store';
-import { PERMISSION_SCHEMA, normalizeMessage, randomId, snakeToCamel } from '../wire';
+import { PERMISSION_SCHEMA, normalizeMessage, queryParam, randomId, snakeToCamel } from '../wire';
 import { findTunedModel } from './tunedModelLookup';
 
 export interface PermissionDeps {
@@ -86,7 +86,7 @@ async function patchPermission({ store }: PermissionDeps, ex: Exchange, path: Ap
   const record = findTunedModel(store, path.id);
   const permission = findPermission(record, path);
   const body = normalizeMessage(await readJson(ex), PERMISSION_SCHEMA, 'permission');
-  const mask = (ex.url.searchParams.get('updateMask') ?? ex.url.searchParams.get('update_mask') ?? '').trim();
+  const mask = (queryParam(ex.url.searchParams, 'updateMask') ?? '').trim();
   if (mask === '') throw invalidField('updateMask', 'is required and must be "role".');
   const fields = mask.split(',').map((f) => snakeToCamel(f.trim()));
   const wrong = fields.find((f) => f !== 'role');

@@ -9,7 +9,7 @@ import { checkDisplayName, checkRange, readInteger, readNumber, readString, vali
 import type { ApiPath, Route } from '../routing';
 import { ModelStore, WEIGHTS_FILE } from '../store';
 import type { TuningService } from '../tuningService';
-import { TRANSFER_OWNERSHIP_SCHEMA, TUNED_MODEL_SCHEMA, idFromDisplayName, isValidTunedModelId, normalizeMessage, randomId, snakeToCamel, timestamp } from '../wire';
+import { TRANSFER_OWNERSHIP_SCHEMA, TUNED_MODEL_SCHEMA, idFromDisplayName, isValidTunedModelId, normalizeMessage, queryParam, randomId, snakeToCamel, timestamp } from '../wire';
 import { granteeFor } from './permissions';
 import { findTunedModel } from './tunedModelLookup';
 
@@ -38,7 +38,7 @@ export function tunedModelRoutes(deps: TunedModelDeps): Route[] {
 
 async function createTunedModel({ store, tuning, log }: TunedModelDeps, reservedIds: Set<string>, ex: Exchange): Promise<void> {
   const body = normalizeMessage(await readJson(ex), TUNED_MODEL_SCHEMA, 'tuned_model');
-  const request = validateCreate(body, ex.url.searchParams.get('tunedModelId'));
+  const request = validateCreate(body, queryParam(ex.url.searchParams, 'tunedModelId'));
   let baseModel: Model | undefined;
   let source: ModelRecord | undefined;
   if (request.baseModel) {
@@ -133,7 +133,7 @@ function fieldsToUpdate(rawMask: string | null, body: Record<string, unknown>): 
 async function patchTunedModel({ store }: TunedModelDeps, ex: Exchange, path: ApiPath): Promise<void> {
   const record = findTunedModel(store, path.id);
   const body = normalizeMessage(await readJson(ex), TUNED_MODEL_SCHEMA, 'tuned_model');
-  const fields = fieldsToUpdate(ex.url.searchParams.get('updateMask') ?? ex.url.searchParams.get('update_mask'), body);
+  const fields = fieldsToUpdate(queryParam(ex.url.searchParams, 'updateMask'), body);
   const v = new Violations();
   const base = findBaseModel(record.baseModel);
   const next: Partial<ModelRecord> = {};
