@@ -1,5 +1,8 @@
 import * as vscode from 'vscode';
 import type { GenerateContentRequest } from '../core/api/types';
+import type { RenderedMessage, ThemeColors } from '../core/lossChart/protocol';
+import type { Exchange as LossChartExchange } from './lossChart/panel';
+import { type TunedModelsNode, type TunedModelsTreeProvider } from './tree/provider';
 
 /**
  * What the integration tests read and drive inside the extension host, in one place. It exists
@@ -39,8 +42,6 @@ export interface PromptNotebookTestHooks {
   selectedModel(notebook: vscode.NotebookDocument): string | undefined;
 }
 
-import type { RenderedMessage, ThemeColors } from '../core/lossChart/protocol';
-import type { Exchange as LossChartExchange } from './lossChart/panel';
 
 /** The open loss charts and what passed between each one and its page. */
 export interface LossChartTestHooks {
@@ -66,7 +67,6 @@ export interface LossChartPanelTestHooks {
   waitForTheme(until: (colors: ThemeColors) => boolean, timeoutMs?: number): Promise<ThemeColors>;
 }
 
-import { type TunedModelsNode, type TunedModelsTreeProvider } from './tree/provider';
 
 /** The view as the tests read it: the provider's items and the tree view's selection, title and message. */
 export interface TunedModelsTreeTestHooks {
