@@ -13,7 +13,7 @@ import { openLossChart } from './commands/openLossChart';
 import { ChartDataSource, type ChartConnection, type ChartModelsStore } from './dataSource';
 import { modelPicker } from './pickModels';
 
-export const CHART_COMMANDS = {
+const CHART_COMMANDS = {
   open: 'geminiTuning.openLossChart',
   add: 'geminiTuning.addModelToChart',
   compare: 'geminiTuning.compareLoss',
