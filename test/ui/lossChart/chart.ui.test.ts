@@ -135,8 +135,22 @@ describe('chart UI: the loss chart in a real workbench', function () {
     const legend = await frame.locator('#chart').getAttribute('aria-label');
     assert.ok(legend?.includes(HOSTILE_NAME), 'the name reaches the accessible label as text');
 
-    // Markup in the name would have made its element as the header was filled: with no element
-    // there is no handler left to run later, so what happened up to now is all there is to check.
+    // Markup parsed from the name would be in the DOM by now, as the name is shown: no frame of the
+    // window holds an element that could run it (an <img src=x>, an inline handler calling alert).
+    const frames = await Promise.all(
+      workbench.page.frames().map((f) =>
+        f
+          .evaluate((name) => ({
+            showsName: document.body?.textContent?.includes(name) ?? false,
+            runnable: [...document.querySelectorAll('*')]
+              .filter((e) => (e.tagName === 'IMG' && e.getAttribute('src') === 'x') || [...e.attributes].some((a) => a.name.startsWith('on') && a.value.includes('alert(')))
+              .map((e) => e.outerHTML.slice(0, 120)),
+          }), HOSTILE_NAME)
+          .catch(() => ({ showsName: false, runnable: [] as string[] })),
+      ),
+    );
+    assert.ok(frames.some((f) => f.showsName), 'the frame that shows the name was searched');
+    assert.deepEqual(frames.flatMap((f) => f.runnable), [], 'no element built from the name can run anything');
     assert.deepEqual(dialogs, [], 'no dialog opened');
     const toX = requests.filter((url) => /\/x(\?|$)/.test(new URL(url).pathname + new URL(url).search));
     assert.deepEqual(toX, [], 'no request was made for the image source "x"');
