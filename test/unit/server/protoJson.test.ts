@@ -37,4 +37,22 @@ describe('local server: requests as Google front end reads them', function () {
       assert.equal(r.json.description, 'after');
     });
   });
+
+  it('reports every unknown field in one 400: the messages joined by newlines, one fieldViolation each', async () => {
+    const body = tuningBody({ colour: 'blue', size_hint: 3 });
+    (body.tuningTask as Record<string, unknown>).trainingData = { examples: { examples: [{ textInput: 'a', output: 'b', label: 'x' }] } };
+    const r = await call(h.url, 'POST', '/v1beta/tunedModels', body);
+    assert.equal(r.status, 400);
+    const expected = [
+      ['tuned_model.tuning_task.training_data.examples.examples[0]', 'label'],
+      ['tuned_model', 'colour'],
+      ['tuned_model', 'size_hint'],
+    ].map(([field, name]) => ({ field, description: `Invalid JSON payload received. Unknown name "${name}" at '${field}': Cannot find field.` }));
+    assert.equal(r.json.error.status, 'INVALID_ARGUMENT');
+    assert.equal(r.json.error.message, expected.map((v) => v.description).join('\n'));
+    assert.deepEqual(r.json.error.details, [{ '@type': 'type.googleapis.com/google.rpc.BadRequest', fieldViolations: expected }]);
+    const generation = await call(h.url, 'POST', '/v1beta/models/gemini-1.5-flash-001-tuning:generateContent', { contents: [{ parts: [{ text: 'x' }] }], foo: 1, bar: 2 });
+    assert.equal(generation.json.error.message, 'Invalid JSON payload received. Unknown name "foo": Cannot find field.\nInvalid JSON payload received. Unknown name "bar": Cannot find field.');
+    assert.equal(generation.json.error.details[0].fieldViolations.length, 2);
+  });
 });
