@@ -162,6 +162,49 @@ function normalizeField(raw: unknown, schema: FieldSchema, path: string, unknown
   return normalizeObject(raw, schema as MessageSchema, path, unknown);
 }
 
+/**
+ * JSON.parse, also accepting a trailing comma before `}` or `]` as Google's JSON front end does
+ * (its REST tuning walkthrough sends `"output": "2",}` and gets 200). Nothing else is relaxed: a
+ * comma with no value before it (`[,]`, `{"a":1,,}`) stays an error. Each tolerated comma becomes a
+ * space, so positions in error messages still point into the text as sent.
+ */
+export function parseRequestJson(text: string): unknown {
+  return JSON.parse(/,\s*[}\]]/.test(text) ? blankTrailingCommas(text) : text);
+}
+
+function blankTrailingCommas(text: string): string {
+  const isSpace = (c: string | undefined): boolean => c === ' ' || c === '\t' || c === '\n' || c === '\r';
+  const blanked: number[] = [];
+  let inString = false;
+  let lastSignificant = '';
+  for (let i = 0; i < text.length; i++) {
+    const c = text[i];
+    if (inString) {
+      if (c === '\\') i++;
+      else if (c === '"') inString = false;
+      continue;
+    }
+    if (isSpace(c)) continue;
+    if (c === ',' && lastSignificant !== '' && !'{[,'.includes(lastSignificant)) {
+      let j = i + 1;
+      while (isSpace(text[j])) j++;
+      if (text[j] === '}' || text[j] === ']') {
+        blanked.push(i);
+        continue;
+      }
+    }
+    if (c === '"') inString = true;
+    lastSignificant = c;
+  }
+  let out = '';
+  let from = 0;
+  for (const i of blanked) {
+    out += text.slice(from, i) + ' ';
+    from = i + 1;
+  }
+  return out + text.slice(from);
+}
+
 /** RFC 3339 UTC with a `Z` suffix and millisecond precision. */
 export function timestamp(ms: number = Date.now()): string {
   return new Date(ms).toISOString();
