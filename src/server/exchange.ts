@@ -1,6 +1,7 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { ServerError, badRequestDetail } from './httpErrors';
 import type { FaultAction } from './faults';
+import { parseRequestJson } from './wire';
 
 /** Requests with a larger body are refused with 400 before they are read in full. */
 export const MAX_BODY_BYTES = 64 * 1024 * 1024;
@@ -59,7 +60,7 @@ export async function readJson(ex: Exchange): Promise<unknown> {
   const text = buf.toString('utf8').trim();
   if (text === '') return {};
   try {
-    return JSON.parse(text);
+    return parseRequestJson(text);
   } catch (e) {
     const message = `Invalid JSON payload received. ${(e as Error).message}.`.replace(/\.\.$/, '.');
     throw new ServerError('INVALID_ARGUMENT', message, [badRequestDetail([{ field: '', description: message }])]);

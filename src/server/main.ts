@@ -1,13 +1,19 @@
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { parseArgs } from 'node:util';
-import { DEFAULT_STEP_DELAY_MS, startLocalServer } from './localServer';
+import { DEFAULT_STEP_DELAY_MS, type LocalServer, type LocalServerOptions, startLocalServer } from './localServer';
 
 const USAGE = `usage: node server.js [--host 127.0.0.1] [--port N] [--data-dir DIR] [--api-key KEY]
                       [--enable-fault-injection] [--step-delay-ms N] [--parent-pid PID] [--quiet]`;
 const PARENT_CHECK_INTERVAL_MS = 2000;
 
-async function main(): Promise<void> {
+function exitWithUsageError(message: string): never {
+  process.stderr.write(`${message}\n`);
+  process.exit(2);
+}
+
+/** The server's options from the command line; exits with status 2 on a mistake. */
+function readCommandLine(): { options: Omit<LocalServerOptions, 'log'>; parentPid?: number; quiet: boolean } {
   let values;
   try {
     ({ values } = parseArgs({
@@ -25,47 +31,48 @@ async function main(): Promise<void> {
       strict: true,
     }));
   } catch (e) {
-    process.stderr.write(`${(e as Error).message}\n${USAGE}\n`);
-    process.exit(2);
+    exitWithUsageError(`${(e as Error).message}\n${USAGE}`);
   }
   if (values.help) {
     process.stdout.write(`${USAGE}\n`);
-    return;
+    process.exit(0);
   }
   const port = Number(values.port);
   const stepDelayMs = Number(values['step-delay-ms']);
-  if (!Number.isInteger(port) || port < 0 || port > 65535) {
-    process.stderr.write(`--port must be an integer between 0 and 65535; got ${values.port}\n`);
-    process.exit(2);
-  }
-  if (!Number.isInteger(stepDelayMs) || stepDelayMs < 0) {
-    process.stderr.write(`--step-delay-ms must be a non-negative integer; got ${values['step-delay-ms']}\n`);
-    process.exit(2);
-  }
+  if (!Number.isInteger(port) || port < 0 || port > 65535) exitWithUsageError(`--port must be an integer between 0 and 65535; got ${values.port}`);
+  if (!Number.isInteger(stepDelayMs) || stepDelayMs < 0) exitWithUsageError(`--step-delay-ms must be a non-negative integer; got ${values['step-delay-ms']}`);
   const parentPid = values['parent-pid'] === undefined ? undefined : Number(values['parent-pid']);
-  if (parentPid !== undefined && (!Number.isInteger(parentPid) || parentPid <= 0)) {
-    process.stderr.write(`--parent-pid must be a positive integer; got ${values['parent-pid']}\n`);
-    process.exit(2);
-  }
-  const quiet = values.quiet;
-  const log = (line: string): void => {
-    if (!quiet) process.stderr.write(`${new Date().toISOString()} ${line}\n`);
+  if (parentPid !== undefined && (!Number.isInteger(parentPid) || parentPid <= 0)) exitWithUsageError(`--parent-pid must be a positive integer; got ${values['parent-pid']}`);
+  return {
+    options: {
+      host: values.host,
+      port,
+      dataDir: values['data-dir'] ?? path.join(os.homedir(), '.gemini-tuning', 'server'),
+      apiKey: values['api-key'],
+      faultInjection: values['enable-fault-injection'],
+      stepDelayMs,
+    },
+    parentPid,
+    quiet: values.quiet,
   };
-  const server = await startLocalServer({
-    host: values.host,
-    port,
-    dataDir: values['data-dir'] ?? path.join(os.homedir(), '.gemini-tuning', 'server'),
-    apiKey: values['api-key'],
-    faultInjection: values['enable-fault-injection'],
-    stepDelayMs,
-    log,
-  });
-  process.stdout.write(`listening on ${server.url}\n`);
+}
+
+function isAlive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (e) {
+    return (e as NodeJS.ErrnoException).code === 'EPERM';
+  }
+}
+
+/** Stops the server cleanly on SIGTERM, SIGINT, or when the parent process is gone. */
+function stopWhenAsked(server: LocalServer, parentPid: number | undefined, log: (line: string) => void): void {
   let stopping = false;
-  const stop = (signal: string): void => {
+  const stop = (reason: string): void => {
     if (stopping) return;
     stopping = true;
-    log(`[http] ${signal}: stopping`);
+    log(`[http] ${reason}: stopping`);
     server.close().then(
       () => process.exit(0),
       (e: unknown) => {
@@ -88,13 +95,14 @@ async function main(): Promise<void> {
   }
 }
 
-function isAlive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch (e) {
-    return (e as NodeJS.ErrnoException).code === 'EPERM';
-  }
+async function main(): Promise<void> {
+  const { options, parentPid, quiet } = readCommandLine();
+  const log = (line: string): void => {
+    if (!quiet) process.stderr.write(`${new Date().toISOString()} ${line}\n`);
+  };
+  const server = await startLocalServer({ ...options, log });
+  process.stdout.write(`listening on ${server.url}\n`);
+  stopWhenAsked(server, parentPid, log);
 }
 
 main().catch((e: unknown) => {

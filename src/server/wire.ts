@@ -109,12 +109,15 @@ export function queryParam(query: URLSearchParams, jsonName: string): string | n
   return query.get(jsonName) ?? query.get(camelToSnake(jsonName));
 }
 
-function unknownName(name: string, path: string): ServerError {
+function unknownNameMessage(name: string, path: string): string {
   const where = path ? ` at '${path}'` : '';
-  const message = `Invalid JSON payload received. Unknown name "${name}"${where}: Cannot find field.`;
-  return new ServerError('INVALID_ARGUMENT', message, [
-    badRequestDetail([{ field: path, description: message }]),
-  ]);
+  return `Invalid JSON payload received. Unknown name "${name}"${where}: Cannot find field.`;
+}
+
+/** Every unknown name in one INVALID_ARGUMENT, as Google's front end reports them: messages joined by newlines, one violation each. */
+function unknownNames(found: { name: string; path: string }[]): ServerError {
+  const violations = found.map(({ name, path }) => ({ field: path, description: unknownNameMessage(name, path) }));
+  return new ServerError('INVALID_ARGUMENT', violations.map((v) => v.description).join('\n'), [badRequestDetail(violations)]);
 }
 
 function childPath(path: string, field: string): string {
@@ -124,6 +127,13 @@ function childPath(path: string, field: string): string {
 
 /** Converts `value` to camelCase keys per `schema`; `path` is the proto path used in messages. */
 export function normalizeMessage(value: unknown, schema: MessageSchema, path: string): Record<string, unknown> {
+  const unknown: { name: string; path: string }[] = [];
+  const out = normalizeObject(value, schema, path, unknown);
+  if (unknown.length > 0) throw unknownNames(unknown);
+  return out;
+}
+
+function normalizeObject(value: unknown, schema: MessageSchema, path: string, unknown: { name: string; path: string }[]): Record<string, unknown> {
   if (value === null || value === undefined) return {};
   if (typeof value !== 'object' || Array.isArray(value)) {
     const message = `Invalid JSON payload received. Expected an object${path ? ` at '${path}'` : ''}.`;
@@ -133,13 +143,13 @@ export function normalizeMessage(value: unknown, schema: MessageSchema, path: st
   for (const [key, raw] of Object.entries(value as Record<string, unknown>)) {
     const camel = key in schema ? key : snakeToCamel(key);
     const fieldSchema = schema[camel];
-    if (fieldSchema === undefined) throw unknownName(key, path);
-    out[camel] = normalizeField(raw, fieldSchema, childPath(path, camel));
+    if (fieldSchema === undefined) unknown.push({ name: key, path });
+    else out[camel] = normalizeField(raw, fieldSchema, childPath(path, camel), unknown);
   }
   return out;
 }
 
-function normalizeField(raw: unknown, schema: FieldSchema, path: string): unknown {
+function normalizeField(raw: unknown, schema: FieldSchema, path: string, unknown: { name: string; path: string }[]): unknown {
   if (raw === null) return undefined;
   if (schema === 'scalar' || schema === 'any') return raw;
   if (schema instanceof Repeated) {
@@ -147,9 +157,52 @@ function normalizeField(raw: unknown, schema: FieldSchema, path: string): unknow
       const message = `Invalid JSON payload received. Expected a list at '${path}'.`;
       throw new ServerError('INVALID_ARGUMENT', message, [badRequestDetail([{ field: path, description: message }])]);
     }
-    return raw.map((item, i) => normalizeField(item, schema.element, `${path}[${i}]`));
+    return raw.map((item, i) => normalizeField(item, schema.element, `${path}[${i}]`, unknown));
   }
-  return normalizeMessage(raw, schema as MessageSchema, path);
+  return normalizeObject(raw, schema as MessageSchema, path, unknown);
+}
+
+/**
+ * JSON.parse, also accepting a trailing comma before `}` or `]` as Google's JSON front end does
+ * (its REST tuning walkthrough sends `"output": "2",}` and gets 200). Nothing else is relaxed: a
+ * comma with no value before it (`[,]`, `{"a":1,,}`) stays an error. Each tolerated comma becomes a
+ * space, so positions in error messages still point into the text as sent.
+ */
+export function parseRequestJson(text: string): unknown {
+  return JSON.parse(/,\s*[}\]]/.test(text) ? blankTrailingCommas(text) : text);
+}
+
+function blankTrailingCommas(text: string): string {
+  const isSpace = (c: string | undefined): boolean => c === ' ' || c === '\t' || c === '\n' || c === '\r';
+  const blanked: number[] = [];
+  let inString = false;
+  let lastSignificant = '';
+  for (let i = 0; i < text.length; i++) {
+    const c = text[i];
+    if (inString) {
+      if (c === '\\') i++;
+      else if (c === '"') inString = false;
+      continue;
+    }
+    if (isSpace(c)) continue;
+    if (c === ',' && lastSignificant !== '' && !'{[,'.includes(lastSignificant)) {
+      let j = i + 1;
+      while (isSpace(text[j])) j++;
+      if (text[j] === '}' || text[j] === ']') {
+        blanked.push(i);
+        continue;
+      }
+    }
+    if (c === '"') inString = true;
+    lastSignificant = c;
+  }
+  let out = '';
+  let from = 0;
+  for (const i of blanked) {
+    out += text.slice(from, i) + ' ';
+    from = i + 1;
+  }
+  return out + text.slice(from);
 }
 
 /** RFC 3339 UTC with a `Z` suffix and millisecond precision. */

@@ -112,4 +112,22 @@ describe('local server: cancelling a running tuning job', function () {
       rmSync(dataDir, { recursive: true, force: true });
     }
   });
+
+  it('drops a job still waiting for the trainer: FAILED with CANCELLED after 0 steps', async () => {
+    const h = await startServer({ stepDelayMs: 25 });
+    try {
+      const long = tuningBody({ displayName: 'occupies the trainer' });
+      (long.tuningTask as Record<string, unknown>).hyperparameters = { epochCount: 200, batchSize: 1 };
+      const running = await call(h.url, 'POST', '/v1beta/tunedModels', long);
+      const waiting = await call(h.url, 'POST', '/v1beta/tunedModels', tuningBody({ displayName: 'waits' }));
+      assert.equal((await call(h.url, 'POST', `/v1/${waiting.json.name}:cancel`, {})).status, 200);
+      const op = (await call(h.url, 'GET', `/v1/${waiting.json.name}`)).json;
+      assert.equal(op.done, true);
+      assert.deepEqual(op.error, { code: 1, message: `Tuning was cancelled after 0 of ${op.metadata.totalSteps} steps.` });
+      assert.equal(op.metadata.snapshots, undefined);
+      assert.equal((await call(h.url, 'DELETE', `/v1beta/${running.json.metadata.tunedModel}`)).status, 200);
+    } finally {
+      await h.close();
+    }
+  });
 });
