@@ -344,7 +344,11 @@ describe('local server: tunedModels contract', function () {
     });
 
     it('tunes from a tuned model (tunedModelSource) and reports the source', async () => {
-      const source = await trainModel(h.url, tuningBody({ displayName: 'source' }));
+      // enough training for the source to really learn its four examples (the model learns, it does not look up)
+      const source = await trainModel(
+        h.url,
+        tuningBody({ displayName: 'source', tuningTask: { trainingData: { examples: { examples: examples(4) } }, hyperparameters: { epochCount: 20, batchSize: 2, learningRate: 0.004 } } }),
+      );
       const body = { displayName: 'derived', tunedModelSource: { tunedModel: source }, tuningTask: { trainingData: { examples: { examples: examples(2, 'extra') } } } };
       const derived = await trainModel(h.url, body);
       const m = (await call(h.url, 'GET', `/v1beta/${derived}`)).json;

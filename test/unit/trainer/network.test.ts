@@ -4,7 +4,14 @@ import { Rng } from '../../../src/server/trainer/rng';
 import { LEARNING_RATE_SCALE, Trainer } from '../../../src/server/trainer/trainer';
 import { COLORS_FR, lookupDataset } from './datasets';
 import { referenceNll } from './referenceLoss';
-import { tinyStart, TINY, train } from './support';
+import { BASE_MODEL_TIMEOUT_MS, baseStart, tinyStart, TINY, train } from './support';
+
+// A root hook: before any unit test (the server's too) needs the base model, make sure this machine
+// has it in the shared cache. Only the first run on a machine pretrains it (minutes).
+before(async function () {
+  this.timeout(BASE_MODEL_TIMEOUT_MS);
+  await baseStart();
+});
 
 /** Tiny-network weights moved away from their start so that every part (the wide part too) matters. */
 function perturbedWeights(): Float32Array {
