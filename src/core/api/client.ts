@@ -179,6 +179,8 @@ export class GeminiClient {
       await this.#transport.json({
         method: 'operations.cancel',
         httpMethod: 'POST',
+        // The protos bind CancelOperation for tuning operations under v1 only.
+        apiVersion: 'v1',
         path: `${encodeName(resource)}:cancel`,
         body: {},
         resource,

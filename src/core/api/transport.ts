@@ -60,6 +60,8 @@ export interface Call {
   httpMethod: HttpMethod;
   /** Path below the API version, e.g. `tunedModels/abc:generateContent`. */
   path: string;
+  /** `v1beta` unless the method is bound only under another version (operations cancel is `v1`). */
+  apiVersion?: 'v1beta' | 'v1';
   query?: Record<string, string | number | boolean | undefined>;
   body?: unknown;
   resource?: string;
@@ -127,7 +129,8 @@ export class Transport {
   readonly #redactor = new Redactor();
   readonly #retry: RetryPolicy;
   readonly #origin: string;
-  readonly #pathPrefix: string;
+  /** The base URL's own path, below which `/<version>/` and the method's path go. */
+  readonly #basePath: string;
   readonly #displayBase: string;
 
   constructor(options: TransportOptions) {
@@ -147,7 +150,7 @@ export class Transport {
     this.#origin = url.origin;
     let prefix = url.pathname.replace(/\/+$/, '');
     if (prefix.endsWith(`/${API_VERSION}`)) prefix = prefix.slice(0, -API_VERSION.length - 1);
-    this.#pathPrefix = `${prefix}/${API_VERSION}/`;
+    this.#basePath = prefix;
     this.#displayBase = url.origin + prefix;
     this.#retry = options.retry === false ? { ...DEFAULT_RETRY_POLICY, maxAttempts: 1 } : { ...DEFAULT_RETRY_POLICY, ...options.retry };
     if (typeof options.apiKey === 'string') this.#redactor.remember(options.apiKey);
@@ -291,7 +294,7 @@ export class Transport {
   }
 
   buildPath(call: Call): string {
-    let path = this.#pathPrefix + call.path;
+    let path = `${this.#basePath}/${call.apiVersion ?? API_VERSION}/${call.path}`;
     if (call.query) {
       const params = new URLSearchParams();
       for (const [name, value] of Object.entries(call.query)) {

@@ -557,8 +557,8 @@ describe('tree: tuned models view', function () {
         scope.dispose();
       }
       assert.equal(prompts.remaining, 0);
-      const cancels = proxy.requests.filter((r) => r.method === 'POST' && r.url === `/v1beta/${op.name}:cancel`);
-      assert.equal(cancels.length, 1, "one POST to the operation's :cancel binding");
+      const cancels = proxy.requests.filter((r) => r.method === 'POST' && r.url === `/v1/${op.name}:cancel`);
+      assert.equal(cancels.length, 1, "one POST to the operation's v1 :cancel binding");
 
       await whenStore(api, () => api.store.get(name)?.state !== 'CREATING', 'the cancelled job to leave CREATING');
       const after: TunedModel = await client.tunedModels.get(name);

@@ -90,10 +90,10 @@ describe('api/client methods', () => {
     assert.equal(`${last().method} ${last().url}`, 'GET /v1beta/tunedModels/m1/operations?pageSize=3&filter=done%3Dtrue');
   });
 
-  it('operations.cancel posts to the operation\'s :cancel binding and refuses a name that is not an operation', async () => {
+  it('operations.cancel posts to the operation\'s v1 :cancel binding and refuses a name that is not an operation', async () => {
     server.handle((_req, res) => sendJson(res, 200, {}));
     assert.equal(await client.operations.cancel('tunedModels/m1/operations/op1'), undefined);
-    assert.equal(`${last().method} ${last().url}`, 'POST /v1beta/tunedModels/m1/operations/op1:cancel');
+    assert.equal(`${last().method} ${last().url}`, 'POST /v1/tunedModels/m1/operations/op1:cancel');
     assert.deepEqual(JSON.parse(last().body), {});
     const sent = server.requests.length;
     await assert.rejects(client.operations.cancel('tunedModels/m1'), /tunedModels\/\{model\}\/operations\/\{operation\}/);
