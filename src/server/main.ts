@@ -3,7 +3,7 @@ import * as path from 'node:path';
 import { parseArgs } from 'node:util';
 import { DEFAULT_STEP_DELAY_MS, startLocalServer } from './localServer';
 
-const USAGE = `usage: node server.js [--host 127.0.0.1] [--port N] [--data-dir DIR] [--api-key KEY]
+const USAGE = `usage: node server.js [--host 127.0.0.1] [--port N] [--data-dir DIR] [--api-key KEY] [--vertex-token TOKEN]
                       [--enable-fault-injection] [--step-delay-ms N] [--parent-pid PID] [--quiet]`;
 const PARENT_CHECK_INTERVAL_MS = 2000;
 
@@ -16,6 +16,7 @@ async function main(): Promise<void> {
         port: { type: 'string', default: '0' },
         'data-dir': { type: 'string' },
         'api-key': { type: 'string' },
+        'vertex-token': { type: 'string' },
         'enable-fault-injection': { type: 'boolean', default: false },
         'step-delay-ms': { type: 'string', default: String(DEFAULT_STEP_DELAY_MS) },
         'parent-pid': { type: 'string' },
@@ -56,6 +57,7 @@ async function main(): Promise<void> {
     port,
     dataDir: values['data-dir'] ?? path.join(os.homedir(), '.gemini-tuning', 'server'),
     apiKey: values['api-key'],
+    vertexToken: values['vertex-token'],
     faultInjection: values['enable-fault-injection'],
     stepDelayMs,
     log,
