@@ -107,7 +107,7 @@ export class StorageApi {
   }
 
   private async route(ex: Exchange): Promise<void> {
-    const m = /^\/(?:(storage|upload|download)\/v1\/)?b(?:\/([^/]+)(?:\/o(?:\/(.+))?)?)?$/.exec(ex.url.pathname);
+    const m = /^\/(?:(?:(upload|download)\/)?storage\/v1\/)?b(?:\/([^/]+)(?:\/o(?:\/(.+))?)?)?$/.exec(ex.url.pathname);
     if (!m) throw new StorageError(404, 'notFound', `Not Found: ${ex.url.pathname}`);
     const [, kind, rawBucket, rawObject] = m;
     const bucket = rawBucket === undefined ? undefined : decodeURIComponent(rawBucket);
