@@ -86,8 +86,15 @@ export class ObjectStore {
     this.dir = path.join(dataDir, 'storage');
   }
 
+  /** Creates the folder and removes uploads a crash interrupted before they became objects. */
   async open(): Promise<void> {
     await fsp.mkdir(this.dir, { recursive: true });
+    for (const bucket of await fsp.readdir(this.dir, { withFileTypes: true })) {
+      if (!bucket.isDirectory() || !BUCKET_NAME_RE.test(bucket.name)) continue;
+      const objects = path.join(this.dir, bucket.name, 'objects');
+      const names = await fsp.readdir(objects).catch(() => [] as string[]);
+      for (const name of names) if (name.startsWith('.') && name.endsWith('.tmp')) await fsp.rm(path.join(objects, name), { force: true });
+    }
   }
 
   private bucketDir(bucket: string): string {
