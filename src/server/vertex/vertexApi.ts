@@ -6,6 +6,7 @@ import { type FieldViolation, ServerError, errorInfoDetail, invalidField, invali
 import { PageRequest, pageBody } from '../pagination';
 import type { GenerationModel } from '../trainerPort';
 import { GENERATE_CONTENT_SCHEMA, type MessageSchema, normalizeMessage, queryParam, timestamp } from '../wire';
+import { MetricsApi } from './metricsApi';
 import { LOCATION_RE, NUMERIC_ID_RE, PROJECT_RE, numericId, parentName, projectNumberOf } from './names';
 import { StorageError } from './objectStore';
 import { StorageApi, sendStorageError } from './storageRoutes';
@@ -80,7 +81,11 @@ export class VertexApi {
     private readonly tuning: VertexTuning,
     private readonly storage: StorageApi,
     private readonly token: string | undefined,
-  ) {}
+  ) {
+    this.metrics = new MetricsApi(jobs);
+  }
+
+  private readonly metrics: MetricsApi;
 
   serves(pathname: string): boolean {
     return /^\/(v1|v1beta1)\/projects\//.test(pathname) || StorageApi.serves(pathname);
@@ -97,6 +102,7 @@ export class VertexApi {
         : new ServerError('UNAUTHENTICATED', `Request had invalid authentication credentials. ${CREDENTIALS_MESSAGE}`, [errorInfoDetail('ACCESS_TOKEN_TYPE_UNSUPPORTED', { service: 'aiplatform.googleapis.com' })]);
     }
     if (isStorage) return this.storage.handle(ex);
+    if (MetricsApi.serves(ex.url.pathname)) return this.metrics.handle(ex, projectNumberOf);
     const path = this.parse(ex.url.pathname);
     if (path.collection === 'endpoints') {
       if (ex.method === 'POST' && path.id !== undefined && (path.verb === 'generateContent' || path.verb === 'streamGenerateContent')) {

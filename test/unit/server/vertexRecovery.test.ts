@@ -59,13 +59,19 @@ describe('local server: Vertex AI jobs and uploads across kill -9', function () 
     await waitFor(async () => existsSync(checkpoint), 'the first checkpoint', { intervalMs: 10 });
     const running = await call(child.url, 'GET', `/v1/${created.json.name}`);
     assert.equal(running.json.state, 'JOB_STATE_RUNNING');
+    // the loss curve is live while the job runs
+    const experiment = (await call(child.url, 'GET', `/v1/${running.json.experiment}`)).json;
+    const series = `${experiment.metadata.backing_tensorboard_resource}/experiments/${experiment.displayName}/runs/run-1/timeSeries/1`;
+    const url = child.url;
+    await waitFor(async () => (await call(url, 'GET', `/v1/${series}:read`)).json.timeSeriesData.values?.length > 0, 'a first loss point', { intervalMs: 10 });
+    assert.equal((await call(url, 'GET', `/v1/${running.json.name}`)).json.state, 'JOB_STATE_RUNNING');
     await kill9(child);
 
     child = await spawnServer(dataDir, 0);
-    const url = child.url;
+    const restarted = child.url;
     const done = await waitFor(
       async () => {
-        const j = (await call(url, 'GET', `/v1/${created.json.name}`)).json;
+        const j = (await call(restarted, 'GET', `/v1/${created.json.name}`)).json;
         return j.state === 'JOB_STATE_RUNNING' ? undefined : j;
       },
       'the resumed job to end',
@@ -73,7 +79,7 @@ describe('local server: Vertex AI jobs and uploads across kill -9', function () 
     );
     assert.equal(done.state, 'JOB_STATE_SUCCEEDED', JSON.stringify(done.error));
     assert.equal(done.startTime, running.json.startTime);
-    const answer = await call(url, 'POST', `/v1/${done.tunedModel.endpoint}:generateContent`, { contents: [{ role: 'user', parts: [{ text: 'ping' }] }], generationConfig: { temperature: 0 } });
+    const answer = await call(restarted, 'POST', `/v1/${done.tunedModel.endpoint}:generateContent`, { contents: [{ role: 'user', parts: [{ text: 'ping' }] }], generationConfig: { temperature: 0 } });
     assert.equal(answer.json.candidates[0].content.parts[0].text, 'pong pong');
   });
 

@@ -145,6 +145,28 @@ describe('local server: Vertex AI tuning surface over REST', function () {
     assert.equal(events.map((e) => e.candidates[0].content.parts[0].text).join(''), 'Bonjour tout le monde');
   });
 
+  it('the loss curve is read the way clients walk it: experiment → run context → time series → values', async () => {
+    const experiment = await call(h.url, 'GET', `/v1/${job.experiment}`);
+    assert.equal(experiment.status, 200, experiment.text);
+    assert.equal(experiment.json.schemaTitle, 'system.Experiment');
+    const tensorboard: string = experiment.json.metadata.backing_tensorboard_resource;
+    assert.match(tensorboard, /^projects\/\d+\/locations\/us-central1\/tensorboards\/\d+$/);
+    const filter = `schema_title="system.ExperimentRun" AND parent_contexts:"${job.experiment}"`;
+    const runs = await call(h.url, 'GET', `/v1/${PARENT}/metadataStores/default/contexts?filter=${encodeURIComponent(filter)}`);
+    assert.equal(runs.json.contexts.length, 1);
+    const experimentId = job.experiment.split('/').pop();
+    const runId = runs.json.contexts[0].name.split('/').pop().slice(experimentId.length + 1);
+    const series = await call(h.url, 'GET', `/v1/${tensorboard}/experiments/${experimentId}/runs/${runId}/timeSeries`);
+    const loss = series.json.tensorboardTimeSeries.find((t: { displayName: string }) => t.displayName === '/train_total_loss');
+    const read = await call(h.url, 'GET', `/v1/${loss.name}:read?maxDataPoints=-1`);
+    const values = read.json.timeSeriesData.values as { step: string; scalar: { value: number } }[];
+    assert.equal(values.length, Number(job.tuningDataStats.supervisedTuningDataStats.tuningStepCount));
+    assert.equal(values[values.length - 1].step, String(values.length));
+    assert.ok(values[values.length - 1].scalar.value < values[0].scalar.value, 'loss falls');
+    const batch = await call(h.url, 'GET', `/v1/${tensorboard}:batchRead?timeSeries=${encodeURIComponent(loss.name)}`);
+    assert.deepEqual(batch.json.timeSeriesData, [read.json.timeSeriesData]);
+  });
+
   it('a bad line fails the job with INVALID_ARGUMENT naming the line; a missing object with NOT_FOUND', async () => {
     await upload(h.url, 'tuning-data', 'bad.jsonl', jsonl([TRAIN[0], { contents: [{ role: 'user', parts: [{ text: 'no answer' }] }] }]));
     const bad = await call(h.url, 'POST', `/v1/${PARENT}/tuningJobs`, { baseModel: 'gemini-2.5-flash', supervisedTuningSpec: { trainingDatasetUri: 'gs://tuning-data/bad.jsonl' } });
