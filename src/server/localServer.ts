@@ -13,6 +13,7 @@ import { ModelStore } from './store';
 import { BaseModelProvider, TrainingQueue, loadTrainedModel, readCheckpoint, sharedModelCacheDir } from './trainer/trainerApi';
 import type { TrainerPort } from './trainerPort';
 import { TuningService } from './tuningService';
+import { startVertexSurface } from './vertex/vertexSurface';
 
 export interface LocalServerOptions {
   /** Loopback unless given. */
@@ -22,6 +23,8 @@ export interface LocalServerOptions {
   dataDir: string;
   /** When set, every request must carry this key (`x-goog-api-key` header or `key` query parameter). */
   apiKey?: string;
+  /** When set, Vertex AI and Cloud Storage calls must carry `Authorization: Bearer <token>`; defaults to `apiKey`. */
+  vertexToken?: string;
   /** Enables the `/_faults` control endpoint (also enabled by env GEMINI_TUNING_FAULTS=1). */
   faultInjection?: boolean;
   /** The trainer's worker bundle; defaults to `trainer-worker.js` next to this bundle. */
@@ -87,11 +90,13 @@ export async function startLocalServer(opts: LocalServerOptions): Promise<LocalS
   // prepared in the background, so that the first tuning job or base-model prompt need not wait
   trainer.baseModel().catch((e: unknown) => log(`[trainer] the base model is not available: ${(e as Error).message}`));
   await tuning.recover();
+  const vertex = await startVertexSurface({ dataDir: store.dataDir, trainer, queue, stepDelayMs: opts.stepDelayMs ?? DEFAULT_STEP_DELAY_MS, token: opts.vertexToken || opts.apiKey || undefined, log });
   const faultsEnabled = opts.faultInjection === true || process.env.GEMINI_TUNING_FAULTS === '1';
   const handler = createRequestHandler({
     routes: apiRoutes(store, tuning, log),
     faults: faultsEnabled ? new FaultInjector() : undefined,
     apiKey: opts.apiKey || undefined,
+    prefixed: vertex.api,
     log,
   });
   const server = http.createServer({ keepAliveTimeout: 5000, requestTimeout: 0 }, handler);
@@ -108,6 +113,7 @@ export async function startLocalServer(opts: LocalServerOptions): Promise<LocalS
           server.close(() => resolve());
           server.closeAllConnections();
         });
+        await vertex.close();
         await tuning.close();
         await store.flush();
       })()),

@@ -3,7 +3,7 @@ import * as path from 'node:path';
 import { parseArgs } from 'node:util';
 import { DEFAULT_STEP_DELAY_MS, type LocalServer, type LocalServerOptions, startLocalServer } from './localServer';
 
-const USAGE = `usage: node server.js [--host 127.0.0.1] [--port N] [--data-dir DIR] [--api-key KEY]
+const USAGE = `usage: node server.js [--host 127.0.0.1] [--port N] [--data-dir DIR] [--api-key KEY] [--vertex-token TOKEN]
                       [--enable-fault-injection] [--step-delay-ms N] [--parent-pid PID] [--quiet]`;
 const PARENT_CHECK_INTERVAL_MS = 2000;
 
@@ -22,6 +22,7 @@ function readCommandLine(): { options: Omit<LocalServerOptions, 'log'>; parentPi
         port: { type: 'string', default: '0' },
         'data-dir': { type: 'string' },
         'api-key': { type: 'string' },
+        'vertex-token': { type: 'string' },
         'enable-fault-injection': { type: 'boolean', default: false },
         'step-delay-ms': { type: 'string', default: String(DEFAULT_STEP_DELAY_MS) },
         'parent-pid': { type: 'string' },
@@ -49,6 +50,7 @@ function readCommandLine(): { options: Omit<LocalServerOptions, 'log'>; parentPi
       port,
       dataDir: values['data-dir'] ?? path.join(os.homedir(), '.gemini-tuning', 'server'),
       apiKey: values['api-key'],
+      vertexToken: values['vertex-token'],
       faultInjection: values['enable-fault-injection'],
       stepDelayMs,
     },

@@ -13,6 +13,8 @@ export interface RequestHandlerOptions {
   routes: readonly Route[];
   faults?: FaultInjector;
   apiKey?: string;
+  /** A surface with its own paths and auth (Vertex AI and Cloud Storage), tried before the route table. */
+  prefixed?: { serves(pathname: string): boolean; handle(ex: Exchange): Promise<void> };
   log: (line: string) => void;
 }
 
@@ -34,6 +36,7 @@ export function createRequestHandler(options: RequestHandlerOptions): (req: Inco
     for (const f of ex.faults) if (f.action === 'delayHeaders') await sleep(f.ms);
     const status = ex.faults.find((f) => f.action === 'status');
     if (status && status.action === 'status') throw faultError(status.status, status.retryDelay);
+    if (options.prefixed?.serves(url.pathname)) return options.prefixed.handle(ex);
     if (apiKey !== undefined) {
       const denied = checkApiKey(ex.req, url, apiKey);
       if (denied) throw denied;

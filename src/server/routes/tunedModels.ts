@@ -12,6 +12,7 @@ import type { TuningService } from '../tuningService';
 import { TRANSFER_OWNERSHIP_SCHEMA, TUNED_MODEL_SCHEMA, idFromDisplayName, isValidTunedModelId, normalizeMessage, queryParam, randomId, snakeToCamel, timestamp } from '../wire';
 import { granteeFor } from './permissions';
 import { findTunedModel } from './tunedModelLookup';
+import { newTrainingSeed } from '../trainingSeed';
 
 export interface TunedModelDeps {
   store: ModelStore;
@@ -89,7 +90,7 @@ async function createTunedModel({ store, tuning, log }: TunedModelDeps, reserved
       operationId: randomId(12),
       totalSteps: request.totalSteps,
       exampleCount: request.examples.length,
-      seed: Math.floor(Math.random() * 2 ** 31),
+      seed: newTrainingSeed(),
       permissions: [{ id: randomId(12), granteeType: 'USER', emailAddress: LOCAL_USER_EMAIL, role: 'OWNER' }],
       resumeCount: 0,
       ...(source ? { hasSourceWeights: true } : {}),
