@@ -143,7 +143,7 @@ describe('TunedModelsStore', () => {
     store.onDidChangeStates((changes) => batches.push(changes.map((c) => `${c.model.name} ${c.previous}→${c.model.state}`)));
     api.models = [m('a', 'ACTIVE'), m('b', 'FAILED'), m('c', 'ACTIVE')];
     await store.refresh();
-    assert.deepEqual(batches, [['tunedModels/a CREATING→ACTIVE', 'tunedModels/b CREATING→FAILED', 'tunedModels/c CREATING→ACTIVE']]);
+    assert.deepEqual(batches, [['tunedModels/a creating→active', 'tunedModels/b creating→failed', 'tunedModels/c creating→active']]);
     await store.refresh();
     assert.equal(batches.length, 1, 'a reload without changes reports nothing');
   });
