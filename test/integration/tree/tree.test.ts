@@ -137,7 +137,7 @@ describe('tree: tuned models view', function () {
     assert.ok(api.store.isPolling, 'polls while a model is CREATING');
     const listsBefore = proxy.requests.filter((r) => r.method === 'GET' && r.url.startsWith('/v1beta/tunedModels?')).length;
 
-    assert.equal(await finished, 'CREATING → ACTIVE');
+    assert.equal(await finished, 'creating → active');
     assert.equal(findItem(api, name)?.group, 'Active');
     assert.equal((findItem(api, name)!.item.iconPath as vscode.ThemeIcon).id, 'pass');
     const listsAfter = proxy.requests.filter((r) => r.method === 'GET' && r.url.startsWith('/v1beta/tunedModels?')).length;

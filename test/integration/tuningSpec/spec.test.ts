@@ -197,7 +197,7 @@ describe('spec: tuning specs in the editor', function () {
     assert.ok(outcome.status === 'created');
     assert.equal(outcome.state, 'ACTIVE');
     await api.store.refresh();
-    assert.equal(api.store.get(outcome.model)?.state, 'ACTIVE');
+    assert.equal(api.store.get(outcome.model)?.state, 'active');
 
     const asked: string[] = [];
     const answering = api.prompts.use(prompts({ confirm: false }, asked));
