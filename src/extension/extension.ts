@@ -2,6 +2,7 @@ import * as vscode from 'vscode';
 import { type BackendConnection } from './backend/connection';
 import { SwappablePrompts } from './ui/prompts';
 import { createBackend } from './backend/registerBackend';
+import { tuningJobSubmitter } from './backend/tuningBackend';
 import { registerLossChart } from './lossChart/registerLossChart';
 import { registerPromptNotebook } from './promptNotebook/registerPromptNotebook';
 import { registerSpecFeatures } from './tuningSpecEditor/registerTuningSpecEditor';
@@ -36,7 +37,7 @@ export function activate(context: vscode.ExtensionContext): GeminiTuningApi {
 
     context.subscriptions.push(registerTunedModelsTree({ connection, store, prompts, logChannel: log, testHooks }));
 
-    context.subscriptions.push(registerSpecFeatures({ context, log, backend: connection, models: store, prompts }));
+    context.subscriptions.push(registerSpecFeatures({ context, log, backend: tuningJobSubmitter(connection, (op) => store.track(op)), prompts }));
 
     context.subscriptions.push(registerPromptNotebook({ context, log, connection, store, testHooks }));
 

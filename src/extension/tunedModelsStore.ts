@@ -1,11 +1,7 @@
 import type * as vscode from 'vscode';
-import {
-  type CreateTunedModelMetadata,
-  type ListOperationsResponse,
-  type Operation,
-  type State,
-  type TunedModel,
-} from '../core/api/types';
+import { type ListOperationsResponse, type Operation, type TunedModel } from '../core/api/types';
+import { fromGeminiTunedModel } from '../core/tuning/geminiApi';
+import { isInFlight, type TunedModelInfo, type TuningState } from '../core/tuning/model';
 import { CoalescingRunner } from '../core/util/coalesce';
 import { Emitter, type Event } from '../core/util/event';
 import { DisposableBase } from '../core/util/lifecycle';
@@ -39,8 +35,8 @@ export type StoreStatus =
   | { readonly kind: 'error'; readonly error: unknown };
 
 export interface StateChange {
-  readonly model: TunedModel;
-  readonly previous: State | undefined;
+  readonly model: TunedModelInfo;
+  readonly previous: TuningState | undefined;
 }
 
 export interface TunedModelsStoreOptions {
@@ -58,7 +54,9 @@ const OPERATION_FETCH_CONCURRENCY = 6;
 /**
  * Holds the tuned models of the current backend. It lists every page, coalesces bursts of
  * refreshes, follows models that are CREATING by polling while any exist, and reports state
- * changes. It has no UI: the tree provider maps what it holds.
+ * changes. It has no UI: the tree provider maps what it holds. It reads the Gemini API's wire
+ * objects and hands out only the backend-neutral `TunedModelInfo`, each with the progress and
+ * snapshots of its latest create operation merged in.
  */
 export class TunedModelsStore extends DisposableBase implements vscode.Disposable {
   private readonly changeEmitter = this._register(new Emitter<void>());
@@ -75,7 +73,8 @@ export class TunedModelsStore extends DisposableBase implements vscode.Disposabl
   readonly onDidChangeStates: vscode.Event<readonly StateChange[]> = this.statesEmitter.event;
 
   private byName = new Map<string, TunedModel>();
-  private ordered: readonly TunedModel[] = [];
+  private infos = new Map<string, TunedModelInfo>();
+  private ordered: readonly TunedModelInfo[] = [];
   private readonly operations = new Map<string, Operation>();
   /** Operation names of models being followed, by model name. */
   private readonly operationNames = new Map<string, string>();
@@ -99,7 +98,7 @@ export class TunedModelsStore extends DisposableBase implements vscode.Disposabl
     this._register(source.onDidChange(() => this.onSourceChanged()));
   }
 
-  get models(): readonly TunedModel[] {
+  get models(): readonly TunedModelInfo[] {
     return this.ordered;
   }
 
@@ -126,13 +125,13 @@ export class TunedModelsStore extends DisposableBase implements vscode.Disposabl
     return this.poller.isScheduled;
   }
 
-  get(name: string): TunedModel | undefined {
-    return this.byName.get(name);
+  get(name: string): TunedModelInfo | undefined {
+    return this.infos.get(name);
   }
 
-  /** The latest operation of a CREATING model, for its progress and live snapshots. */
-  operation(name: string): Operation | undefined {
-    return this.operations.get(name);
+  /** The name of the create operation of a model being followed, when known. */
+  followedOperation(name: string): string | undefined {
+    return this.operationNames.get(name) ?? this.operations.get(name)?.name;
   }
 
   /** Reloads every page. Calls during a load share one more load that starts after it. */
@@ -169,13 +168,16 @@ export class TunedModelsStore extends DisposableBase implements vscode.Disposabl
     void this.refresh();
   }
 
-  /** Replaces one model with a newer copy the caller got from the API (after a patch, say). */
-  upsert(model: TunedModel): void {
-    if (!model.name) return;
-    const previous = this.byName.get(model.name);
-    this.byName.set(model.name, model);
+  /** Replaces one model with a newer copy the caller got from the backend (after a patch, say). */
+  upsert(model: TunedModelInfo): void {
+    if (!model.name || model.backend !== 'gemini') return;
+    const previous = this.infos.get(model.name);
+    this.byName.set(model.name, model.raw as TunedModel);
     this.publish();
-    if (previous?.state && model.state && previous.state !== model.state) this.fireStateChanges([{ model, previous: previous.state }]);
+    const current = this.infos.get(model.name);
+    if (current && previous && previous.state !== 'unspecified' && current.state !== 'unspecified' && previous.state !== current.state) {
+      this.fireStateChanges([{ model: current, previous: previous.state }]);
+    }
   }
 
   /** Drops a model the caller deleted. */
@@ -242,8 +244,8 @@ export class TunedModelsStore extends DisposableBase implements vscode.Disposabl
    * that has just failed, for the reason. All of them, a few requests at a time.
    */
   private async fetchOperations(client: TunedModelsApi, listed: readonly TunedModel[], generation: number): Promise<Map<string, Operation>> {
-    const justFailed = (m: TunedModel) => m.state === 'FAILED' && this.operationNames.has(m.name!) && isInFlight(this.byName.get(m.name!)?.state);
-    const wanted = listed.filter((m) => m.name && (isInFlight(m.state) || justFailed(m)));
+    const justFailed = (m: TunedModel) => m.state === 'FAILED' && this.operationNames.has(m.name!) && isWireInFlight(this.byName.get(m.name!)?.state);
+    const wanted = listed.filter((m) => m.name && (isWireInFlight(m.state) || justFailed(m)));
     const result = new Map<string, Operation>();
     let next = 0;
     const worker = async () => {
@@ -277,6 +279,7 @@ export class TunedModelsStore extends DisposableBase implements vscode.Disposabl
 
   private apply(listed: TunedModel[], operations: Map<string, Operation>): void {
     const previous = this.byName;
+    const previousInfos = this.infos;
     const next = new Map<string, TunedModel>();
     for (const model of listed) if (model.name) next.set(model.name, model);
     // A model just created may not be listed yet; keep the placeholder while its operation runs.
@@ -288,16 +291,12 @@ export class TunedModelsStore extends DisposableBase implements vscode.Disposabl
     }
 
     let progressed = next.size !== previous.size;
-    const changes: StateChange[] = [];
     for (const [name, model] of next) {
       const before = previous.get(name);
       if (before?.state !== model.state || before?.updateTime !== model.updateTime) progressed = true;
-      if (!this.baselineLoaded) continue;
-      if (!before) changes.push({ model, previous: undefined });
-      else if (before.state !== model.state) changes.push({ model, previous: before.state });
     }
     for (const [name, op] of operations) {
-      if (completedSteps(op) !== completedSteps(this.operations.get(name))) progressed = true;
+      if (op.metadata?.completedSteps !== this.operations.get(name)?.metadata?.completedSteps) progressed = true;
     }
 
     // The final operation of a failed job says why; keep it for the tooltip.
@@ -308,13 +307,22 @@ export class TunedModelsStore extends DisposableBase implements vscode.Disposabl
     for (const [name, op] of operations) this.operations.set(name, op);
     for (const name of [...this.operationNames.keys()]) {
       const model = next.get(name);
-      if (!model || !isInFlight(model.state)) this.operationNames.delete(name);
+      if (!model || !isWireInFlight(model.state)) this.operationNames.delete(name);
     }
     this.byName = next;
+    const wasLoaded = this.baselineLoaded;
     this.baselineLoaded = true;
     this.publish();
+    const changes: StateChange[] = [];
+    if (wasLoaded) {
+      for (const [name, model] of this.infos) {
+        const before = previousInfos.get(name);
+        if (!before) changes.push({ model, previous: undefined });
+        else if (previous.get(name)?.state !== next.get(name)?.state) changes.push({ model, previous: before.state });
+      }
+    }
     this.fireStateChanges(changes);
-    const inFlight = [...next.values()].some((m) => isInFlight(m.state));
+    const inFlight = [...next.values()].some((m) => isWireInFlight(m.state));
     this.poller.afterRefresh({ inFlight, progressed });
   }
 
@@ -325,7 +333,10 @@ export class TunedModelsStore extends DisposableBase implements vscode.Disposabl
   }
 
   private publish(): void {
-    this.ordered = [...this.byName.values()];
+    const infos = new Map<string, TunedModelInfo>();
+    for (const [name, model] of this.byName) infos.set(name, fromGeminiTunedModel({ ...model, name }, this.operations.get(name)));
+    this.infos = infos;
+    this.ordered = [...infos.values()];
     this._version++;
     this.changeEmitter.fire();
   }
@@ -338,7 +349,7 @@ export class TunedModelsStore extends DisposableBase implements vscode.Disposabl
   }
 }
 
-function isInFlight(state: State | undefined): boolean {
+function isWireInFlight(state: TunedModel['state']): boolean {
   return state === 'CREATING' || state === undefined || state === 'STATE_UNSPECIFIED';
 }
 
@@ -351,10 +362,6 @@ function placeholderFor(name: string, request: TunedModel | undefined): TunedMod
     createTime: new Date().toISOString(),
     tuningTask: hyperparameters ? { hyperparameters } : undefined,
   };
-}
-
-function completedSteps(op: Operation<CreateTunedModelMetadata> | undefined): number | undefined {
-  return op?.metadata?.completedSteps;
 }
 
 function stripType<T extends object>(value: T & { '@type'?: string }): T {

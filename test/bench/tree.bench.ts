@@ -72,7 +72,7 @@ function mapTree(store: TunedModelsStore, now: number): number {
     items++;
     for (const model of group.models) {
       modelLabel(model);
-      modelDescription(model, now, store.operation(model.name!));
+      modelDescription(model, now);
       modelIcon(model);
       modelContextValue(model);
       items++;

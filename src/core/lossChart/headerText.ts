@@ -3,7 +3,7 @@ import { plannedTotalSteps, type EmptyReason, type ModelHeader, type ModelState 
 
 /** What the last loss is called: the latest while the job may still report more, the final once it has ended. */
 export function lossLabel(state: ModelState): 'Latest loss' | 'Final loss' {
-  return state === 'ACTIVE' || state === 'FAILED' ? 'Final loss' : 'Latest loss';
+  return state === 'ACTIVE' || state === 'FAILED' || state === 'CANCELLED' ? 'Final loss' : 'Latest loss';
 }
 
 export function describeEmpty(reason: EmptyReason, header: ModelHeader): string {

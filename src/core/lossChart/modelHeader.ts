@@ -1,11 +1,12 @@
-/** What the chart's header knows about a model: a summary of the TunedModel and its operation. */
+/** What the chart's header knows about a model: a summary of its backend-neutral model. */
 import { totalSteps } from '../api/tuningDefaults';
 import { firstValue, lastValue } from './columns';
-import { parseTimestamp, type OperationInput, type TunedModelInput } from './snapshots';
+import { stateLabel, type TunedModelInfo } from '../tuning/model';
+import { parseTimestamp } from './snapshots';
 
-export type ModelState = 'STATE_UNSPECIFIED' | 'CREATING' | 'ACTIVE' | 'FAILED';
+export type ModelState = 'STATE_UNSPECIFIED' | 'CREATING' | 'ACTIVE' | 'FAILED' | 'CANCELLED';
 
-export const MODEL_STATES: readonly ModelState[] = ['STATE_UNSPECIFIED', 'CREATING', 'ACTIVE', 'FAILED'];
+export const MODEL_STATES: readonly ModelState[] = ['STATE_UNSPECIFIED', 'CREATING', 'ACTIVE', 'FAILED', 'CANCELLED'];
 
 export interface ModelHeader {
   name: string;
@@ -24,7 +25,7 @@ export interface ModelHeader {
   exampleCount?: number;
   startTime?: string;
   completeTime?: string;
-  /** the operation's error, for a FAILED model */
+  /** why a FAILED or CANCELLED model ended */
   errorMessage?: string;
 }
 
@@ -38,25 +39,25 @@ function positiveInt(value: number | string | undefined): number | undefined {
   return Number.isFinite(n) && n > 0 ? Math.round(n) : undefined;
 }
 
-export function summarizeModel(model: TunedModelInput, operation?: OperationInput): ModelHeader {
-  const name = model.name ?? '';
-  const hp = model.tuningTask?.hyperparameters ?? {};
+export function summarizeModel(model: TunedModelInfo): ModelHeader {
+  const name = model.name;
+  const hp = model.hyperparameters ?? {};
   return {
     name,
     displayName: model.displayName?.trim() || name.replace(/^tunedModels\//, ''),
     description: model.description || undefined,
-    state: knownState(model.state),
-    baseModel: model.baseModel ?? model.tunedModelSource?.baseModel ?? model.tunedModelSource?.tunedModel,
+    state: knownState(stateLabel(model.state)),
+    baseModel: model.baseModel ?? model.sourceModel,
     epochCount: hp.epochCount,
     batchSize: hp.batchSize,
     learningRate: hp.learningRate,
     learningRateMultiplier: hp.learningRateMultiplier,
-    totalSteps: positiveInt(operation?.metadata?.totalSteps),
-    completedSteps: positiveInt(operation?.metadata?.completedSteps),
-    exampleCount: positiveInt(model.tuningTask?.trainingData?.examples?.examples?.length),
-    startTime: model.tuningTask?.startTime,
-    completeTime: model.tuningTask?.completeTime,
-    errorMessage: operation?.error?.message || undefined,
+    totalSteps: positiveInt(model.progress?.totalSteps),
+    completedSteps: positiveInt(model.progress?.completedSteps),
+    exampleCount: positiveInt(model.exampleCount),
+    startTime: model.startTime,
+    completeTime: model.endTime,
+    errorMessage: model.state === 'failed' || model.state === 'cancelled' ? model.stateDetail || undefined : undefined,
   };
 }
 

@@ -1,7 +1,5 @@
-/**
- * Tuning snapshots as the backends report them, read into loss points. The inputs are structural
- * subsets of the wire types, so that both the Gemini API and the local server's objects fit.
- */
+/** Loss snapshots read into the points the chart draws. */
+import type { TunedModelInfo } from '../tuning/model';
 
 /** A snapshot as it arrives on the wire. ProtoJSON omits zeros and writes NaN/Infinity as strings. */
 export interface SnapshotInput {
@@ -9,43 +7,6 @@ export interface SnapshotInput {
   epoch?: number | string | null;
   meanLoss?: number | string | null;
   computeTime?: string | null;
-}
-
-/** The fields of a TunedModel the chart reads. */
-export interface TunedModelInput {
-  name?: string;
-  displayName?: string;
-  description?: string;
-  state?: string;
-  baseModel?: string;
-  tunedModelSource?: { tunedModel?: string; baseModel?: string };
-  createTime?: string;
-  updateTime?: string;
-  tuningTask?: {
-    startTime?: string;
-    completeTime?: string;
-    snapshots?: SnapshotInput[];
-    /** input only on the Gemini API; present when the model object came from its create request */
-    trainingData?: { examples?: { examples?: readonly unknown[] } };
-    hyperparameters?: {
-      learningRate?: number;
-      learningRateMultiplier?: number;
-      epochCount?: number;
-      batchSize?: number;
-    };
-  };
-}
-
-/** The fields of a create Operation the chart reads. */
-export interface OperationInput {
-  done?: boolean;
-  error?: { code?: number; message?: string };
-  metadata?: {
-    totalSteps?: number | string;
-    completedSteps?: number | string;
-    completedPercent?: number | string;
-    snapshots?: SnapshotInput[];
-  };
 }
 
 export interface LossPoint {
@@ -109,9 +70,7 @@ export function pointsAfter(known: readonly LossPoint[], latest: readonly LossPo
   return { appended, rewritten: false };
 }
 
-/** The snapshots to draw: the model's own, or the running operation's when it has more. */
-export function snapshotsOf(model: TunedModelInput, operation?: OperationInput): SnapshotInput[] {
-  const fromModel = model.tuningTask?.snapshots ?? [];
-  const fromOperation = operation?.metadata?.snapshots ?? [];
-  return fromOperation.length > fromModel.length ? fromOperation : fromModel;
+/** The training loss curve of a model, as points to draw. */
+export function lossPointsOf(model: Pick<TunedModelInfo, 'loss'>): LossPoint[] {
+  return toLossPoints(model.loss.map((p) => ({ step: p.step, epoch: p.epoch, meanLoss: p.loss, computeTime: p.computeTime })));
 }

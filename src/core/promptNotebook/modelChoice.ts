@@ -1,8 +1,8 @@
 /** Which model a prompt notebook command works on: from its argument, or from a list to pick from. */
-import type { TunedModel } from '../api/types';
+import type { TunedModelInfo } from '../tuning/model';
 
 /**
- * The model a command was invoked on: a resource name, a tree item (`{ model: TunedModel }`), or
+ * The model a command was invoked on: a resource name, a tree item (`{ model: TunedModelInfo }`), or
  * an object that names a model (`name`, `modelName` or `id` starting with `tunedModels/` or `models/`).
  */
 export function modelNameOf(arg: unknown): string | undefined {
@@ -10,7 +10,7 @@ export function modelNameOf(arg: unknown): string | undefined {
   if (!arg || typeof arg !== 'object') return undefined;
   const record = arg as Record<string, unknown>;
   const nested = record.model;
-  if (nested && typeof nested === 'object' && typeof (nested as TunedModel).name === 'string') return (nested as TunedModel).name;
+  if (nested && typeof nested === 'object' && typeof (nested as { name?: unknown }).name === 'string') return (nested as { name: string }).name;
   for (const key of ['name', 'modelName', 'id']) {
     const value = record[key];
     if (typeof value === 'string' && /^(tunedModels|models)\//.test(value)) return value;
@@ -18,8 +18,8 @@ export function modelNameOf(arg: unknown): string | undefined {
   return undefined;
 }
 
-export function baseModelOf(model: TunedModel | undefined): string | undefined {
-  return model?.baseModel ?? model?.tunedModelSource?.baseModel;
+export function baseModelOf(model: Pick<TunedModelInfo, 'baseModel'> | undefined): string | undefined {
+  return model?.baseModel;
 }
 
 export interface ModelChoice {
@@ -30,9 +30,9 @@ export interface ModelChoice {
 }
 
 /** ACTIVE tuned models first, then (unless `onlyTuned`) the base models, as a quick pick lists them. */
-export function modelChoices(tuned: readonly TunedModel[], baseModels: readonly string[], onlyTuned: boolean): ModelChoice[] {
+export function modelChoices(tuned: readonly TunedModelInfo[], baseModels: readonly string[], onlyTuned: boolean): ModelChoice[] {
   const choices: ModelChoice[] = tuned
-    .filter((m): m is TunedModel & { name: string } => m.state === 'ACTIVE' && !!m.name)
+    .filter((m) => m.state === 'active' && !!m.name)
     .map((m) => ({ model: m.name, label: m.displayName || m.name, description: m.name, detail: `tuned from ${baseModelOf(m) ?? 'another model'}` }));
   if (!onlyTuned) choices.push(...baseModels.map((name) => ({ model: name, label: name, description: 'base model' })));
   return choices;

@@ -1,12 +1,12 @@
-import { type State, type TunedModel } from '../api/types';
+import { type TunedModelInfo, type TuningState } from '../tuning/model';
 import { modelLabel } from './presentation';
 
 /** Jobs that end in the same reload each get their own notification up to this many; the rest share one. */
 export const INDIVIDUAL_NOTICE_LIMIT = 3;
 
 export interface FinishedJob {
-  readonly model: TunedModel;
-  readonly previous: State | undefined;
+  readonly model: TunedModelInfo;
+  readonly previous: TuningState | undefined;
 }
 
 export type JobNotice =
@@ -31,29 +31,30 @@ export function planJobNotices(
   reasonOf: (name: string) => string | undefined,
   limit = INDIVIDUAL_NOTICE_LIMIT,
 ): JobNotice[] {
-  const ended = changes.filter(
-    (c): c is FinishedJob & { model: TunedModel & { name: string } } =>
-      c.previous === 'CREATING' && Boolean(c.model.name) && (c.model.state === 'ACTIVE' || c.model.state === 'FAILED'),
-  );
-  const ordered = [...ended.filter((c) => c.model.state === 'FAILED'), ...ended.filter((c) => c.model.state === 'ACTIVE')];
+  const ended = changes.filter((c) => c.previous === 'creating' && Boolean(c.model.name) && (c.model.state === 'active' || failedOrCancelled(c.model.state)));
+  const ordered = [...ended.filter((c) => failedOrCancelled(c.model.state)), ...ended.filter((c) => c.model.state === 'active')];
   const individual = ordered.slice(0, Math.max(0, limit));
   const rest = ordered.slice(individual.length);
   const individualNames = new Set(individual.map((c) => c.model.name));
   const notices: JobNotice[] = ended
     .filter((c) => individualNames.has(c.model.name))
     .map(({ model }) =>
-      model.state === 'FAILED'
+      failedOrCancelled(model.state)
         ? { kind: 'failed', name: model.name, label: modelLabel(model), reason: reasonOf(model.name) }
         : { kind: 'ready', name: model.name, label: modelLabel(model) },
     );
   if (rest.length > 0) {
     const restNames = new Set(rest.map((c) => c.model.name));
     const names = ended.filter((c) => restNames.has(c.model.name)).map((c) => c.model.name);
-    const active = rest.filter((c) => c.model.state === 'ACTIVE').length;
+    const active = rest.filter((c) => c.model.state === 'active').length;
     const failed = rest.length - active;
     notices.push({ kind: 'summary', names, active, failed, message: summaryMessage(rest.length, active, failed, individual.length > 0) });
   }
   return notices;
+}
+
+function failedOrCancelled(state: TuningState): boolean {
+  return state === 'failed' || state === 'cancelled';
 }
 
 function summaryMessage(count: number, active: number, failed: number, more: boolean): string {

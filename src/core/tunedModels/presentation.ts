@@ -1,20 +1,18 @@
-import { type CreateTunedModelMetadata, type Operation, type TunedModel } from '../api/types';
+import { isInFlight, stateLabel, type TunedModelInfo, type TuningProgress } from '../tuning/model';
 
 /** The id part of `tunedModels/{id}`. */
 export function modelId(name: string | undefined): string {
   return (name ?? '').replace(/^tunedModels\//, '');
 }
 
-export function modelLabel(model: TunedModel): string {
+export function modelLabel(model: Pick<TunedModelInfo, 'displayName' | 'name'>): string {
   return model.displayName?.trim() || modelId(model.name) || '(unnamed model)';
 }
 
 /** The base model, or for a model tuned from another, that source model. */
-export function modelOrigin(model: TunedModel): string {
-  if (model.baseModel) return model.baseModel.replace(/^models\//, '');
-  const source = model.tunedModelSource;
-  if (source?.tunedModel) return `from ${modelId(source.tunedModel)}`;
-  return source?.baseModel?.replace(/^models\//, '') ?? '';
+export function modelOrigin(model: TunedModelInfo): string {
+  if (model.sourceModel) return `from ${modelId(model.sourceModel)}`;
+  return model.baseModel?.replace(/^models\//, '') ?? '';
 }
 
 /** "just now", "5 min ago", "3 h ago", "2 d ago", then a date. */
@@ -33,24 +31,17 @@ export function formatAge(time: string | undefined, now: number): string {
   return new Date(then).toISOString().slice(0, 10);
 }
 
-/** Percent complete from the operation metadata, when the backend reports it. */
-export function progressPercent(operation: Operation | undefined): number | undefined {
-  const metadata: CreateTunedModelMetadata | undefined = operation?.metadata;
-  if (!metadata) return undefined;
-  if (typeof metadata.completedPercent === 'number') return clampPercent(metadata.completedPercent);
-  if (metadata.totalSteps) return clampPercent(((metadata.completedSteps ?? 0) / metadata.totalSteps) * 100);
-  return undefined;
+/** Percent complete, when the backend reports it. */
+export function progressPercent(progress: TuningProgress | undefined): number | undefined {
+  return progress?.percent;
 }
 
-function clampPercent(value: number): number {
-  return Math.max(0, Math.min(100, Math.floor(value)));
-}
-
-export function modelDescription(model: TunedModel, now: number, operation?: Operation): string {
+export function modelDescription(model: TunedModelInfo, now: number): string {
   const parts: string[] = [];
-  if (model.state === 'CREATING' || model.state === undefined || model.state === 'STATE_UNSPECIFIED') {
-    const percent = progressPercent(operation);
+  if (isInFlight(model.state)) {
+    const percent = progressPercent(model.progress);
     if (percent !== undefined) parts.push(`${percent}%`);
+    if (model.stateDetail) parts.push(model.stateDetail);
   }
   const origin = modelOrigin(model);
   if (origin) parts.push(origin);
@@ -61,13 +52,14 @@ export function modelDescription(model: TunedModel, now: number, operation?: Ope
 
 export type ModelIcon = { id: 'loading~spin' | 'pass' | 'error' | 'circle-outline'; color?: 'testing.iconPassed' | 'testing.iconFailed' };
 
-export function modelIcon(model: TunedModel): ModelIcon {
+export function modelIcon(model: TunedModelInfo): ModelIcon {
   switch (model.state) {
-    case 'ACTIVE':
+    case 'active':
       return { id: 'pass', color: 'testing.iconPassed' };
-    case 'FAILED':
+    case 'failed':
+    case 'cancelled':
       return { id: 'error', color: 'testing.iconFailed' };
-    case 'CREATING':
+    case 'creating':
       return { id: 'loading~spin' };
     default:
       return { id: 'circle-outline' };
@@ -75,11 +67,12 @@ export function modelIcon(model: TunedModel): ModelIcon {
 }
 
 /** `contextValue` of a model item; menus in package.json match on it with `viewItem =~ /^tunedModel\./`. */
-export function modelContextValue(model: TunedModel): string {
+export function modelContextValue(model: TunedModelInfo): string {
   switch (model.state) {
-    case 'ACTIVE':
+    case 'active':
       return 'tunedModel.active';
-    case 'FAILED':
+    case 'failed':
+    case 'cancelled':
       return 'tunedModel.failed';
     default:
       return 'tunedModel.creating';
@@ -99,47 +92,47 @@ function formatNumber(value: number | undefined): string | undefined {
 }
 
 /** The item tooltip: every detail a person needs to tell a model apart, as Markdown. */
-export function modelTooltipMarkdown(model: TunedModel, now: number, operation?: Operation): string {
+export function modelTooltipMarkdown(model: TunedModelInfo, now: number): string {
   const rows: Array<[string, string | undefined]> = [];
   rows.push(['Name', model.name]);
   if (model.description) rows.push(['Description', model.description]);
-  rows.push(['State', model.state]);
-  if (model.baseModel) rows.push(['Base model', model.baseModel]);
-  if (model.tunedModelSource?.tunedModel) {
-    rows.push(['Source model', model.tunedModelSource.tunedModel]);
-    if (model.tunedModelSource.baseModel) rows.push(['Source base model', model.tunedModelSource.baseModel]);
-  }
-  const hp = model.tuningTask?.hyperparameters;
+  rows.push(['State', stateLabel(model.state)]);
+  if (model.sourceModel) {
+    rows.push(['Source model', model.sourceModel]);
+    if (model.baseModel) rows.push(['Source base model', model.baseModel]);
+  } else if (model.baseModel) rows.push(['Base model', model.baseModel]);
+  const hp = model.hyperparameters;
   if (hp) {
     const parts = [
       hp.epochCount !== undefined ? `epochs ${hp.epochCount}` : undefined,
       hp.batchSize !== undefined ? `batch ${hp.batchSize}` : undefined,
       hp.learningRate !== undefined ? `learning rate ${formatNumber(hp.learningRate)}` : undefined,
       hp.learningRateMultiplier !== undefined ? `learning rate × ${formatNumber(hp.learningRateMultiplier)}` : undefined,
+      hp.adapterSize !== undefined ? `adapter ${hp.adapterSize}` : undefined,
     ].filter((p): p is string => p !== undefined);
     if (parts.length) rows.push(['Hyperparameters', parts.join(', ')]);
   }
+  const { temperature, topP, topK } = model.sampling;
   const sampling = [
-    model.temperature !== undefined ? `temperature ${formatNumber(model.temperature)}` : undefined,
-    model.topP !== undefined ? `topP ${formatNumber(model.topP)}` : undefined,
-    model.topK !== undefined ? `topK ${model.topK}` : undefined,
+    temperature !== undefined ? `temperature ${formatNumber(temperature)}` : undefined,
+    topP !== undefined ? `topP ${formatNumber(topP)}` : undefined,
+    topK !== undefined ? `topK ${topK}` : undefined,
   ].filter((p): p is string => p !== undefined);
   if (sampling.length) rows.push(['Sampling', sampling.join(', ')]);
-  const percent = progressPercent(operation);
-  if (model.state === 'CREATING' && percent !== undefined) {
-    const md = operation?.metadata;
-    rows.push(['Progress', `${percent}%${md?.totalSteps ? ` (step ${md.completedSteps ?? 0} of ${md.totalSteps})` : ''}`]);
+  const progress = model.progress;
+  const percent = progressPercent(progress);
+  if (model.state === 'creating' && percent !== undefined) {
+    rows.push(['Progress', `${percent}%${progress?.totalSteps ? ` (step ${progress.completedSteps ?? 0} of ${progress.totalSteps})` : ''}`]);
   }
   const time = (t: string | undefined) => (t ? `${t} (${formatAge(t, now)})` : undefined);
   rows.push(['Created', time(model.createTime)]);
   rows.push(['Updated', time(model.updateTime)]);
-  rows.push(['Training started', time(model.tuningTask?.startTime)]);
-  rows.push(['Training completed', time(model.tuningTask?.completeTime)]);
-  const snapshots = model.tuningTask?.snapshots?.length ? model.tuningTask.snapshots : (operation?.metadata?.snapshots ?? []);
-  rows.push(['Snapshots', String(snapshots.length)]);
-  const lastLoss = snapshots.length ? snapshots[snapshots.length - 1].meanLoss : undefined;
+  rows.push(['Training started', time(model.startTime)]);
+  rows.push(['Training completed', time(model.endTime)]);
+  rows.push(['Snapshots', String(model.loss.length)]);
+  const lastLoss = model.loss.length ? model.loss[model.loss.length - 1].loss : undefined;
   if (lastLoss !== undefined) rows.push(['Last loss', formatNumber(lastLoss)]);
-  if (operation?.error?.message) rows.push(['Error', operation.error.message]);
+  if (model.stateDetail) rows.push([isInFlight(model.state) ? 'Detail' : 'Error', model.stateDetail]);
 
   const title = `**${escapeMarkdown(modelLabel(model))}**`;
   const body = rows

@@ -1,4 +1,4 @@
-import { type TunedModel } from '../api/types';
+import { type TunedModelInfo } from '../tuning/model';
 
 const SAMPLE_PROMPT = 'Hello';
 
@@ -11,8 +11,8 @@ export function shellQuote(value: string): string {
  * A curl command that calls the model. The key is never inlined: the shell expands
  * `$GEMINI_API_KEY` when the command runs, so a copied snippet can be shared safely.
  */
-export function curlSnippet(model: TunedModel, baseUrl: string, options: { withKey: boolean }): string {
-  const url = `${baseUrl.replace(/\/+$/, '')}/v1beta/${model.name}:generateContent`;
+export function curlSnippet(model: Pick<TunedModelInfo, 'generationModel' | 'name'>, baseUrl: string, options: { withKey: boolean }): string {
+  const url = `${baseUrl.replace(/\/+$/, '')}/v1beta/${model.generationModel ?? model.name}:generateContent`;
   const body = JSON.stringify({ contents: [{ role: 'user', parts: [{ text: SAMPLE_PROMPT }] }] });
   const lines = [`curl -sS -X POST ${shellQuote(url)}`, `  -H 'Content-Type: application/json'`];
   if (options.withKey) lines.push(`  -H "x-goog-api-key: $GEMINI_API_KEY"`);
@@ -25,7 +25,7 @@ export function curlSnippet(model: TunedModel, baseUrl: string, options: { withK
  * environment. The local tuning server needs none, but without one the SDK looks for Google
  * Cloud credentials instead, so the snippet passes a placeholder there.
  */
-export function typeScriptSnippet(model: TunedModel, baseUrl: string, options: { defaultBaseUrl: boolean; withKey: boolean }): string {
+export function typeScriptSnippet(model: Pick<TunedModelInfo, 'generationModel' | 'name'>, baseUrl: string, options: { defaultBaseUrl: boolean; withKey: boolean }): string {
   const httpOptions = options.defaultBaseUrl ? '' : `\n  httpOptions: { baseUrl: ${JSON.stringify(baseUrl.replace(/\/+$/, ''))} },`;
   const apiKey = options.withKey ? 'process.env.GEMINI_API_KEY,' : `'unused', // the local tuning server needs no key`;
   return [
@@ -36,7 +36,7 @@ export function typeScriptSnippet(model: TunedModel, baseUrl: string, options: {
     `});`,
     ``,
     `const response = await ai.models.generateContent({`,
-    `  model: ${JSON.stringify(model.name)},`,
+    `  model: ${JSON.stringify(model.generationModel ?? model.name)},`,
     `  contents: ${JSON.stringify(SAMPLE_PROMPT)},`,
     `});`,
     `console.log(response.text);`,
@@ -48,20 +48,21 @@ export function typeScriptSnippet(model: TunedModel, baseUrl: string, options: {
  * A tuning spec that tunes `model` further: it names the model as `tunedModelSource` and keeps
  * its hyperparameters. The training data is left for the person to add.
  */
-export function tuneAgainSpec(model: TunedModel): string {
+export function tuneAgainSpec(model: TunedModelInfo): string {
   const label = model.displayName?.trim() || (model.name ?? '').replace(/^tunedModels\//, '');
   const displayName = `${label} (again)`.slice(0, 40);
-  const hp = model.tuningTask?.hyperparameters ?? {};
+  const hp = model.hyperparameters ?? {};
   const hyperparameters = [
     hp.epochCount !== undefined ? `  epochCount: ${hp.epochCount}` : '  epochCount: 5',
     hp.batchSize !== undefined ? `  batchSize: ${hp.batchSize}` : undefined,
     hp.learningRate !== undefined ? `  learningRate: ${hp.learningRate}` : undefined,
     hp.learningRateMultiplier !== undefined && hp.learningRate === undefined ? `  learningRateMultiplier: ${hp.learningRateMultiplier}` : undefined,
   ].filter((l): l is string => l !== undefined);
+  const { temperature, topP, topK } = model.sampling;
   const sampling = [
-    model.temperature !== undefined ? `temperature: ${model.temperature}` : undefined,
-    model.topP !== undefined ? `topP: ${model.topP}` : undefined,
-    model.topK !== undefined ? `topK: ${model.topK}` : undefined,
+    temperature !== undefined ? `temperature: ${temperature}` : undefined,
+    topP !== undefined ? `topP: ${topP}` : undefined,
+    topK !== undefined ? `topK: ${topK}` : undefined,
   ].filter((l): l is string => l !== undefined);
   return [
     `# Tunes ${model.name} further, starting from its weights.`,

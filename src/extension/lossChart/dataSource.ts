@@ -1,27 +1,22 @@
 import type * as vscode from 'vscode';
 import type { ChartModel } from '../../core/lossChart/protocol';
 import { summarizeModel, type ModelHeader } from '../../core/lossChart/modelHeader';
-import { pointsAfter, snapshotsOf, toLossPoints, type LossPoint, type OperationInput, type TunedModelInput } from '../../core/lossChart/snapshots';
+import { lossPointsOf, pointsAfter, type LossPoint } from '../../core/lossChart/snapshots';
+import { type TuningBackend } from '../../core/tuning/backend';
+import { isInFlight, type TunedModelInfo } from '../../core/tuning/model';
 
 /** The parts of `TunedModelsStore` the chart reads. */
 export interface ChartModelsStore {
   readonly onDidChange: vscode.Event<void>;
-  readonly models: readonly TunedModelInput[];
-  get(name: string): TunedModelInput | undefined;
-  operation(name: string): OperationInput | undefined;
+  readonly models: readonly TunedModelInfo[];
+  get(name: string): TunedModelInfo | undefined;
   refresh(): Promise<void>;
 }
 
-/** The parts of `GeminiClient` the chart calls. */
-export interface ChartClient {
-  readonly tunedModels: { get(name: string): Promise<TunedModelInput> };
-  readonly operations: { list(tunedModelName: string): Promise<{ operations?: OperationInput[] }> };
-}
-
-/** The parts of `BackendConnection` the chart uses. */
+/** The backend as the chart uses it: told when it changes, asked for one model at a time. */
 export interface ChartConnection {
   readonly onDidChange: vscode.Event<void>;
-  getClient(): Promise<ChartClient>;
+  tuningBackend(): Promise<Pick<TuningBackend, 'getModel'>>;
 }
 
 /** What a panel receives for one model while it watches it. */
@@ -31,8 +26,8 @@ export type ModelUpdate =
   | { kind: 'error'; message: string };
 
 /**
- * Loads a model's loss curve and follows it while it trains. ACTIVE and FAILED models come from
- * `tunedModels.get`; a CREATING model's new snapshots come from the store, which polls it.
+ * Loads a model's loss curve and follows it while it trains. Finished models come from the
+ * backend; a running job's new points and progress come from the store, which polls it.
  */
 export class ChartDataSource {
   constructor(
@@ -41,7 +36,7 @@ export class ChartDataSource {
   ) {}
 
   /** The backend's models; loads them first when the store has none yet (just after activation). */
-  async listModels(): Promise<readonly TunedModelInput[]> {
+  async listModels(): Promise<readonly TunedModelInfo[]> {
     if (this.store.models.length === 0) await this.store.refresh();
     return this.store.models;
   }
@@ -52,13 +47,9 @@ export class ChartDataSource {
   }
 
   async load(name: string): Promise<ChartModel> {
-    const client = await this.connection.getClient();
-    const model = await client.tunedModels.get(name);
-    let operation = this.store.operation(name);
-    if (model.state === 'FAILED' && !operation?.error) {
-      operation = (await failedOperation(client, name)) ?? operation;
-    }
-    return { header: summarizeModel(model, operation), points: toLossPoints(snapshotsOf(model, operation)) };
+    const fetched = await (await this.connection.tuningBackend()).getModel(name);
+    const model = withFollowedProgress(fetched, this.store.get(name));
+    return { header: summarizeModel(model), points: lossPointsOf(model) };
   }
 
   /**
@@ -102,14 +93,13 @@ export class ChartDataSource {
       const model = this.store.get(name);
       if (!model) return;
       const wasRunning = current.header.state === 'CREATING';
-      if (model.state !== 'CREATING') {
+      if (model.state !== 'creating') {
         if (wasRunning) reload();
         return;
       }
-      const operation = this.store.operation(name);
       const latest: ChartModel = {
-        header: summarizeModel(model, operation),
-        points: toLossPoints(snapshotsOf(model, operation)),
+        header: summarizeModel(model),
+        points: lossPointsOf(model),
       };
       // A poll may carry fewer snapshots than we already have (a list page without them): keep ours.
       if (latest.points.length < current.points.length) {
@@ -128,14 +118,19 @@ export class ChartDataSource {
   }
 }
 
-async function failedOperation(client: ChartClient, name: string): Promise<OperationInput | undefined> {
-  try {
-    const { operations = [] } = await client.operations.list(name);
-    return operations.find((op) => op.error) ?? operations[0];
-  } catch {
-    // The error message is a nicety; without it the chart still says the job failed.
-    return undefined;
-  }
+/**
+ * The model as just fetched, with what the store knows and a single fetch does not: the progress
+ * and the latest points of a job it follows, and why a followed job ended.
+ */
+function withFollowedProgress(fetched: TunedModelInfo, followed: TunedModelInfo | undefined): TunedModelInfo {
+  if (!followed) return fetched;
+  const running = isInFlight(fetched.state);
+  return {
+    ...fetched,
+    progress: fetched.progress ?? followed.progress,
+    stateDetail: fetched.stateDetail ?? (running ? undefined : followed.stateDetail),
+    loss: followed.loss.length > fetched.loss.length ? followed.loss : fetched.loss,
+  };
 }
 
 export function errorText(error: unknown): string {

@@ -10,7 +10,9 @@ import { compareLoss } from './commands/compareLoss';
 import { exportLossCsv } from './commands/exportLossCsv';
 import { exportLossPng } from './commands/exportLossPng';
 import { openLossChart } from './commands/openLossChart';
-import { ChartDataSource, type ChartConnection, type ChartModelsStore } from './dataSource';
+import { type BackendConnection } from '../backend/connection';
+import { tuningBackendSource } from '../backend/tuningBackend';
+import { ChartDataSource, type ChartModelsStore } from './dataSource';
 import { modelPicker } from './pickModels';
 
 const CHART_COMMANDS = {
@@ -25,7 +27,7 @@ export interface LossChartDeps {
   context: Pick<vscode.ExtensionContext, 'extensionUri'>;
   log: vscode.LogOutputChannel;
   store: ChartModelsStore;
-  connection: ChartConnection;
+  connection: Pick<BackendConnection, 'onDidChange' | 'getClient'>;
   /** asks where to save exports, so that integration tests can answer in place of a person */
   prompts: Required<Pick<Prompts, 'saveFile'>>;
   /** present only when the extension runs its tests */
@@ -34,7 +36,7 @@ export interface LossChartDeps {
 
 /** The loss chart: its commands, the panel serializer, and its test hooks when there are hooks. */
 export function registerLossChart({ context, log, store, connection, prompts, testHooks }: LossChartDeps): vscode.Disposable {
-  const source = new ChartDataSource(store, connection);
+  const source = new ChartDataSource(store, { onDidChange: connection.onDidChange, tuningBackend: tuningBackendSource(connection) });
   const pickModels = modelPicker(source);
   const panels = new LossChartPanels(vscode.Uri.joinPath(context.extensionUri, 'dist', 'media'), {
     source,

@@ -1,5 +1,6 @@
 import * as vscode from 'vscode';
-import type { Model, TunedModel } from '../../core/api/types';
+import type { Model } from '../../core/api/types';
+import type { TunedModelInfo } from '../../core/tuning/model';
 import { PROMPT_LANGUAGE, TUNEBOOK_NOTEBOOK_TYPE, type TunebookMetadata } from '../../core/promptNotebook/tunebookFormat';
 import { type NotebookClient, notebookSettings, type PromptRunner } from './execution';
 
@@ -13,8 +14,8 @@ export interface NotebookBackend {
 /** The tuned models of the current backend; `TunedModelsStore` is one. */
 export interface NotebookModelSource {
   readonly onDidChange: vscode.Event<void>;
-  readonly models: readonly TunedModel[];
-  get(name: string): TunedModel | undefined;
+  readonly models: readonly TunedModelInfo[];
+  get(name: string): TunedModelInfo | undefined;
   refresh?(): Promise<void>;
 }
 
@@ -40,11 +41,11 @@ function shortId(name: string): string {
   return name.replace(/^(tunedModels|models)\//, '');
 }
 
-function tunedLabels(model: TunedModel, backend: string): { label: string; description: string; detail: string } {
-  const base = model.baseModel ?? model.tunedModelSource?.baseModel;
+function tunedLabels(model: TunedModelInfo, backend: string): { label: string; description: string; detail: string } {
+  const base = model.baseModel;
   return {
-    label: `${model.displayName || shortId(model.name ?? '')} — tuned`,
-    description: model.name ?? '',
+    label: `${model.displayName || shortId(model.name)} — tuned`,
+    description: model.name,
     detail: [base ? `tuned from ${shortId(base)}` : undefined, backend].filter(Boolean).join(' · '),
   };
 }
@@ -134,7 +135,7 @@ export class PromptControllers implements vscode.Disposable {
     const desired = new Map<string, { kind: ModelKind; label: string; description: string; detail: string }>();
     const backend = this.backendLabel();
     for (const model of this.store.models) {
-      if (model.state === 'ACTIVE' && model.name) desired.set(model.name, { kind: 'tuned', ...tunedLabels(model, backend) });
+      if (model.state === 'active' && model.name) desired.set(model.name, { kind: 'tuned', ...tunedLabels(model, backend) });
     }
     for (const model of this.baseModels) {
       if (!desired.has(model.name)) desired.set(model.name, { kind: 'base', ...baseLabels(model, backend) });
@@ -143,7 +144,7 @@ export class PromptControllers implements vscode.Disposable {
       if (notebook.notebookType !== TUNEBOOK_NOTEBOOK_TYPE) continue;
       const model = notebookSettings(notebook).model;
       if (model && !desired.has(model)) {
-        const creating = this.store.get(model)?.state === 'CREATING';
+        const creating = this.store.get(model)?.state === 'creating';
         desired.set(model, {
           kind: 'unlisted',
           label: `${shortId(model)} — ${creating ? 'still tuning' : 'not listed'}`,

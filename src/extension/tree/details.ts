@@ -1,5 +1,5 @@
 import * as vscode from 'vscode';
-import { type BackendConnection } from '../backend/connection';
+import { type TuningBackendSource } from '../backend/tuningBackend';
 import { type TunedModelsStore } from '../tunedModelsStore';
 
 export const MODEL_DETAILS_SCHEME = 'gemini-tuning-model';
@@ -24,14 +24,14 @@ export class ModelDetailsProvider implements vscode.TextDocumentContentProvider,
   private readonly subscriptions: vscode.Disposable[] = [];
 
   constructor(
-    private readonly connection: BackendConnection,
+    private readonly backend: TuningBackendSource,
     private readonly store: TunedModelsStore,
   ) {
     this.subscriptions.push(
       store.onDidChange(() => {
         for (const [name, json] of this.open) {
           const model = store.get(name);
-          if (model && JSON.stringify(model, null, 2) !== json) this.emitter.fire(modelDetailsUri(name));
+          if (model && JSON.stringify(model.raw, null, 2) !== json) this.emitter.fire(modelDetailsUri(name));
         }
       }),
       vscode.workspace.onDidCloseTextDocument((doc) => {
@@ -45,15 +45,14 @@ export class ModelDetailsProvider implements vscode.TextDocumentContentProvider,
     const controller = new AbortController();
     const cancel = token.onCancellationRequested(() => controller.abort());
     try {
-      const client = await this.connection.getClient();
-      const model = await client.tunedModels.get(name, { signal: controller.signal });
-      const json = JSON.stringify(model, null, 2);
+      const model = await (await this.backend()).getModel(name, { signal: controller.signal });
+      const json = JSON.stringify(model.raw, null, 2);
       this.open.set(name, json);
       return json + '\n';
     } catch (error) {
       const known = this.store.get(name);
       if (known) {
-        const json = JSON.stringify(known, null, 2);
+        const json = JSON.stringify(known.raw, null, 2);
         this.open.set(name, json);
         return json + '\n';
       }

@@ -18,7 +18,7 @@ export type RevealModels = (names: readonly string[]) => Promise<void>;
  */
 export function registerStateNotifications(store: TunedModelsStore, notifier: Notifier, reveal: RevealModels): vscode.Disposable {
   return store.onDidChangeStates((changes) => {
-    const notices = planJobNotices(changes, (name) => store.operation(name)?.error?.message);
+    const notices = planJobNotices(changes, (name) => store.get(name)?.stateDetail);
     for (const notice of notices) void show(notice, notifier, reveal);
   });
 }

@@ -1,7 +1,7 @@
 import * as vscode from 'vscode';
-import { type TunedModel } from '../../core/api/types';
 import { type GroupId, groupModels, type ModelGroup } from '../../core/tunedModels/grouping';
 import { modelContextValue, modelDescription, modelIcon, modelLabel, modelTooltipMarkdown } from '../../core/tunedModels/presentation';
+import { type TunedModelInfo } from '../../core/tuning/model';
 import { type TunedModelsStore } from '../tunedModelsStore';
 
 export class GroupNode {
@@ -21,7 +21,7 @@ export class ModelNode {
     private readonly store: TunedModelsStore,
   ) {}
 
-  get model(): TunedModel | undefined {
+  get model(): TunedModelInfo | undefined {
     return this.store.get(this.name);
   }
 }
@@ -86,7 +86,7 @@ export class TunedModelsTreeProvider implements vscode.TreeDataProvider<TunedMod
     if (!model) return new vscode.TreeItem(element.name);
     const item = new vscode.TreeItem(modelLabel(model), vscode.TreeItemCollapsibleState.None);
     item.id = `model:${element.name}`;
-    item.description = modelDescription(model, this.now(), this.store.operation(element.name));
+    item.description = modelDescription(model, this.now());
     const icon = modelIcon(model);
     item.iconPath = new vscode.ThemeIcon(icon.id, icon.color ? new vscode.ThemeColor(icon.color) : undefined);
     item.contextValue = modelContextValue(model);
@@ -98,7 +98,7 @@ export class TunedModelsTreeProvider implements vscode.TreeDataProvider<TunedMod
     if (element.kind === 'model') {
       const model = element.model;
       if (model) {
-        const tooltip = new vscode.MarkdownString(modelTooltipMarkdown(model, this.now(), this.store.operation(element.name)));
+        const tooltip = new vscode.MarkdownString(modelTooltipMarkdown(model, this.now()));
         tooltip.isTrusted = false;
         tooltip.supportHtml = false;
         item.tooltip = tooltip;

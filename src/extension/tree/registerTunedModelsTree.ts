@@ -1,6 +1,7 @@
 import * as vscode from 'vscode';
 import { taggedLog } from '../../core/util/log';
 import { type BackendConnection } from '../backend/connection';
+import { tuningBackendSource } from '../backend/tuningBackend';
 import { type TestHooks } from '../testHooks';
 import { type TunedModelsStore } from '../tunedModelsStore';
 import { registerGuarded } from '../ui/commands';
@@ -48,9 +49,10 @@ export function registerTunedModelsTree(deps: TunedModelsTreeDeps): vscode.Dispo
     canSelectMany: true,
     showCollapseAll: true,
   });
-  const details = new ModelDetailsProvider(connection, store);
-  const resolveModel = createModelResolver({ connection, store, treeView, prompts, errorLog });
-  const model: ModelCommandDeps = { resolveModel, connection, store, prompts, log };
+  const backend = tuningBackendSource(connection, (name) => store.followedOperation(name));
+  const details = new ModelDetailsProvider(backend, store);
+  const resolveModel = createModelResolver({ backend, store, treeView, prompts, errorLog });
+  const model: ModelCommandDeps = { resolveModel, connection, backend, store, prompts, log };
   if (deps.testHooks) deps.testHooks.tunedModelsTree = { provider, treeView };
 
   return vscode.Disposable.from(

@@ -26,7 +26,7 @@ export class TunedModelsViewState implements vscode.Disposable {
     // The title names the filter. A message would also hide the welcome that says nothing matches.
     treeView.description = filter ? `Filter: ${filter}` : undefined;
     treeView.message = filter && store.models.length > 0 ? `Filter: ${filter}` : undefined;
-    const creating = store.models.filter((m) => m.state === 'CREATING').length;
+    const creating = store.models.filter((m) => m.state === 'creating').length;
     treeView.badge = creating ? { value: creating, tooltip: `${creating} tuning job${creating === 1 ? '' : 's'} running` } : undefined;
     void vscode.commands.executeCommand('setContext', 'geminiTuning.modelsLoaded', store.loaded);
     void vscode.commands.executeCommand('setContext', 'geminiTuning.modelCount', store.models.length);

@@ -5,7 +5,7 @@ import { type ErrorLog } from '../ui/notify';
 import { type Prompts } from '../ui/prompts';
 import { SpecCodeLensProvider } from './codeLens';
 import { SpecCommands } from './commandIds';
-import { createTunedModelFromSpec, type ModelTracker, type SpecBackend } from './commands/createTunedModelFromSpec';
+import { createTunedModelFromSpec, type SpecBackend } from './commands/createTunedModelFromSpec';
 import { newTuningSpec } from './commands/newTuningSpec';
 import { validateTuningSpec } from './commands/validateTuningSpec';
 import { SpecValidationService } from './diagnosticsService';
@@ -14,10 +14,8 @@ import { SPEC_GLOB } from './workspaceFileSystem';
 export interface SpecFeatureDeps {
   readonly context: Pick<vscode.ExtensionContext, 'workspaceState'>;
   readonly log: ErrorLog;
-  /** The backend connection; without it, specs are still validated but cannot be submitted. */
+  /** Where jobs are submitted; without it, specs are still validated but cannot be submitted. */
   readonly backend?: SpecBackend;
-  /** The tuned models store, so that a new model shows up (and is followed) in the tree. */
-  readonly models?: ModelTracker;
   /** How questions are asked; tests answer through it. */
   readonly prompts: Prompts;
 }
@@ -36,7 +34,7 @@ export function registerSpecFeatures(deps: SpecFeatureDeps): vscode.Disposable {
     registerGuarded(
       SpecCommands.create,
       'Could not create a tuned model from the spec',
-      createTunedModelFromSpec({ workspaceState: deps.context.workspaceState, log, validation, backend: deps.backend, models: deps.models, prompts, isTrusted }),
+      createTunedModelFromSpec({ workspaceState: deps.context.workspaceState, log, validation, backend: deps.backend, prompts, isTrusted }),
       log,
     ),
     registerGuarded(SpecCommands.validate, 'Could not validate the tuning spec', validateTuningSpec({ validation, prompts }), log),

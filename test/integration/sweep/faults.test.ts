@@ -94,7 +94,7 @@ describe('sweep: server faults against the running extension', function () {
     const op = await client.tunedModels.create(createRequest('sweep storm', 10));
     const name = modelNameOf(op);
     api.store.track(op);
-    assert.equal(api.store.get(name)?.state, 'CREATING', 'the tree shows the new model as CREATING');
+    assert.equal(api.store.get(name)?.state, 'creating', 'the tree shows the new model as CREATING');
 
     let failedRefreshes = 0;
     let vanished = 0;
@@ -109,8 +109,8 @@ describe('sweep: server faults against the running extension', function () {
     ];
     try {
       await setFaults(api, [{ match: 'GET /v1beta/tunedModels', action: 'status', status: 503, count: STORM }]);
-      assert.equal(api.store.get(name)?.state, 'CREATING', 'the storm starts while the model is CREATING');
-      await whenStore(api, () => api.store.get(name)?.state === 'ACTIVE' && api.store.status.kind === 'ready', `${name} ACTIVE after the storm`, 150_000);
+      assert.equal(api.store.get(name)?.state, 'creating', 'the storm starts while the model is CREATING');
+      await whenStore(api, () => api.store.get(name)?.state === 'active' && api.store.status.kind === 'ready', `${name} ACTIVE after the storm`, 150_000);
     } finally {
       for (const s of subscriptions) s.dispose();
     }
@@ -288,11 +288,11 @@ describe('sweep: server faults against the running extension', function () {
         { events: [api.backend.onDidChange, api.backend.onDidChangeHealth], timeoutMs: 60_000 },
       );
       const restartedAfter = Date.now() - killedAt;
-      await whenStore(api, () => ['ACTIVE', 'FAILED'].includes(api.store.get(name)?.state ?? ''), `${name} to end ACTIVE or FAILED`, 150_000);
+      await whenStore(api, () => ['active', 'failed'].includes(api.store.get(name)?.state ?? ''), `${name} to end ACTIVE or FAILED`, 150_000);
       const model = api.store.get(name)!;
       const finalOp = await (await api.backend.getClient()).operations.get(op.name!);
       const reason = finalOp.error?.message ?? '';
-      const ok = lost === 0 && finalOp.done === true && (model.state === 'ACTIVE' || reason.length > 0);
+      const ok = lost === 0 && finalOp.done === true && (model.state === 'active' || reason.length > 0);
       recordSweepCase({
         area: AREA,
         tried: `local server SIGKILLed at step ${progress?.metadata?.completedSteps} of ${progress?.metadata?.totalSteps} of a training job`,
@@ -301,7 +301,7 @@ describe('sweep: server faults against the running extension', function () {
       });
       assert.equal(lost, 0, 'the model never went missing from a loaded tree');
       assert.equal(finalOp.done, true, 'the operation is done');
-      if (model.state === 'FAILED') assert.ok(reason.length > 0, 'a FAILED job says why');
+      if (model.state === 'failed') assert.ok(reason.length > 0, 'a FAILED job says why');
     } finally {
       watch.dispose();
     }

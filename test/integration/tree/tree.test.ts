@@ -97,7 +97,7 @@ describe('tree: tuned models view', function () {
     assert.equal((creating.item.iconPath as vscode.ThemeIcon).id, 'loading~spin');
 
     // Progress in percent comes from the operation metadata, without a manual refresh.
-    await whenStore(api, () => (api.store.operation(name)?.metadata?.completedSteps ?? 0) > 0, 'training progress');
+    await whenStore(api, () => (api.store.get(name)?.progress?.completedSteps ?? 0) > 0, 'training progress');
     assert.match(String(findItem(api, name)!.item.description), /^\d+% · gemini-1\.5-flash-001-tuning · /);
 
     const failed = findItem(api, 'tunedModels/seeded-failed-1')!;
@@ -126,7 +126,7 @@ describe('tree: tuned models view', function () {
     const name = modelNameOf(op);
     const finished = new Promise<string | undefined>((resolve) => {
       const subscription = api.store.onDidChangeState(({ model, previous }) => {
-        if (model.name === name && model.state !== 'CREATING') {
+        if (model.name === name && model.state !== 'creating') {
           subscription.dispose();
           resolve(`${previous} → ${model.state}`);
         }
@@ -137,7 +137,7 @@ describe('tree: tuned models view', function () {
     assert.ok(api.store.isPolling, 'polls while a model is CREATING');
     const listsBefore = proxy.requests.filter((r) => r.method === 'GET' && r.url.startsWith('/v1beta/tunedModels?')).length;
 
-    assert.equal(await finished, 'CREATING → ACTIVE');
+    assert.equal(await finished, 'creating → active');
     assert.equal(findItem(api, name)?.group, 'Active');
     assert.equal((findItem(api, name)!.item.iconPath as vscode.ThemeIcon).id, 'pass');
     const listsAfter = proxy.requests.filter((r) => r.method === 'GET' && r.url.startsWith('/v1beta/tunedModels?')).length;
@@ -505,7 +505,7 @@ describe('tree: tuned models view', function () {
       op = await client.tunedModels.create(request);
       name = modelNameOf(op);
       api.store.track(op, request);
-      await whenStore(api, () => (api.store.operation(name)?.metadata?.completedSteps ?? 0) >= 3, 'a few steps of the job to cancel');
+      await whenStore(api, () => (api.store.get(name)?.progress?.completedSteps ?? 0) >= 3, 'a few steps of the job to cancel');
     });
 
     it('from the palette offers only running jobs, passing over a selected model that is not training', async () => {
@@ -533,7 +533,7 @@ describe('tree: tuned models view', function () {
         scope.dispose();
       }
       assert.equal(prompts.remaining, 0, 'a list to pick from was shown');
-      const running = api.store.models.filter((m) => m.state === 'CREATING').map((m) => m.name!);
+      const running = api.store.models.filter((m) => m.state === 'creating').map((m) => m.name!);
       assert.ok(offered.includes(name), JSON.stringify(offered));
       assert.deepEqual([...offered].sort(), [...running].sort());
       assert.equal(cancelsSent(), before, 'picking nothing cancels nothing');
@@ -560,7 +560,7 @@ describe('tree: tuned models view', function () {
       const cancels = proxy.requests.filter((r) => r.method === 'POST' && r.url === `/v1/${op.name}:cancel`);
       assert.equal(cancels.length, 1, "one POST to the operation's v1 :cancel binding");
 
-      await whenStore(api, () => api.store.get(name)?.state !== 'CREATING', 'the cancelled job to leave CREATING');
+      await whenStore(api, () => api.store.get(name)?.state !== 'creating', 'the cancelled job to leave CREATING');
       const after: TunedModel = await client.tunedModels.get(name);
       assert.notEqual(after.state, 'CREATING');
       assert.notEqual(after.state, 'ACTIVE', 'a cancelled job does not become a usable model');
@@ -576,7 +576,7 @@ describe('tree: tuned models view', function () {
 
     it('refuses a model that is not training, and sends nothing', async () => {
       const active = 'tunedModels/seeded-active-1';
-      assert.equal(api.store.get(active)?.state, 'ACTIVE');
+      assert.equal(api.store.get(active)?.state, 'active');
       const before = cancelsSent();
       const prompts = new ScriptedPrompts();
       const scope = api.prompts.use(prompts);

@@ -7,7 +7,7 @@ import * as vscode from 'vscode';
 import type { Prompts } from '../../../src/extension/ui/prompts';
 import { silentLog } from '../../../src/core/util/log';
 import { RESTRICTED_MODE_REFUSAL } from '../../../src/core/tuningSpec/creationPolicy';
-import { createTunedModelFromSpec, type CreateOutcome, type SpecBackend, type SpecClient } from '../../../src/extension/tuningSpecEditor/commands/createTunedModelFromSpec';
+import { createTunedModelFromSpec, type CreateOutcome, type SpecBackend } from '../../../src/extension/tuningSpecEditor/commands/createTunedModelFromSpec';
 import { SpecValidationService } from '../../../src/extension/tuningSpecEditor/diagnosticsService';
 import { ScriptedPrompts } from '../tree/support';
 
@@ -66,12 +66,12 @@ function diagnosticsOf(uri: vscode.Uri, ready: (d: readonly vscode.Diagnostic[])
   });
 }
 
-/** A backend that records whether anything asked it for a client. */
+/** A backend that records whether anything asked it for a way to submit. */
 function countingBackend(): SpecBackend & { calls: number } {
   const backend = {
     kind: 'local' as const,
     calls: 0,
-    getClient(): Promise<SpecClient> {
+    submitter(): ReturnType<SpecBackend['submitter']> {
       backend.calls++;
       return Promise.reject(new Error('no network in this test'));
     },
@@ -165,7 +165,7 @@ describe('spec: tuning specs in the editor', function () {
     const backend = countingBackend();
     const validation = new SpecValidationService(silentLog);
     try {
-      const create = createTunedModelFromSpec({ workspaceState: memento(), log: silentLog, validation, backend, models: undefined, prompts: refusingPrompts, isTrusted: () => true });
+      const create = createTunedModelFromSpec({ workspaceState: memento(), log: silentLog, validation, backend, prompts: refusingPrompts, isTrusted: () => true });
       assert.equal((await create(uri)).status, 'invalid');
       assert.equal(backend.calls, 0, 'no client was even requested');
     } finally {
@@ -178,7 +178,7 @@ describe('spec: tuning specs in the editor', function () {
     const backend = countingBackend();
     const validation = new SpecValidationService(silentLog);
     try {
-      const create = createTunedModelFromSpec({ workspaceState: memento(), log: silentLog, validation, backend, models: undefined, prompts: refusingPrompts, isTrusted: () => false });
+      const create = createTunedModelFromSpec({ workspaceState: memento(), log: silentLog, validation, backend, prompts: refusingPrompts, isTrusted: () => false });
       const outcome = await create(uri);
       assert.deepEqual(outcome, { status: 'refused', reason: RESTRICTED_MODE_REFUSAL });
       assert.equal(backend.calls, 0);
@@ -197,7 +197,7 @@ describe('spec: tuning specs in the editor', function () {
     assert.ok(outcome.status === 'created');
     assert.equal(outcome.state, 'ACTIVE');
     await api.store.refresh();
-    assert.equal(api.store.get(outcome.model)?.state, 'ACTIVE');
+    assert.equal(api.store.get(outcome.model)?.state, 'active');
 
     const asked: string[] = [];
     const answering = api.prompts.use(prompts({ confirm: false }, asked));

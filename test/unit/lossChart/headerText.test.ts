@@ -3,9 +3,14 @@ import { toColumns } from '../../../src/core/lossChart/columns';
 import { describeSteps, lossLabel } from '../../../src/core/lossChart/headerText';
 import { plannedTotalSteps, summarizeModel } from '../../../src/core/lossChart/modelHeader';
 import { toLossPoints } from '../../../src/core/lossChart/snapshots';
+import type { Operation, TunedModel } from '../../../src/core/api/types';
+import { fromGeminiTunedModel } from '../../../src/core/tuning/geminiApi';
+
+/** The header of a Gemini API model as the wire has it, with its create operation. */
+const summarize = (model: object, operation?: object) => summarizeModel(fromGeminiTunedModel(model as TunedModel, operation as Operation | undefined));
 
 describe('loss chart header text: total steps', () => {
-  const base = summarizeModel({
+  const base = summarize({
     name: 'tunedModels/a',
     state: 'ACTIVE',
     tuningTask: { hyperparameters: { epochCount: 2, batchSize: 4 } },
@@ -22,7 +27,7 @@ describe('loss chart header text: total steps', () => {
   });
 
   it('computes the plan from the hyperparameters when the example count is known', () => {
-    const header = summarizeModel({
+    const header = summarize({
       name: 'tunedModels/a',
       state: 'ACTIVE',
       tuningTask: {

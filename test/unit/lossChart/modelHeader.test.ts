@@ -1,6 +1,11 @@
 import * as assert from 'node:assert/strict';
 import { describeEmpty, formatDuration, formatLoss } from '../../../src/core/lossChart/headerText';
 import { elapsedMs, emptyReason, summarizeModel } from '../../../src/core/lossChart/modelHeader';
+import type { Operation, TunedModel } from '../../../src/core/api/types';
+import { fromGeminiTunedModel } from '../../../src/core/tuning/geminiApi';
+
+/** The header of a Gemini API model as the wire has it, with its create operation. */
+const summarize = (model: object, operation?: object) => summarizeModel(fromGeminiTunedModel(model as TunedModel, operation as Operation | undefined));
 
 describe('loss chart model header: summary and states', () => {
   const running = {
@@ -11,7 +16,7 @@ describe('loss chart model header: summary and states', () => {
   };
 
   it('summarizes a model with its operation', () => {
-    const header = summarizeModel(running, { metadata: { totalSteps: '38', completedSteps: 4 } });
+    const header = summarize(running, { metadata: { totalSteps: '38', completedSteps: 4 } });
     assert.deepEqual(header, {
       name: running.name,
       displayName: 'number-generator-wl1qr34x2py',
@@ -32,22 +37,22 @@ describe('loss chart model header: summary and states', () => {
   });
 
   it('explains each empty state', () => {
-    const creating = summarizeModel(running);
+    const creating = summarize(running);
     assert.equal(emptyReason(creating, 0), 'waiting');
     assert.equal(describeEmpty('waiting', creating), 'Waiting for the first step…');
     assert.equal(emptyReason(creating, 3), undefined);
 
-    const failed = summarizeModel({ ...running, state: 'FAILED' }, { error: { code: 3, message: 'Training data is empty.' } });
+    const failed = summarize({ ...running, state: 'FAILED' }, { done: true, error: { code: 3, message: 'Training data is empty.' } });
     assert.equal(emptyReason(failed, 0), 'failed');
     assert.equal(describeEmpty('failed', failed), 'Tuning failed: Training data is empty.');
 
-    const active = summarizeModel({ ...running, state: 'ACTIVE' });
+    const active = summarize({ ...running, state: 'ACTIVE' });
     assert.equal(emptyReason(active, 0), 'noSnapshots');
     assert.match(describeEmpty('noSnapshots', active), /returned no training snapshots/);
   });
 
   it('measures elapsed time from start to completion, or to now while running', () => {
-    const header = summarizeModel(running);
+    const header = summarize(running);
     assert.equal(elapsedMs(header, [], Date.parse('2026-11-21T15:01:30Z')), 90_000);
     const done = { ...header, state: 'ACTIVE' as const, completeTime: '2026-11-21T15:10:00Z' };
     assert.equal(elapsedMs(done, [], 0), 600_000);

@@ -1,5 +1,5 @@
 import * as assert from 'node:assert/strict';
-import { pointsAfter, snapshotsOf, toLossPoints, type LossPoint } from '../../../src/core/lossChart/snapshots';
+import { pointsAfter, toLossPoints, type LossPoint } from '../../../src/core/lossChart/snapshots';
 
 function pts(...losses: (number | null)[]): LossPoint[] {
   return losses.map((loss, i) => ({ step: i + 1, epoch: 1, loss, computeTimeMs: null }));
@@ -67,12 +67,5 @@ describe('loss chart snapshots: live updates', () => {
     assert.equal(pointsAfter(pts(3, 2), pts(3, 9, 1)).rewritten, true);
     assert.equal(pointsAfter(pts(3, 2), pts(3)).rewritten, true);
     assert.deepEqual(pointsAfter([], []), { appended: [], rewritten: false });
-  });
-  it('prefers the running operation\'s snapshots when it has more than the model', () => {
-    const model = { tuningTask: { snapshots: [{ step: 1 }] } };
-    const operation = { metadata: { snapshots: [{ step: 1 }, { step: 2 }] } };
-    assert.equal(snapshotsOf(model, operation).length, 2);
-    assert.equal(snapshotsOf(model, undefined).length, 1);
-    assert.deepEqual(snapshotsOf({}, undefined), []);
   });
 });

@@ -1,12 +1,13 @@
 import * as assert from 'node:assert/strict';
 import type { TunedModel } from '../../../src/core/api/types';
+import { fromGeminiTunedModel } from '../../../src/core/tuning/geminiApi';
 import { describeEvaluation, evaluatedExamples, heldOutExamples, noHeldOutMessage } from '../../../src/core/promptNotebook/evaluation';
 import { baseModelOf, modelChoices, modelNameOf, noBaseModelMessage } from '../../../src/core/promptNotebook/modelChoice';
 import { promptBookFor } from '../../../src/core/promptNotebook/promptBook';
 import { answerChoices, answerPreview, defaultAnswer } from '../../../src/core/promptNotebook/trainingAnswers';
 import { type LoadedExample } from '../../../src/core/tuningSpec/examples';
 
-const active = (name: string, extra: Partial<TunedModel> = {}): TunedModel => ({ name, state: 'ACTIVE', baseModel: 'models/base-001', ...extra }) as TunedModel;
+const active = (name: string, extra: Partial<TunedModel> = {}) => fromGeminiTunedModel({ name, state: 'ACTIVE', baseModel: 'models/base-001', ...extra });
 
 describe('prompt notebook commands: the logic behind them', () => {
   describe('which model a command was invoked on', () => {

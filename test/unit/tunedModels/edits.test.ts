@@ -1,8 +1,8 @@
 import * as assert from 'node:assert/strict';
-import { type TunedModel } from '../../../src/core/api/types';
+import { fromGeminiTunedModel } from '../../../src/core/tuning/geminiApi';
 import { buildPatch, parseFieldInput } from '../../../src/core/tunedModels/edits';
 
-const current: TunedModel & { name: string } = {
+const current = fromGeminiTunedModel({
   name: 'tunedModels/m',
   displayName: 'Old',
   description: 'desc',
@@ -10,7 +10,7 @@ const current: TunedModel & { name: string } = {
   topP: 0.95,
   topK: 64,
   state: 'ACTIVE',
-};
+});
 
 describe('model edits', () => {
   it('puts exactly the changed fields in the body and the mask', () => {

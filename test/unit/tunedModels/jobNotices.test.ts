@@ -1,10 +1,11 @@
 import * as assert from 'node:assert/strict';
-import type { State, TunedModel } from '../../../src/core/api/types';
+import type { State } from '../../../src/core/api/types';
+import { fromGeminiState, fromGeminiTunedModel } from '../../../src/core/tuning/geminiApi';
 import { type FinishedJob, INDIVIDUAL_NOTICE_LIMIT, planJobNotices } from '../../../src/core/tunedModels/jobNotices';
 
 function ended(id: string, state: State, previous: State | undefined = 'CREATING'): FinishedJob {
-  const model: TunedModel = { name: `tunedModels/${id}`, displayName: `Model ${id}`, state };
-  return { model, previous };
+  const model = fromGeminiTunedModel({ name: `tunedModels/${id}`, displayName: `Model ${id}`, state });
+  return { model, previous: previous && fromGeminiState(previous) };
 }
 
 const reasons = (name: string): string | undefined => (name.endsWith('-bad') ? 'loss went to NaN' : undefined);
@@ -59,10 +60,10 @@ describe('tree: job notices', () => {
   it('ignores what is not a job ending: new models, CREATING, a model without a name', () => {
     const notices = planJobNotices(
       [
-        { model: { name: 'tunedModels/new', state: 'ACTIVE' }, previous: undefined },
+        { model: fromGeminiTunedModel({ name: 'tunedModels/new', state: 'ACTIVE' }), previous: undefined },
         ended('again', 'CREATING', 'ACTIVE'),
         ended('renamed', 'ACTIVE', 'ACTIVE'),
-        { model: { state: 'ACTIVE' }, previous: 'CREATING' },
+        { model: fromGeminiTunedModel({ state: 'ACTIVE' }), previous: 'creating' },
         ended('real', 'ACTIVE'),
       ],
       reasons,

@@ -11,11 +11,14 @@ import {
   modelTooltipMarkdown,
   progressPercent,
 } from '../../../src/core/tunedModels/presentation';
+import { fromGeminiTunedModel, geminiProgress } from '../../../src/core/tuning/geminiApi';
+import { type TunedModelInfo } from '../../../src/core/tuning/model';
 
 const NOW = Date.parse('2026-11-21T12:00:00Z');
 
-function model(id: string, state: TunedModel['state'], createTime = '2026-11-21T11:00:00Z', extra: Partial<TunedModel> = {}): TunedModel {
-  return { name: `tunedModels/${id}`, state, createTime, baseModel: 'models/gemini-1.5-flash-001-tuning', ...extra };
+/** A Gemini API model as the features see it, with its create operation when given. */
+function model(id: string, state: TunedModel['state'], createTime = '2026-11-21T11:00:00Z', extra: Partial<TunedModel> = {}, op?: Operation): TunedModelInfo {
+  return fromGeminiTunedModel({ name: `tunedModels/${id}`, state, createTime, baseModel: 'models/gemini-1.5-flash-001-tuning', ...extra }, op);
 }
 
 describe('tree grouping', () => {
@@ -63,7 +66,7 @@ describe('tree item presentation', () => {
   });
 
   it('reads progress from completedPercent, else from steps', () => {
-    const op = (metadata: object): Operation => ({ name: 'x', metadata: { '@type': 't', ...metadata } });
+    const op = (metadata: object) => geminiProgress(metadata as Parameters<typeof geminiProgress>[0]);
     assert.equal(progressPercent(op({ completedPercent: 42.7 })), 42);
     assert.equal(progressPercent(op({ totalSteps: 40, completedSteps: 10 })), 25);
     assert.equal(progressPercent(op({ totalSteps: 38 })), 0);
@@ -73,8 +76,8 @@ describe('tree item presentation', () => {
 
   it('describes a creating model with its progress, base model and age', () => {
     const op: Operation = { name: 'o', metadata: { '@type': 't', completedPercent: 50 } };
-    assert.equal(modelDescription(model('a', 'CREATING'), NOW, op), '50% · gemini-1.5-flash-001-tuning · 1 h ago');
-    assert.equal(modelDescription(model('a', 'ACTIVE'), NOW, op), 'gemini-1.5-flash-001-tuning · 1 h ago');
+    assert.equal(modelDescription(model('a', 'CREATING', undefined, {}, op), NOW), '50% · gemini-1.5-flash-001-tuning · 1 h ago');
+    assert.equal(modelDescription(model('a', 'ACTIVE', undefined, {}, op), NOW), 'gemini-1.5-flash-001-tuning · 1 h ago');
     const fromSource = model('b', 'ACTIVE', undefined, { baseModel: undefined, tunedModelSource: { tunedModel: 'tunedModels/a' } });
     assert.equal(modelDescription(fromSource, NOW), 'from a · 1 h ago');
   });

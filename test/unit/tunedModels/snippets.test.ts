@@ -6,18 +6,20 @@ import * as path from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { GeminiClient } from '../../../src/core/api/client';
 import { type TunedModel } from '../../../src/core/api/types';
+import { fromGeminiTunedModel } from '../../../src/core/tuning/geminiApi';
+import { type TunedModelInfo } from '../../../src/core/tuning/model';
 import { type LocalServer, startLocalServer } from '../../../src/server/localServer';
 import { curlSnippet, shellQuote, tuneAgainSpec, typeScriptSnippet } from '../../../src/core/tunedModels/snippets';
 import { parse } from 'yaml';
 
-const model: TunedModel = {
+const model = fromGeminiTunedModel({
   name: 'tunedModels/emoji-namer-abc12',
   displayName: "Bob's model",
   description: 'Names "emoji"',
   state: 'ACTIVE',
   temperature: 0.5,
   tuningTask: { hyperparameters: { epochCount: 7, batchSize: 4, learningRate: 0.001 } },
-};
+});
 
 describe('snippets', () => {
   it('quotes for a POSIX shell', () => {
@@ -76,8 +78,8 @@ describe('snippets', () => {
     const KEY = 'snippet-key-7Hq2';
     let keyed: LocalServer;
     let open: LocalServer;
-    let keyedModel: TunedModel;
-    let openModel: TunedModel;
+    let keyedModel: TunedModelInfo;
+    let openModel: TunedModelInfo;
     const dataDirs: string[] = [];
 
     before(async () => {
@@ -85,7 +87,7 @@ describe('snippets', () => {
       dataDirs.push(fs.mkdtempSync(path.join(os.tmpdir(), 'gt-snippets-')), fs.mkdtempSync(path.join(os.tmpdir(), 'gt-snippets-')));
       keyed = await startLocalServer({ dataDir: dataDirs[0], apiKey: KEY, workerScript, stepDelayMs: 0 });
       open = await startLocalServer({ dataDir: dataDirs[1], workerScript, stepDelayMs: 0 });
-      [keyedModel, openModel] = await Promise.all([trainTinyModel(keyed.url, KEY), trainTinyModel(open.url)]);
+      [keyedModel, openModel] = (await Promise.all([trainTinyModel(keyed.url, KEY), trainTinyModel(open.url)])).map((m) => fromGeminiTunedModel(m));
     });
 
     after(async () => {

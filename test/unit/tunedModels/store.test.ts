@@ -1,5 +1,6 @@
 import * as assert from 'node:assert/strict';
 import { type ListOperationsResponse, type Operation, type TunedModel } from '../../../src/core/api/types';
+import { fromGeminiTunedModel } from '../../../src/core/tuning/geminiApi';
 import { CoalescingRunner } from '../../../src/core/util/coalesce';
 import { Emitter, nextEvent } from '../../../src/core/util/event';
 import { type StateChange, type TunedModelsApi, TunedModelsStore } from '../../../src/extension/tunedModelsStore';
@@ -76,7 +77,7 @@ describe('TunedModelsStore', () => {
     assert.equal(store.models.length, 2500);
     assert.deepEqual(api.listCalls, [{ pageSize: 1000, filter: undefined }]);
     assert.equal(api.pageRequests, 3);
-    assert.equal(store.get('tunedModels/m7')?.state, 'ACTIVE');
+    assert.equal(store.get('tunedModels/m7')?.state, 'active');
     assert.equal(store.loaded, true);
     assert.equal(store.status.kind, 'ready');
   });
@@ -103,17 +104,17 @@ describe('TunedModelsStore', () => {
     const src = source(api);
     store = new TunedModelsStore(src, { focus, polling: fastPolling });
     await store.refresh();
-    assert.equal(store.operation('tunedModels/a')?.metadata?.completedPercent, 30);
+    assert.equal(store.get('tunedModels/a')?.progress?.percent, 30);
     assert.equal(store.isPolling, true);
 
     const changed = nextEvent<StateChange>(store.onDidChangeState);
     api.models = [{ ...m('a', 'ACTIVE') }, m('b', 'ACTIVE')];
     const change = await changed;
     assert.equal(change.model.name, 'tunedModels/a');
-    assert.equal(change.previous, 'CREATING');
-    assert.equal(change.model.state, 'ACTIVE');
+    assert.equal(change.previous, 'creating');
+    assert.equal(change.model.state, 'active');
     assert.equal(store.isPolling, false, 'polling stops when nothing is in flight');
-    assert.equal(store.operation('tunedModels/a'), undefined);
+    assert.equal(store.get('tunedModels/a')?.progress, undefined);
     assert.ok(src.outcomes.every((o) => o === undefined));
   });
 
@@ -142,7 +143,7 @@ describe('TunedModelsStore', () => {
     store.onDidChangeStates((changes) => batches.push(changes.map((c) => `${c.model.name} ${c.previous}→${c.model.state}`)));
     api.models = [m('a', 'ACTIVE'), m('b', 'FAILED'), m('c', 'ACTIVE')];
     await store.refresh();
-    assert.deepEqual(batches, [['tunedModels/a CREATING→ACTIVE', 'tunedModels/b CREATING→FAILED', 'tunedModels/c CREATING→ACTIVE']]);
+    assert.deepEqual(batches, [['tunedModels/a creating→active', 'tunedModels/b creating→failed', 'tunedModels/c creating→active']]);
     await store.refresh();
     assert.equal(batches.length, 1, 'a reload without changes reports nothing');
   });
@@ -154,8 +155,9 @@ describe('TunedModelsStore', () => {
     const op: Operation = { name: 'tunedModels/new/operations/x', metadata: { '@type': 't', tunedModel: 'tunedModels/new', totalSteps: 4 } };
     api.operationsByModel.set('tunedModels/new', op);
     store.track(op);
-    assert.equal(store.get('tunedModels/new')?.state, 'CREATING');
-    assert.equal(store.operation('tunedModels/new'), op);
+    assert.equal(store.get('tunedModels/new')?.state, 'creating');
+    assert.equal(store.followedOperation('tunedModels/new'), op.name);
+    assert.equal(store.get('tunedModels/new')?.progress?.totalSteps, 4);
   });
 
   it('clears and reloads when the backend changes, dropping a load that was under way', async () => {
@@ -232,13 +234,13 @@ describe('TunedModelsStore', () => {
     const limited: TunedModelsApi = { tunedModels: api.tunedModels, operations: { get: counted(api.operations.get), list: counted(api.operations.list) } };
     store = new TunedModelsStore(source(limited), { focus, polling: fastPolling, operationConcurrency: 5 });
     await store.refresh();
-    for (let i = 0; i < count; i++) assert.equal(store.operation(`tunedModels/c${i}`)?.metadata?.completedSteps, i, `progress of model ${i}`);
+    for (let i = 0; i < count; i++) assert.equal(store.get(`tunedModels/c${i}`)?.progress?.completedSteps, i, `progress of model ${i}`);
     assert.equal(mostAtOnce, 5);
 
     // The next poll asks for each operation by name.
     api.operationsByModel.get('tunedModels/c129')!.metadata!.completedSteps = 199;
     await store.refresh();
-    assert.equal(store.operation('tunedModels/c129')?.metadata?.completedSteps, 199);
+    assert.equal(store.get('tunedModels/c129')?.progress?.completedSteps, 199);
     assert.ok(mostAtOnce <= 5);
   });
 
@@ -253,10 +255,10 @@ describe('TunedModelsStore', () => {
     api.models = [m('a', 'FAILED')];
     api.operationsByModel.set('tunedModels/a', { ...op, done: true, error: { code: 13, message: 'out of memory' } });
     const change = await changed;
-    assert.equal(change.model.state, 'FAILED');
-    assert.equal(store.operation('tunedModels/a')?.error?.message, 'out of memory', 'known when the change is reported');
+    assert.equal(change.model.state, 'failed');
+    assert.equal(store.get('tunedModels/a')?.stateDetail, 'out of memory', 'known when the change is reported');
     await store.refresh();
-    assert.equal(store.operation('tunedModels/a')?.error?.message, 'out of memory', 'still known after later loads');
+    assert.equal(store.get('tunedModels/a')?.stateDetail, 'out of memory', 'still known after later loads');
   });
 
   it('applies patches and deletions the caller made', async () => {
@@ -265,7 +267,7 @@ describe('TunedModelsStore', () => {
     store = new TunedModelsStore(source(api), { focus, polling: fastPolling });
     await store.refresh();
     const version = store.version;
-    store.upsert({ ...m('a', 'ACTIVE'), displayName: 'renamed' });
+    store.upsert(fromGeminiTunedModel({ ...m('a', 'ACTIVE'), displayName: 'renamed' }));
     store.remove('tunedModels/b');
     assert.equal(store.get('tunedModels/a')?.displayName, 'renamed');
     assert.equal(store.get('tunedModels/b'), undefined);

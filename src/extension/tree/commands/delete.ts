@@ -15,7 +15,7 @@ export async function deleteModel(deps: ModelCommandDeps, arg?: ModelArgument, s
     confirmLabel: 'Delete',
   });
   if (!confirmed) return false;
-  await (await connection.getClient()).tunedModels.delete(model.name);
+  await (await deps.backend()).deleteModel(model.name);
   log.info(`deleted ${model.name}`);
   store.remove(model.name);
   void store.refresh();
@@ -35,11 +35,11 @@ async function deleteModels(deps: ModelCommandDeps, names: readonly string[], wh
     confirmLabel: `Delete ${names.length} Models`,
   });
   if (!confirmed) return false;
-  const api = await deps.connection.getClient();
+  const backend = await deps.backend();
   const failures: unknown[] = [];
   for (const name of names) {
     try {
-      await api.tunedModels.delete(name);
+      await backend.deleteModel(name);
       log.info(`deleted ${name}`);
       store.remove(name);
     } catch (error) {

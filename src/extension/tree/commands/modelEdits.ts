@@ -1,6 +1,6 @@
-import { type TunedModel } from '../../../core/api/types';
 import { buildPatch, type EditableField, type ModelEdits, parseFieldInput } from '../../../core/tunedModels/edits';
 import { modelLabel } from '../../../core/tunedModels/presentation';
+import { type TunedModelInfo } from '../../../core/tuning/model';
 import { type Prompts } from '../../ui/prompts';
 import { type ModelCommandDeps, type NamedModel } from './modelResolver';
 
@@ -8,17 +8,18 @@ import { type ModelCommandDeps, type NamedModel } from './modelResolver';
 export type EditDeps = ModelCommandDeps;
 
 /** Patches exactly the fields that differ; a model with no changes is returned as it is. */
-export async function applyEdits(deps: EditDeps, model: NamedModel, edits: ModelEdits): Promise<TunedModel | undefined> {
+export async function applyEdits(deps: EditDeps, model: NamedModel, edits: ModelEdits): Promise<TunedModelInfo | undefined> {
   const patch = buildPatch(model, edits);
   if (!patch) return model;
   deps.log.info(`patching ${model.name} with updateMask ${patch.updateMask.join(',')}`);
-  const updated = await (await deps.connection.getClient()).tunedModels.patch(patch.model, patch.updateMask);
+  const { name, ...changes } = patch.model;
+  const updated = await (await deps.backend()).updateModel(name, changes, patch.updateMask);
   deps.store.upsert(updated);
   return updated;
 }
 
 /** Asks for one field's new value, checked as it is typed; undefined when the person cancels. */
-export async function askField(prompts: Prompts, model: TunedModel, field: EditableField, current: unknown): Promise<{ value: unknown } | undefined> {
+export async function askField(prompts: Prompts, model: TunedModelInfo, field: EditableField, current: unknown): Promise<{ value: unknown } | undefined> {
   const input = await prompts.input({
     title: `${fieldLabel(field)} of ${modelLabel(model)}`,
     prompt: fieldPrompt(field),

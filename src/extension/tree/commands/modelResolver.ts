@@ -1,7 +1,8 @@
 import type * as vscode from 'vscode';
-import { type TunedModel } from '../../../core/api/types';
 import { modelLabel } from '../../../core/tunedModels/presentation';
+import { type TunedModelInfo } from '../../../core/tuning/model';
 import { type Log } from '../../../core/util/log';
+import { type TuningBackendSource } from '../../backend/tuningBackend';
 import { type BackendConnection } from '../../backend/connection';
 import { type TunedModelsStore } from '../../tunedModelsStore';
 import { type ErrorLog, showError } from '../../ui/notify';
@@ -9,13 +10,13 @@ import { type Prompts } from '../../ui/prompts';
 import { type ModelNode } from '../provider';
 
 /** What tree commands accept: a tree node, a model, a model's resource name, or nothing (the selection). */
-export type ModelArgument = ModelNode | TunedModel | string | undefined;
+export type ModelArgument = ModelNode | Pick<TunedModelInfo, 'name'> | string | undefined;
 
-export type NamedModel = TunedModel & { name: string };
+export type NamedModel = TunedModelInfo;
 
 export interface ResolveOptions {
   /** The models offered when one has to be picked; all of them by default. */
-  readonly offer?: (model: TunedModel) => boolean;
+  readonly offer?: (model: TunedModelInfo) => boolean;
   /** Why there is nothing to pick when `offer` accepts no model; said instead of an empty list. */
   readonly noneOffered?: string;
 }
@@ -27,13 +28,14 @@ export type ResolveModel = (arg: ModelArgument, title: string, options?: Resolve
 export interface ModelCommandDeps {
   readonly resolveModel: ResolveModel;
   readonly connection: BackendConnection;
+  readonly backend: TuningBackendSource;
   readonly store: TunedModelsStore;
   readonly prompts: Prompts;
   readonly log: Log;
 }
 
 export interface ModelResolverDeps {
-  readonly connection: BackendConnection;
+  readonly backend: TuningBackendSource;
   readonly store: TunedModelsStore;
   readonly treeView: Pick<vscode.TreeView<unknown>, 'selection'>;
   readonly prompts: Prompts;
@@ -47,12 +49,13 @@ export function createModelResolver(deps: ModelResolverDeps): ResolveModel {
     if (!name) {
       const selected = deps.treeView.selection[0] as ModelNode | undefined;
       // A selected model the command does not apply to is passed over for the list of those it does.
-      const applies = (n: ModelNode) => !options.offer || options.offer(store.get(n.name) ?? { name: n.name });
+      const known = (n: ModelNode) => store.get(n.name);
+      const applies = (n: ModelNode) => !options.offer || (known(n) !== undefined && options.offer(known(n)!));
       if (selected && (selected as { kind?: string }).kind === 'model' && applies(selected)) name = selected.name;
     }
     if (!name) {
       if (!store.loaded) await store.refresh();
-      const offered = store.models.filter((m): m is NamedModel => Boolean(m.name) && (options.offer?.(m) ?? true));
+      const offered = store.models.filter((m) => Boolean(m.name) && (options.offer?.(m) ?? true));
       if (offered.length === 0 && options.noneOffered) throw new Error(options.noneOffered);
       const picked = await prompts.pick(
         offered.map((m) => ({ label: modelLabel(m), description: m.name, name: m.name })),
@@ -62,11 +65,9 @@ export function createModelResolver(deps: ModelResolverDeps): ResolveModel {
     }
     if (!name) return undefined;
     const known = store.get(name);
-    if (known) return { ...known, name };
+    if (known) return known;
     try {
-      const client = await deps.connection.getClient();
-      const fetched = await client.tunedModels.get(name);
-      return { ...fetched, name };
+      return await (await deps.backend()).getModel(name);
     } catch (error) {
       showError(deps.errorLog, `Could not find ${name}`, error);
       return undefined;

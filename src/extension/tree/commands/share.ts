@@ -15,6 +15,7 @@ const ROLES: readonly Role[] = ['READER', 'WRITER', 'OWNER'];
 export async function shareModel(deps: ModelCommandDeps, arg?: ModelArgument): Promise<number | undefined> {
   const model = await deps.resolveModel(arg, 'Share Tuned Model');
   if (!model) return undefined;
+  if (!model.capabilities.share) throw new Error(`The backend of ${model.name} does not share tuned models.`);
   return shareMenu(deps, model);
 }
 

@@ -1,6 +1,7 @@
 import * as path from 'node:path';
 import * as vscode from 'vscode';
-import type { Operation, TunedModel } from '../../../core/api/types';
+import type { TuningJobSubmitter } from '../../../core/tuning/backend';
+import { stateLabel, type TunedModelInfo } from '../../../core/tuning/model';
 import { buildCreateRequest, type CreateRequest } from '../../../core/tuningSpec/createRequest';
 import { creationRefusal, previousCreation, rememberCreation, type SpecCreations } from '../../../core/tuningSpec/creationPolicy';
 import { CancelledError } from '../../../core/tuningSpec/specFileSystem';
@@ -13,21 +14,13 @@ import { type SpecValidationService } from '../diagnosticsService';
 import { pickSpec } from '../pickSpec';
 import { fileSystemFor, specPathOf } from '../workspaceFileSystem';
 
-/** The part of the API client the command uses; `GeminiClient` provides it. */
-export interface SpecClient {
-  readonly tunedModels: { create(model: TunedModel, opts?: { tunedModelId?: string; signal?: AbortSignal }): Promise<Operation> };
-  waitForOperation(op: Operation, opts?: { onProgress?: (op: Operation) => void; signal?: AbortSignal; initialDelayMs?: number; maxDelayMs?: number }): Promise<Operation>;
-}
-
-/** Where the client comes from; `BackendConnection` is one. */
+/**
+ * Where jobs are submitted, with the request `buildCreateRequest` makes; the submitter also lets
+ * the Tuned Models view follow the new model at once.
+ */
 export interface SpecBackend {
   readonly kind: 'local' | 'gemini';
-  getClient(): Promise<SpecClient>;
-}
-
-/** Follows a newly created model in the tree; `TunedModelsStore` is one. */
-export interface ModelTracker {
-  track(op: Operation): void;
+  submitter(): Promise<TuningJobSubmitter<CreateRequest['model']>>;
 }
 
 export interface CreateTunedModelDeps {
@@ -37,7 +30,6 @@ export interface CreateTunedModelDeps {
   readonly validation: Pick<SpecValidationService, 'publish'>;
   /** Without a backend, the spec is still checked but nothing can be created. */
   readonly backend: SpecBackend | undefined;
-  readonly models: ModelTracker | undefined;
   readonly prompts: Prompts;
   /** Workspace trust, read at call time. */
   readonly isTrusted: () => boolean;
@@ -138,47 +130,45 @@ function createAndFollow(deps: CreateTunedModelDeps, backend: SpecBackend, uri: 
     async (progress, token): Promise<CreateOutcome> => {
       const controller = new AbortController();
       token.onCancellationRequested(() => controller.abort());
-      let op: Operation | undefined;
+      let created: TunedModelInfo | undefined;
       try {
         progress.report({ message: `uploading ${request.summary.text}…` });
-        const client = await backend.getClient();
-        const created = await client.tunedModels.create(request.model, { tunedModelId: request.tunedModelId, signal: controller.signal });
-        op = created;
-        const model = modelNameOf(created);
+        const submitter = await backend.submitter();
+        const job = await submitter.submitJob(request.model, { tunedModelId: request.tunedModelId, signal: controller.signal });
+        created = job.model;
+        const model = created.name;
         if (!model) throw new Error('The backend answered without naming the new model.');
         await deps.workspaceState.update(
           SPEC_CREATIONS_STATE_KEY,
           rememberCreation(deps.workspaceState.get<SpecCreations>(SPEC_CREATIONS_STATE_KEY), uri.toString(), { fingerprint: request.fingerprint, model, createdAt: new Date().toISOString() }),
         );
         log.info(`created ${model} from ${uri.toString(true)} (${request.summary.text})`);
-        deps.models?.track(created);
         revealModel(model);
         progress.report({ message: 'training 0%' });
         let shown = 0;
         const local = backend.kind === 'local';
-        const done = await client.waitForOperation(created, {
+        const done = await job.whenDone({
           signal: controller.signal,
           initialDelayMs: local ? 500 : 5000,
           maxDelayMs: local ? 2000 : 45_000,
-          onProgress: (o) => {
-            const percent = Math.floor(o.metadata?.completedPercent ?? 0);
+          onProgress: (m) => {
+            const percent = Math.floor(m.progress?.percent ?? 0);
             if (percent > shown) {
               progress.report({ message: `training ${percent}%`, increment: percent - shown });
               shown = percent;
             }
           },
         });
-        deps.models?.track(done);
-        if (done.error) {
-          const reason = done.error.message ?? 'no reason given';
+        if (done.state === 'failed' || done.state === 'cancelled') {
+          const reason = done.stateDetail ?? 'no reason given';
           showError(log, `Tuning ${model} failed`, new Error(reason));
           return { status: 'failed', model, message: `Tuning ${model} failed: ${reason}` };
         }
         revealModel(model);
         // The Tuned Models view announces the model, with its next steps, when the store sees it ACTIVE.
-        return { status: 'created', model, state: (done.response as TunedModel | undefined)?.state ?? 'ACTIVE' };
+        return { status: 'created', model, state: stateLabel(done.state) };
       } catch (error) {
-        const model = op ? modelNameOf(op) : undefined;
+        const model = created?.name || undefined;
         if (controller.signal.aborted) {
           if (model) {
             void vscode.window.showInformationMessage(inertNotificationText(`Stopped watching ${model}; it keeps training. The Tuned Models view follows it.`));
@@ -215,10 +205,6 @@ async function showProblems(title: string, problems: string[]): Promise<void> {
   const more = problems.length > 5 ? `\n… and ${problems.length - 5} more` : '';
   const choice = await vscode.window.showErrorMessage(title, { modal: false, detail: shown + more }, 'Show Problems');
   if (choice === 'Show Problems') await vscode.commands.executeCommand(SHOW_PROBLEMS_COMMAND);
-}
-
-function modelNameOf(op: Operation): string | undefined {
-  return op.metadata?.tunedModel ?? (op.response as TunedModel | undefined)?.name ?? op.name?.split('/operations/')[0];
 }
 
 function revealModel(model: string): void {

@@ -1,0 +1,107 @@
+/**
+ * The backend-neutral model of a tuning job and the tuned model it produces. Features (tree,
+ * loss chart, prompt notebook, spec editor) read only this; each cloud API has an adapter that
+ * maps its wire objects here (`geminiApi.ts` for the Gemini API and the local tuning server).
+ */
+
+/** Which API family a model came from. The local tuning server speaks the Gemini API. */
+export type BackendKind = 'gemini' | 'vertex';
+
+/**
+ * Where a job stands. `creating` covers every state before the model is usable (queued, pending,
+ * running); `unspecified` is a job whose backend has not said yet, shown with the creating ones.
+ */
+export type TuningState = 'creating' | 'active' | 'failed' | 'cancelled' | 'unspecified';
+
+export const TUNING_STATES: readonly TuningState[] = ['creating', 'active', 'failed', 'cancelled', 'unspecified'];
+
+export interface TuningProgress {
+  readonly completedSteps?: number;
+  readonly totalSteps?: number;
+  /** 0–100, whole percent. */
+  readonly percent?: number;
+}
+
+export interface TuningHyperparameters {
+  readonly epochCount?: number;
+  readonly batchSize?: number;
+  readonly learningRate?: number;
+  readonly learningRateMultiplier?: number;
+  /** Vertex AI only, e.g. `ADAPTER_SIZE_FOUR`. */
+  readonly adapterSize?: string;
+}
+
+/** One point of a loss curve. `loss` is NaN when the backend reported a value that is not a number. */
+export interface TuningLossPoint {
+  readonly step: number;
+  readonly epoch?: number;
+  readonly loss: number;
+  /** RFC 3339. */
+  readonly computeTime?: string;
+}
+
+export interface SamplingDefaults {
+  readonly temperature?: number;
+  readonly topP?: number;
+  readonly topK?: number;
+}
+
+/** What a backend lets a person do with a model, so that the UI offers only that. */
+export interface TuningCapabilities {
+  readonly rename: boolean;
+  readonly editDescription: boolean;
+  readonly editSampling: boolean;
+  readonly delete: boolean;
+  readonly share: boolean;
+  readonly transferOwnership: boolean;
+  readonly cancel: boolean;
+}
+
+export interface TunedModelInfo {
+  /** The resource name, the model's identity on its backend (`tunedModels/…`, `projects/…/tuningJobs/…`). */
+  readonly name: string;
+  readonly backend: BackendKind;
+  readonly displayName?: string;
+  readonly description?: string;
+  /** The base model it was tuned from, directly or through `sourceModel`. */
+  readonly baseModel?: string;
+  /** The tuned model it was tuned further from, if any. */
+  readonly sourceModel?: string;
+  readonly state: TuningState;
+  /** What the state does not say: the error of a failed job, "waiting for resources"… */
+  readonly stateDetail?: string;
+  readonly createTime?: string;
+  readonly updateTime?: string;
+  readonly startTime?: string;
+  readonly endTime?: string;
+  /** While creating, when the backend reports it. */
+  readonly progress?: TuningProgress;
+  readonly hyperparameters?: TuningHyperparameters;
+  /** How many training examples the job was given, when known. */
+  readonly exampleCount?: number;
+  /** Training loss by step, in the order the backend reported it. */
+  readonly loss: readonly TuningLossPoint[];
+  /** Validation loss by step, when the backend evaluates one. */
+  readonly evalLoss?: readonly TuningLossPoint[];
+  readonly sampling: SamplingDefaults;
+  /** The model name to send generate requests to; absent until the model can serve. */
+  readonly generationModel?: string;
+  readonly capabilities: TuningCapabilities;
+  /** The backend's own object, for the Details JSON view. */
+  readonly raw: unknown;
+}
+
+/** A job that has not ended yet, and is therefore followed by polling. */
+export function isInFlight(state: TuningState): boolean {
+  return state === 'creating' || state === 'unspecified';
+}
+
+/** A job that ended without a usable model. */
+export function endedWithoutModel(state: TuningState): boolean {
+  return state === 'failed' || state === 'cancelled';
+}
+
+/** The state as shown to people: upper case, like the backends write it. */
+export function stateLabel(state: TuningState): string {
+  return state === 'unspecified' ? 'STATE_UNSPECIFIED' : state.toUpperCase();
+}
