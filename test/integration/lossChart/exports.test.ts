@@ -217,11 +217,14 @@ describe('chart: what the panel says when there is no curve', function () {
 
   it('says it is waiting for the first step while a job has none, then draws the first ones', async () => {
     const client = await api.backend.getClient();
-    // The server trains one job at a time: the second waits, with no snapshot, while the first runs.
-    const ahead = await client.tunedModels.create(chartCreateRequest('chart queue ahead', 20, 2, 1));
+    // The server trains two jobs at a time: a third waits, with no snapshot, while the first two run.
+    const ahead = [
+      await client.tunedModels.create(chartCreateRequest('chart queue ahead a', 20, 2, 1)),
+      await client.tunedModels.create(chartCreateRequest('chart queue ahead b', 20, 2, 1)),
+    ];
     const waitingOp = await client.tunedModels.create(chartCreateRequest('chart queued', 4, 1, 2));
     const name = modelNameOf(waitingOp);
-    api.store.track(ahead);
+    for (const op of ahead) api.store.track(op);
     api.store.track(waitingOp);
     await vscode.commands.executeCommand('geminiTuning.openLossChart', name);
     const chart = chartHooks(api).showing(name);
