@@ -1,6 +1,7 @@
 import * as http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import * as path from 'node:path';
+import { BrowserGuard } from './browserGuard';
 import { FaultInjector } from './faults';
 import { createRequestHandler } from './requestHandler';
 import type { Route } from './routing';
@@ -22,6 +23,10 @@ export interface LocalServerOptions {
   dataDir: string;
   /** When set, every request must carry this key (`x-goog-api-key` header or `key` query parameter). */
   apiKey?: string;
+  /** Web origins whose pages may call the server; every other browser request is refused. */
+  allowedOrigins?: readonly string[];
+  /** Host names accepted besides loopback and the bound address (requests naming others are refused). */
+  allowedHosts?: readonly string[];
   /** Enables the `/_faults` control endpoint (also enabled by env GEMINI_TUNING_FAULTS=1). */
   faultInjection?: boolean;
   /** The trainer's worker bundle; defaults to `trainer-worker.js` next to this bundle. */
@@ -88,14 +93,17 @@ export async function startLocalServer(opts: LocalServerOptions): Promise<LocalS
   trainer.baseModel().catch((e: unknown) => log(`[trainer] the base model is not available: ${(e as Error).message}`));
   await tuning.recover();
   const faultsEnabled = opts.faultInjection === true || process.env.GEMINI_TUNING_FAULTS === '1';
+  let port = 0;
+  const guard = new BrowserGuard({ port: () => port, bindHost: host, allowedHosts: opts.allowedHosts, allowedOrigins: opts.allowedOrigins });
   const handler = createRequestHandler({
     routes: apiRoutes(store, tuning, log),
     faults: faultsEnabled ? new FaultInjector() : undefined,
     apiKey: opts.apiKey || undefined,
+    guard,
     log,
   });
   const server = http.createServer({ keepAliveTimeout: 5000, requestTimeout: 0 }, handler);
-  const port = await listen(server, opts.port ?? 0, host);
+  port = await listen(server, opts.port ?? 0, host);
   const urlHost = host.includes(':') ? `[${host}]` : host;
   log(`[http] serving ${store.size} tuned models from ${store.dataDir}${faultsEnabled ? ' (fault injection on)' : ''}`);
   let closing: Promise<void> | undefined;

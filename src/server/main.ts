@@ -4,6 +4,7 @@ import { parseArgs } from 'node:util';
 import { DEFAULT_STEP_DELAY_MS, startLocalServer } from './localServer';
 
 const USAGE = `usage: node server.js [--host 127.0.0.1] [--port N] [--data-dir DIR] [--api-key KEY]
+                      [--allowed-origin ORIGIN]... [--allowed-host NAME]...
                       [--enable-fault-injection] [--step-delay-ms N] [--parent-pid PID] [--quiet]`;
 const PARENT_CHECK_INTERVAL_MS = 2000;
 
@@ -16,6 +17,8 @@ async function main(): Promise<void> {
         port: { type: 'string', default: '0' },
         'data-dir': { type: 'string' },
         'api-key': { type: 'string' },
+        'allowed-origin': { type: 'string', multiple: true, default: [] },
+        'allowed-host': { type: 'string', multiple: true, default: [] },
         'enable-fault-injection': { type: 'boolean', default: false },
         'step-delay-ms': { type: 'string', default: String(DEFAULT_STEP_DELAY_MS) },
         'parent-pid': { type: 'string' },
@@ -56,6 +59,8 @@ async function main(): Promise<void> {
     port,
     dataDir: values['data-dir'] ?? path.join(os.homedir(), '.gemini-tuning', 'server'),
     apiKey: values['api-key'],
+    allowedOrigins: values['allowed-origin'],
+    allowedHosts: values['allowed-host'],
     faultInjection: values['enable-fault-injection'],
     stepDelayMs,
     log,
