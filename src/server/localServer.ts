@@ -2,6 +2,7 @@ import * as http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import * as path from 'node:path';
 import { BrowserGuard } from './browserGuard';
+import { type ConnectionLimits, DEFAULT_CONNECTION_LIMITS, limitConnections, serverTimeoutOptions } from './connectionLimits';
 import { FaultInjector } from './faults';
 import { createRequestHandler } from './requestHandler';
 import type { Route } from './routing';
@@ -33,6 +34,8 @@ export interface LocalServerOptions {
   workerScript?: string;
   /** Pause after each training step so progress can be watched (demos); default 0, full speed. */
   stepDelayMs?: number;
+  /** Timeouts and the connection limit against slow or silent clients; defaults in DEFAULT_CONNECTION_LIMITS. */
+  connectionLimits?: Partial<ConnectionLimits>;
   log?: (line: string) => void;
 }
 
@@ -102,7 +105,9 @@ export async function startLocalServer(opts: LocalServerOptions): Promise<LocalS
     guard,
     log,
   });
-  const server = http.createServer({ keepAliveTimeout: 5000, requestTimeout: 0 }, handler);
+  const limits = { ...DEFAULT_CONNECTION_LIMITS, ...opts.connectionLimits };
+  const server = http.createServer({ keepAliveTimeout: 5000, ...serverTimeoutOptions(limits) }, handler);
+  limitConnections(server, limits, log);
   port = await listen(server, opts.port ?? 0, host);
   const urlHost = host.includes(':') ? `[${host}]` : host;
   log(`[http] serving ${store.size} tuned models from ${store.dataDir}${faultsEnabled ? ' (fault injection on)' : ''}`);
