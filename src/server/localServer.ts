@@ -11,7 +11,7 @@ import { modelRoutes } from './routes/models';
 import { operationRoutes } from './routes/operations';
 import { permissionRoutes } from './routes/permissions';
 import { tunedModelRoutes } from './routes/tunedModels';
-import { ModelStore } from './store';
+import { type DiskChange, ModelStore } from './store';
 import { BaseModelProvider, TrainingQueue, loadTrainedModel, readCheckpoint, sharedModelCacheDir } from './trainer/trainerApi';
 import type { TrainerPort } from './trainerPort';
 import { TuningService } from './tuningService';
@@ -37,6 +37,8 @@ export interface LocalServerOptions {
   /** Timeouts and the connection limit against slow or silent clients; defaults in DEFAULT_CONNECTION_LIMITS. */
   connectionLimits?: Partial<ConnectionLimits>;
   log?: (line: string) => void;
+  /** Runs before each change to a model on disk; a test makes it throw to stand for a full or read-only disk. */
+  beforeDiskChange?: (change: DiskChange) => void | Promise<void>;
 }
 
 export interface LocalServer {
@@ -86,7 +88,7 @@ function listen(server: http.Server, port: number, host: string): Promise<number
 export async function startLocalServer(opts: LocalServerOptions): Promise<LocalServer> {
   const log = opts.log ?? (() => undefined);
   const host = opts.host ?? '127.0.0.1';
-  const store = new ModelStore(path.resolve(opts.dataDir), log);
+  const store = new ModelStore(path.resolve(opts.dataDir), log, opts.beforeDiskChange);
   for (const issue of await store.open()) log(`[store] tunedModels/${issue.id}: ${issue.problem}`);
   const workerScript = opts.workerScript ?? path.join(__dirname, 'trainer-worker.js');
   const trainer = realTrainer(store.dataDir, workerScript, log);
