@@ -319,4 +319,21 @@ describe('api/streamGenerateContent', () => {
     assert.equal(error, undefined);
     assert.deepEqual(texts(chunks), ['a', 'b']);
   });
+
+  it('a JSON-array stream that keeps arriving is not idle: the timer restarts on every byte', async () => {
+    const elements = Array.from({ length: 8 }, (_, i) => JSON.stringify(textChunk(`t${i}`, i === 7 ? 'STOP' : undefined)));
+    server.handle(async (_req, res) => {
+      res.writeHead(200, { 'content-type': 'application/json; charset=UTF-8' });
+      for (let i = 0; i < elements.length; i++) {
+        res.write(`${i === 0 ? '[' : ',\r\n'}${elements[i]}`);
+        await delay(60);
+      }
+      res.end(']');
+    });
+    const started = Date.now();
+    const { chunks, error } = await drain(client.streamGenerateContent('tunedModels/m1', request, { idleTimeoutMs: 200 }));
+    assert.equal(error, undefined);
+    assert.equal(chunks.length, 8);
+    assert.ok(Date.now() - started > 400, 'the array outlived several idle periods');
+  });
 });
