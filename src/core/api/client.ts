@@ -504,12 +504,14 @@ export class GeminiClient {
           throw failure(err);
         }
         if (next.done) break;
-        control.arm(idleMs, 'idle');
+        const linesBefore = parser.contentLines;
         try {
           parser.push(next.value);
         } catch (err) {
           throw failure(err);
         }
+        // Only content restarts the idle timer: a stream of nothing but heartbeat comments ends by it.
+        if (parser.contentLines !== linesBefore || parser.receivingContent) control.arm(idleMs, 'idle');
         if (pending.length === 0) continue;
         const events = pending.splice(0);
         for (let i = 0; i < events.length; i += 2) {

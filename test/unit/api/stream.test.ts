@@ -320,6 +320,23 @@ describe('api/streamGenerateContent', () => {
     assert.deepEqual(texts(chunks), ['a', 'b']);
   });
 
+  it('a stream of nothing but SSE comments (heartbeats) ends by the idle timeout', async () => {
+    server.handle(async (_req, res) => {
+      startSse(res);
+      res.write(sseEvent(textChunk('t0')));
+      // bounded, so that the test ends by itself even if the client never gives up
+      for (let i = 0; i < 100 && !res.destroyed && !res.writableEnded; i++) {
+        res.write(': keep-alive\n\n');
+        await delay(50);
+      }
+      res.end();
+    });
+    const { chunks, error } = await drain(client.streamGenerateContent('tunedModels/m1', request, { idleTimeoutMs: 300 }));
+    assert.deepEqual(texts(chunks), ['t0']);
+    assert.ok(error instanceof StreamInterruptedError, String(error));
+    assert.equal(error.reason, 'idle');
+  });
+
   it('a JSON-array stream that keeps arriving is not idle: the timer restarts on every byte', async () => {
     const elements = Array.from({ length: 8 }, (_, i) => JSON.stringify(textChunk(`t${i}`, i === 7 ? 'STOP' : undefined)));
     server.handle(async (_req, res) => {
