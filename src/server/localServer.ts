@@ -1,6 +1,8 @@
 import * as http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import * as path from 'node:path';
+import { BrowserGuard } from './browserGuard';
+import { type ConnectionLimits, DEFAULT_CONNECTION_LIMITS, limitConnections, serverTimeoutOptions } from './connectionLimits';
 import { FaultInjector } from './faults';
 import { createRequestHandler } from './requestHandler';
 import type { Route } from './routing';
@@ -9,7 +11,7 @@ import { modelRoutes } from './routes/models';
 import { operationRoutes } from './routes/operations';
 import { permissionRoutes } from './routes/permissions';
 import { tunedModelRoutes } from './routes/tunedModels';
-import { ModelStore } from './store';
+import { type DiskChange, ModelStore } from './store';
 import { BaseModelProvider, TrainingQueue, loadTrainedModel, readCheckpoint, sharedModelCacheDir } from './trainer/trainerApi';
 import type { TrainerPort } from './trainerPort';
 import { TuningService } from './tuningService';
@@ -25,13 +27,21 @@ export interface LocalServerOptions {
   apiKey?: string;
   /** When set, Vertex AI and Cloud Storage calls must carry `Authorization: Bearer <token>`; defaults to `apiKey`. */
   vertexToken?: string;
+  /** Web origins whose pages may call the server; every other browser request is refused. */
+  allowedOrigins?: readonly string[];
+  /** Host names accepted besides loopback and the bound address (requests naming others are refused). */
+  allowedHosts?: readonly string[];
   /** Enables the `/_faults` control endpoint (also enabled by env GEMINI_TUNING_FAULTS=1). */
   faultInjection?: boolean;
   /** The trainer's worker bundle; defaults to `trainer-worker.js` next to this bundle. */
   workerScript?: string;
   /** Pause after each training step so progress can be watched (demos); default 0, full speed. */
   stepDelayMs?: number;
+  /** Timeouts and the connection limit against slow or silent clients; defaults in DEFAULT_CONNECTION_LIMITS. */
+  connectionLimits?: Partial<ConnectionLimits>;
   log?: (line: string) => void;
+  /** Runs before each change to a model on disk; a test makes it throw to stand for a full or read-only disk. */
+  beforeDiskChange?: (change: DiskChange) => void | Promise<void>;
 }
 
 export interface LocalServer {
@@ -81,7 +91,7 @@ function listen(server: http.Server, port: number, host: string): Promise<number
 export async function startLocalServer(opts: LocalServerOptions): Promise<LocalServer> {
   const log = opts.log ?? (() => undefined);
   const host = opts.host ?? '127.0.0.1';
-  const store = new ModelStore(path.resolve(opts.dataDir), log);
+  const store = new ModelStore(path.resolve(opts.dataDir), log, opts.beforeDiskChange);
   for (const issue of await store.open()) log(`[store] tunedModels/${issue.id}: ${issue.problem}`);
   const workerScript = opts.workerScript ?? path.join(__dirname, 'trainer-worker.js');
   const trainer = realTrainer(store.dataDir, workerScript, log);
@@ -92,15 +102,20 @@ export async function startLocalServer(opts: LocalServerOptions): Promise<LocalS
   await tuning.recover();
   const vertex = await startVertexSurface({ dataDir: store.dataDir, trainer, queue, stepDelayMs: opts.stepDelayMs ?? DEFAULT_STEP_DELAY_MS, token: opts.vertexToken || opts.apiKey || undefined, log });
   const faultsEnabled = opts.faultInjection === true || process.env.GEMINI_TUNING_FAULTS === '1';
+  let port = 0;
+  const guard = new BrowserGuard({ port: () => port, bindHost: host, allowedHosts: opts.allowedHosts, allowedOrigins: opts.allowedOrigins });
   const handler = createRequestHandler({
     routes: apiRoutes(store, tuning, log),
     faults: faultsEnabled ? new FaultInjector() : undefined,
     apiKey: opts.apiKey || undefined,
     prefixed: vertex.api,
+    guard,
     log,
   });
-  const server = http.createServer({ keepAliveTimeout: 5000, requestTimeout: 0 }, handler);
-  const port = await listen(server, opts.port ?? 0, host);
+  const limits = { ...DEFAULT_CONNECTION_LIMITS, ...opts.connectionLimits };
+  const server = http.createServer({ keepAliveTimeout: 5000, ...serverTimeoutOptions(limits) }, handler);
+  limitConnections(server, limits, log);
+  port = await listen(server, opts.port ?? 0, host);
   const urlHost = host.includes(':') ? `[${host}]` : host;
   log(`[http] serving ${store.size} tuned models from ${store.dataDir}${faultsEnabled ? ' (fault injection on)' : ''}`);
   let closing: Promise<void> | undefined;

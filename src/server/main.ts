@@ -4,6 +4,7 @@ import { parseArgs } from 'node:util';
 import { DEFAULT_STEP_DELAY_MS, type LocalServer, type LocalServerOptions, startLocalServer } from './localServer';
 
 const USAGE = `usage: node server.js [--host 127.0.0.1] [--port N] [--data-dir DIR] [--api-key KEY] [--vertex-token TOKEN]
+                      [--allowed-origin ORIGIN]... [--allowed-host NAME]...
                       [--enable-fault-injection] [--step-delay-ms N] [--parent-pid PID] [--quiet]`;
 const PARENT_CHECK_INTERVAL_MS = 2000;
 
@@ -23,6 +24,8 @@ function readCommandLine(): { options: Omit<LocalServerOptions, 'log'>; parentPi
         'data-dir': { type: 'string' },
         'api-key': { type: 'string' },
         'vertex-token': { type: 'string' },
+        'allowed-origin': { type: 'string', multiple: true, default: [] },
+        'allowed-host': { type: 'string', multiple: true, default: [] },
         'enable-fault-injection': { type: 'boolean', default: false },
         'step-delay-ms': { type: 'string', default: String(DEFAULT_STEP_DELAY_MS) },
         'parent-pid': { type: 'string' },
@@ -51,6 +54,8 @@ function readCommandLine(): { options: Omit<LocalServerOptions, 'log'>; parentPi
       dataDir: values['data-dir'] ?? path.join(os.homedir(), '.gemini-tuning', 'server'),
       apiKey: values['api-key'],
       vertexToken: values['vertex-token'],
+      allowedOrigins: values['allowed-origin'],
+      allowedHosts: values['allowed-host'],
       faultInjection: values['enable-fault-injection'],
       stepDelayMs,
     },

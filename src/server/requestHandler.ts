@@ -1,5 +1,6 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { checkApiKey } from './apiKey';
+import type { BrowserGuard } from './browserGuard';
 import { type Exchange, isPayloadTooLarge, sendError } from './exchange';
 import type { FaultInjector } from './faults';
 import { ServerError, faultError, noMethodServes, tunedModelNotFound } from './httpErrors';
@@ -15,22 +16,29 @@ export interface RequestHandlerOptions {
   apiKey?: string;
   /** A surface with its own paths and auth (Vertex AI and Cloud Storage), tried before the route table. */
   prefixed?: { serves(pathname: string): boolean; handle(ex: Exchange): Promise<void> };
+  /** Refuses requests from web pages (foreign Host, browser Origin, non-JSON writes). */
+  guard?: BrowserGuard;
   log: (line: string) => void;
 }
 
 const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
 
 /**
- * The HTTP entry point: fault control, injected faults, the API key, then the route table.
+ * The HTTP entry point: the browser guard, fault control, injected faults, the API key, then the route table.
  * Every failure becomes the API's JSON error envelope.
  */
 export function createRequestHandler(options: RequestHandlerOptions): (req: IncomingMessage, res: ServerResponse) => void {
-  const { faults, apiKey, log } = options;
+  const { faults, apiKey, guard, log } = options;
   const table = new RouteTable(options.routes);
   const controlFaults = faultControl(faults);
 
   async function handle(ex: Exchange): Promise<void> {
     const { method, url } = ex;
+    if (guard) {
+      const { refusal, preflight } = guard.check(ex.req, ex.res, method);
+      if (refusal) throw refusal;
+      if (preflight) return;
+    }
     if (url.pathname === FAULTS_PATH || url.pathname.startsWith(`${FAULTS_PATH}/`)) return controlFaults(ex);
     ex.faults = faults ? faults.take(method, url.pathname) : [];
     for (const f of ex.faults) if (f.action === 'delayHeaders') await sleep(f.ms);

@@ -8,6 +8,13 @@ export const MAX_INPUT_CHARS = 40_000;
 export const MAX_OUTPUT_CHARS = 5_000;
 export const MAX_STOP_SEQUENCES = 5;
 export const MAX_CANDIDATES = 8;
+/**
+ * Google documents no upper bounds for these; its own samples go up to 100 epochs. The local
+ * server bounds them so that one request cannot make an endless job or an unbounded model.json
+ * (one snapshot per step, about 100 bytes each: at most ~10 MB).
+ */
+export const MAX_EPOCH_COUNT = 1000;
+export const MAX_TOTAL_STEPS = 100_000;
 
 /** Collects every rule a request breaks, then throws one INVALID_ARGUMENT listing them all. */
 export class Violations {
@@ -159,6 +166,7 @@ export function validateCreate(body: Obj, tunedModelId: string | null): CreateRe
   if (multiplier !== undefined && multiplier <= 0) v.add(`${hpField}.learningRateMultiplier`, `must be greater than 0; got ${multiplier}.`);
   const epochCount = readInteger(v, `${hpField}.epochCount`, hp.epochCount);
   if (epochCount !== undefined && epochCount <= 0) v.add(`${hpField}.epochCount`, `must be greater than 0; got ${epochCount}.`);
+  if (epochCount !== undefined && epochCount > MAX_EPOCH_COUNT) v.add(`${hpField}.epochCount`, `must be at most ${MAX_EPOCH_COUNT} on the local server; got ${epochCount}.`);
   const batchSize = readInteger(v, `${hpField}.batchSize`, hp.batchSize);
   if (batchSize !== undefined && batchSize <= 0) v.add(`${hpField}.batchSize`, `must be greater than 0; got ${batchSize}.`);
   v.throwIfAny();
@@ -169,6 +177,14 @@ export function validateCreate(body: Obj, tunedModelId: string | null): CreateRe
     epochCount,
     batchSize,
   });
+  const steps = totalSteps(examples.length, resolved.epochCount, resolved.batchSize);
+  if (!(steps <= MAX_TOTAL_STEPS)) {
+    v.add(
+      `${hpField}.epochCount`,
+      `makes ${steps} training steps (examples × epochCount / batchSize); the local server allows at most ${MAX_TOTAL_STEPS}. Lower epochCount or raise batchSize.`,
+    );
+    v.throwIfAny();
+  }
   const hyperparameters: HyperparameterEcho = {
     ...(multiplier !== undefined ? { learningRateMultiplier: multiplier } : { learningRate: resolved.learningRate }),
     epochCount: resolved.epochCount,
@@ -187,6 +203,6 @@ export function validateCreate(body: Obj, tunedModelId: string | null): CreateRe
     examples,
     hyperparameters,
     learningRate: resolved.learningRate,
-    totalSteps: totalSteps(examples.length, resolved.epochCount, resolved.batchSize),
+    totalSteps: steps,
   };
 }

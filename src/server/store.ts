@@ -43,6 +43,11 @@ export interface StoreIssue {
   problem: string;
 }
 
+export interface DiskChange {
+  kind: 'writeRecord' | 'moveToTrash';
+  id: string;
+}
+
 /** Every tuned model, in memory and on disk. All lookups are in memory; disk is written through. */
 export class ModelStore {
   private readonly byId = new Map<string, ModelRecord>();
@@ -54,7 +59,12 @@ export class ModelStore {
   readonly modelsDir: string;
   private readonly trashDir: string;
 
-  constructor(readonly dataDir: string, private readonly log: (line: string) => void) {
+  constructor(
+    readonly dataDir: string,
+    private readonly log: (line: string) => void,
+    /** Runs before each record write or move to the trash; tests make it throw to act as a full or read-only disk. */
+    private readonly beforeDiskChange: (change: DiskChange) => void | Promise<void> = () => undefined,
+  ) {
     this.modelsDir = path.join(dataDir, 'tunedModels');
     this.trashDir = path.join(dataDir, 'trash');
   }
@@ -212,13 +222,41 @@ export class ModelStore {
     const next = previous.then(async () => {
       this.writePending.delete(id);
       if (this.deleted.has(record) || this.byId.get(id) !== record) return;
-      try {
-        await writeFileAtomic(this.fileOf(id, MODEL_FILE), JSON.stringify(record));
-      } catch (e) {
-        this.log(`[store] could not save ${id}: ${(e as Error).message}`);
-        throw e;
-      }
+      await this.writeRecord(record);
     });
+    return this.chain(id, next);
+  }
+
+  /**
+   * Applies `mutate` to the record on disk first and to the record in memory only once the disk
+   * has it, so that a failed write (full or read-only disk) leaves what GET shows unchanged.
+   */
+  update(record: ModelRecord, mutate: (draft: ModelRecord) => void): Promise<void> {
+    const id = record.id;
+    const previous = this.writeChains.get(id) ?? Promise.resolve();
+    const next = previous.then(async () => {
+      if (!this.deleted.has(record) && this.byId.get(id) === record) {
+        const draft = structuredClone(record);
+        mutate(draft);
+        await this.writeRecord(draft);
+      }
+      mutate(record);
+    });
+    return this.chain(id, next);
+  }
+
+  private async writeRecord(record: ModelRecord): Promise<void> {
+    try {
+      await this.beforeDiskChange({ kind: 'writeRecord', id: record.id });
+      await writeFileAtomic(this.fileOf(record.id, MODEL_FILE), JSON.stringify(record));
+    } catch (e) {
+      this.log(`[store] could not save ${record.id}: ${(e as Error).message}`);
+      throw e;
+    }
+  }
+
+  /** Queues `next` after the id's earlier writes; later writes wait for it even when it fails. */
+  private chain(id: string, next: Promise<void>): Promise<void> {
     const settled = next.catch(() => undefined);
     this.writeChains.set(id, settled);
     void settled.then(() => {
@@ -233,20 +271,30 @@ export class ModelStore {
     return parsed.examples as TrainingExample[];
   }
 
-  /** Removes the model from the index at once and from disk by an atomic rename into the trash. */
+  /**
+   * Moves the model into the trash by an atomic rename, then removes it from the index; when the
+   * move fails the model stays, in memory as on disk. Writes queued meanwhile are skipped.
+   */
   async delete(id: string): Promise<void> {
     const record = this.byId.get(id);
     if (!record) return;
     this.deleted.add(record);
-    this.byId.delete(id);
+    try {
+      await (this.writeChains.get(id) ?? Promise.resolve());
+      await this.moveToTrash(id);
+    } catch (e) {
+      this.deleted.delete(record);
+      this.log(`[store] could not delete ${id}: ${(e as Error).message}`);
+      throw e;
+    }
+    if (this.byId.get(id) === record) this.byId.delete(id);
     const i = this.ordered.indexOf(record);
     if (i >= 0) this.ordered.splice(i, 1);
-    await (this.writeChains.get(id) ?? Promise.resolve());
-    await this.moveToTrash(id);
   }
 
   private async moveToTrash(id: string): Promise<void> {
     const trashed = path.join(this.trashDir, `${id}-${randomId(8)}`);
+    await this.beforeDiskChange({ kind: 'moveToTrash', id });
     try {
       await fsp.rename(this.dirOf(id), trashed);
     } catch (e) {

@@ -13,6 +13,8 @@ import type { TrainingJobSpec } from './trainer/workerProtocol';
 export type { TrainingJobSpec };
 
 export interface TrainingCallbacks {
+  /** Training really began (a job waiting in the queue has not started). */
+  onStart?(): void;
   onStep(report: StepReport): void;
   onDone(): void;
   onError(error: Error): void;

@@ -38,18 +38,29 @@ export class TuningService {
   }
 
   /** Resumes or fails every model left CREATING by a previous run. */
+  /**
+   * Resumes or fails every model left CREATING by a previous run, oldest first so that the queue
+   * keeps its order. A model that cannot be saved (a full disk) is logged and left as it is: the
+   * server must still start, so that models can be deleted to make room.
+   */
   async recover(): Promise<void> {
-    for (const record of this.store.all()) {
-      if (record.state !== 'CREATING') continue;
-      await this.recoverOne(record);
+    const unfinished = this.store.all().filter((r) => r.state === 'CREATING').reverse();
+    for (const record of unfinished) {
+      try {
+        await this.recoverOne(record);
+      } catch (e) {
+        this.running.delete(record.id);
+        this.options.log(
+          `[tuning] could not resume tunedModels/${record.id}: ${(e as Error).message}; it stays CREATING until the next start. ` +
+            'If the disk is full, delete tuned models or other files to make room, then restart the server.',
+        );
+      }
     }
   }
 
   private async recoverOne(record: ModelRecord): Promise<void> {
-    const counter = record.resumesWithoutProgress ?? 0;
-    record.resumeCount += 1;
-    const withoutProgress = counter + 1;
-    record.resumesWithoutProgress = withoutProgress;
+    // Counts attempts whose training really began and completed no step; waiting in the queue is not an attempt.
+    const withoutProgress = record.resumesWithoutProgress ?? 0;
     if (withoutProgress > MAX_RESUMES_WITHOUT_PROGRESS) {
       await this.fail(
         record,
@@ -58,6 +69,7 @@ export class TuningService {
       );
       return;
     }
+    record.resumeCount += 1;
     let examples: TrainingExample[];
     try {
       examples = await this.store.readTrainingData(record.id);
@@ -109,6 +121,11 @@ export class TuningService {
         stepDelayMs: this.options.stepDelayMs,
       },
       {
+        onStart: () => {
+          if (!alive()) return;
+          record.resumesWithoutProgress = (record.resumesWithoutProgress ?? 0) + 1;
+          void this.store.save(record).catch(() => undefined);
+        },
         onStep: (report) => {
           if (!alive()) return;
           const snapshot: SnapshotRecord = {

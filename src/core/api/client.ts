@@ -443,12 +443,18 @@ export class GeminiClient {
       body = response.body;
       const contentType = String(response.headers['content-type'] ?? '');
       if (response.statusCode < 200 || response.statusCode >= 300 || contentType.includes('application/json')) {
-        let text: string;
+        // Read piece by piece so that the idle timer restarts on every byte, as for SSE: a slow
+        // array that keeps arriving is not idle.
+        const pieces: Buffer[] = [];
         try {
-          text = await response.body.text();
+          for await (const piece of response.body) {
+            control.arm(idleMs, 'idle');
+            pieces.push(piece as Buffer);
+          }
         } catch (err) {
           throw failure(err);
         }
+        const text = Buffer.concat(pieces).toString('utf8');
         finished = true;
         transport.log(`POST ${transport.describePath(call)} ${response.statusCode} ${Date.now() - started}ms`);
         if (response.statusCode < 200 || response.statusCode >= 300) {
@@ -500,12 +506,14 @@ export class GeminiClient {
           throw failure(err);
         }
         if (next.done) break;
-        control.arm(idleMs, 'idle');
+        const linesBefore = parser.contentLines;
         try {
           parser.push(next.value);
         } catch (err) {
           throw failure(err);
         }
+        // Only content restarts the idle timer: a stream of nothing but heartbeat comments ends by it.
+        if (parser.contentLines !== linesBefore || parser.receivingContent) control.arm(idleMs, 'idle');
         if (pending.length === 0) continue;
         const events = pending.splice(0);
         for (let i = 0; i < events.length; i += 2) {

@@ -48,6 +48,7 @@ export class SseParser {
   private bareLines: string[] = [];
   private eventBytes = 0;
   private skipLeadingLF = false;
+  private contentLineCount = 0;
   private atStart = true;
 
   constructor(
@@ -134,11 +135,22 @@ export class SseParser {
     return { leftover: trimmed.length > 0, leftoverSample: trimmed.slice(0, 80) };
   }
 
+  /** Lines read that were neither comments nor blank: heartbeats (`:` comments) do not count. */
+  get contentLines(): number {
+    return this.contentLineCount;
+  }
+
+  /** An unfinished line that is not a comment is being received. */
+  get receivingContent(): boolean {
+    return this.partial.length > 0 && this.partial[0].length > 0 && this.partial[0][0] !== COLON;
+  }
+
   private line(buf: Buffer, start: number, end: number): void {
     if (start === end) {
       this.dispatch();
       return;
     }
+    if (buf[start] !== COLON) this.contentLineCount++;
     if (this.bareLines.length > 0) {
       this.bareLines.push(buf.toString('utf8', start, end));
       this.grow(end - start);

@@ -33,6 +33,9 @@ export interface ProxyOptions {
   noProxy?: string[];
 }
 
+/** The default cap on a unary response body (a tuned model with all its snapshots is far smaller). */
+export const DEFAULT_MAX_RESPONSE_BYTES = 64 * 1024 * 1024;
+
 export interface TransportOptions {
   /** e.g. `http://127.0.0.1:PORT` or `https://generativelanguage.googleapis.com`; `/v1beta` is appended. */
   baseUrl: string;
@@ -48,6 +51,8 @@ export interface TransportOptions {
   proxy?: ProxyOptions;
   /** Limit for one unary request attempt. Default 120 s; 0 turns it off. */
   requestTimeoutMs?: number;
+  /** Largest unary response body read; a larger one fails with ApiError instead of filling memory. Default 64 MiB. */
+  maxResponseBytes?: number;
   /** Receives one line per request, retry and recovered failure. Never receives secrets. */
   log?: (line: string) => void;
 }
@@ -243,12 +248,30 @@ export class Transport {
     control.arm(timeout, 'timeout');
     try {
       const response = await this.open(call, control);
-      let text: string;
+      const limit = this.#options.maxResponseBytes ?? DEFAULT_MAX_RESPONSE_BYTES;
+      const pieces: Buffer[] = [];
+      let size = 0;
       try {
-        text = await response.body.text();
+        for await (const piece of response.body) {
+          size += (piece as Buffer).length;
+          if (size > limit) break;
+          pieces.push(piece as Buffer);
+        }
       } catch (err) {
         throw this.networkError(call, err, control, timeout);
       }
+      if (size > limit) {
+        response.body.destroy();
+        throw new ApiError({
+          httpStatus: response.statusCode,
+          status: 'UNKNOWN',
+          message: `the backend's response to ${call.method} is larger than ${limit} bytes, the most this client reads (maxResponseBytes); it was not read further. Check that the base URL points at the Gemini API or the local tuning server.`,
+          method: call.method,
+          httpMethod: call.httpMethod,
+          resource: call.resource,
+        });
+      }
+      const text = Buffer.concat(pieces).toString('utf8');
       this.log(`${call.httpMethod} ${this.describePath(call)} ${response.statusCode} ${Date.now() - started}ms`);
       if (response.statusCode >= 200 && response.statusCode < 300) {
         if (text.trim() === '') return {} as T;

@@ -177,13 +177,15 @@ async function patchTunedModel({ store }: TunedModelDeps, ex: Exchange, path: Ap
     }
   }
   v.throwIfAny();
-  const fieldsOfRecord = record as unknown as Record<string, unknown>;
-  for (const [k, value] of Object.entries(next)) {
-    if (value === undefined) delete fieldsOfRecord[k];
-    else fieldsOfRecord[k] = value;
-  }
-  if (fields.length > 0) record.updateTime = timestamp();
-  await store.save(record);
+  const updateTime = timestamp();
+  await store.update(record, (draft) => {
+    const fieldsOfRecord = draft as unknown as Record<string, unknown>;
+    for (const [k, value] of Object.entries(next)) {
+      if (value === undefined) delete fieldsOfRecord[k];
+      else fieldsOfRecord[k] = value;
+    }
+    if (fields.length > 0) draft.updateTime = updateTime;
+  });
   sendJson(ex, 200, toTunedModel(record));
 }
 

@@ -5,6 +5,8 @@ import { type TrainingJobSpec, type WorkerMessage, type WorkerTask } from './wor
 import { type StepReport } from './trainer';
 
 export interface TrainingEvents {
+  /** The job's worker began training (a queued job that never got here did not run). */
+  onStart?(): void;
   onStep(report: StepReport): void;
   onDone(): void;
   onError(error: Error): void;
@@ -224,6 +226,7 @@ export class TrainingQueue {
               ? `[trainer] job ${spec.jobId} resumed at step ${message.resumedFrom} of ${message.totalSteps}`
               : `[trainer] job ${spec.jobId} started: ${message.totalSteps} steps`,
           );
+          if (events.onStart) this.deliver(() => events.onStart?.());
           break;
         case 'log':
           this.log(message.line);

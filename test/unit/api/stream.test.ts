@@ -319,4 +319,38 @@ describe('api/streamGenerateContent', () => {
     assert.equal(error, undefined);
     assert.deepEqual(texts(chunks), ['a', 'b']);
   });
+
+  it('a stream of nothing but SSE comments (heartbeats) ends by the idle timeout', async () => {
+    server.handle(async (_req, res) => {
+      startSse(res);
+      res.write(sseEvent(textChunk('t0')));
+      // bounded, so that the test ends by itself even if the client never gives up
+      for (let i = 0; i < 100 && !res.destroyed && !res.writableEnded; i++) {
+        res.write(': keep-alive\n\n');
+        await delay(50);
+      }
+      res.end();
+    });
+    const { chunks, error } = await drain(client.streamGenerateContent('tunedModels/m1', request, { idleTimeoutMs: 300 }));
+    assert.deepEqual(texts(chunks), ['t0']);
+    assert.ok(error instanceof StreamInterruptedError, String(error));
+    assert.equal(error.reason, 'idle');
+  });
+
+  it('a JSON-array stream that keeps arriving is not idle: the timer restarts on every byte', async () => {
+    const elements = Array.from({ length: 8 }, (_, i) => JSON.stringify(textChunk(`t${i}`, i === 7 ? 'STOP' : undefined)));
+    server.handle(async (_req, res) => {
+      res.writeHead(200, { 'content-type': 'application/json; charset=UTF-8' });
+      for (let i = 0; i < elements.length; i++) {
+        res.write(`${i === 0 ? '[' : ',\r\n'}${elements[i]}`);
+        await delay(60);
+      }
+      res.end(']');
+    });
+    const started = Date.now();
+    const { chunks, error } = await drain(client.streamGenerateContent('tunedModels/m1', request, { idleTimeoutMs: 200 }));
+    assert.equal(error, undefined);
+    assert.equal(chunks.length, 8);
+    assert.ok(Date.now() - started > 400, 'the array outlived several idle periods');
+  });
 });

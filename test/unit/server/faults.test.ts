@@ -102,7 +102,7 @@ describe('local server: fault injection', function () {
   it('slowStream spaces the chunks out, and a client that goes away stops the generation', async () => {
     await addRules({ match: ':streamGenerateContent', action: 'slowStream', chunkDelayMs: 100 });
     const controller = new AbortController();
-    const res = await fetch(`${h.url}/v1beta/${model}:streamGenerateContent?alt=sse`, { method: 'POST', body: JSON.stringify(ask), signal: controller.signal });
+    const res = await fetch(`${h.url}/v1beta/${model}:streamGenerateContent?alt=sse`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(ask), signal: controller.signal });
     const reader = (res.body as ReadableStream<Uint8Array>).getReader();
     const started = Date.now();
     await reader.read();

@@ -125,7 +125,7 @@ describe('local server: generation', function () {
   });
 
   it('streams arrive progressively (first chunk before the stream ends)', async () => {
-    const res = await fetch(`${h.url}/v1beta/${model}:streamGenerateContent?alt=sse`, { method: 'POST', body: JSON.stringify(ask('fox')) });
+    const res = await fetch(`${h.url}/v1beta/${model}:streamGenerateContent?alt=sse`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(ask('fox')) });
     const reader = (res.body as ReadableStream<Uint8Array>).getReader();
     const first = await reader.read();
     assert.ok(first.value && first.value.length > 0);

@@ -221,7 +221,7 @@ describe('local server: crash recovery (kill -9)', function () {
     unlinkSync(path.join(dataDir, 'tunedModels', 'lost-data', 'training-data.json'));
     const stuckFile = path.join(dataDir, 'tunedModels', 'stuck-job', 'model.json');
     const record = JSON.parse(readFileSync(stuckFile, 'utf8')) as ModelRecord;
-    record.resumesWithoutProgress = 3;
+    record.resumesWithoutProgress = 4;
     writeFileSync(stuckFile, JSON.stringify(record));
     h = await startServer({ dataDir, stepDelayMs: 0 });
     try {
