@@ -16,6 +16,7 @@ import { buildPromptRequest } from '../../../src/core/promptNotebook/generateReq
 import { PROMPT_LANGUAGE } from '../../../src/core/promptNotebook/tunebookFormat';
 import { startRecordingProxy } from '../../harness/recordingProxy';
 import { waitFor } from '../../harness/waitFor';
+import { setPrompts } from '../sweep/harness';
 import { startTestServer } from '../tree/support';
 
 const EXTENSION_ID = 'gemini-tuning.gemini-tuning';
@@ -138,20 +139,6 @@ async function openNotebookFor(modelName: string): Promise<vscode.NotebookDocume
   assert.ok(notebook);
   assert.equal(notebook.metadata.model, modelName, 'the notebook remembers its model');
   return notebook;
-}
-
-/** Replaces all cells after the heading with prompt cells, and merges `metadata` into the notebook's. */
-async function setPrompts(notebook: vscode.NotebookDocument, prompts: string[], metadata: Record<string, unknown> = {}): Promise<vscode.NotebookCell[]> {
-  const edit = new vscode.WorkspaceEdit();
-  edit.set(notebook.uri, [
-    vscode.NotebookEdit.replaceCells(
-      new vscode.NotebookRange(1, notebook.cellCount),
-      prompts.map((p) => new vscode.NotebookCellData(vscode.NotebookCellKind.Code, p, PROMPT_LANGUAGE)),
-    ),
-    vscode.NotebookEdit.updateNotebookMetadata({ ...notebook.metadata, ...metadata }),
-  ]);
-  assert.ok(await vscode.workspace.applyEdit(edit));
-  return notebook.getCells().slice(1);
 }
 
 /** Resolves when the extension has finished the cell's `count`-th run (outputs written, execution ended). */
