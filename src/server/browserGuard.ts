@@ -120,7 +120,7 @@ export class BrowserGuard {
         ),
       };
     }
-    if (WRITE_METHODS.has(method) && hasBody(req) && !acceptedBodyType(req.url ?? '', header(req, 'content-type'))) {
+    if (WRITE_METHODS.has(method) && hasBody(req) && !acceptedBodyType(method, req.url ?? '', header(req, 'content-type'))) {
       const given = header(req, 'content-type');
       return {
         refusal: new ServerError(
@@ -144,11 +144,13 @@ function hasBody(req: IncomingMessage): boolean {
 }
 
 /**
- * JSON, except for Cloud Storage uploads, which carry the object's own bytes: those may have any
- * type but the ones a page can send without a preflight (which this server never grants).
+ * JSON, except for Cloud Storage uploads, which carry the object's own bytes. A page can send a
+ * POST without a preflight (which this server never grants) only with no type or one of three
+ * types, so an upload POST needs another; a page cannot PUT at all without a preflight.
  */
-function acceptedBodyType(url: string, contentType: string | undefined): boolean {
+function acceptedBodyType(method: string, url: string, contentType: string | undefined): boolean {
   if (!url.startsWith('/upload/')) return isJsonContentType(contentType);
+  if (method !== 'POST') return true;
   const type = contentType?.split(';')[0].trim().toLowerCase();
   return type !== undefined && type !== '' && !PAGE_SENDABLE_TYPES.has(type);
 }

@@ -50,7 +50,7 @@ describe('local server: Vertex AI jobs and uploads across kill -9', function () 
   it('a job killed while RUNNING resumes at the next start and succeeds with the trained answer', async () => {
     child = await spawnServer(dataDir, 40);
     await call(child.url, 'POST', '/storage/v1/b?project=my-proj', { name: 'kill-data' });
-    const up = await fetch(`${child.url}/upload/storage/v1/b/kill-data/o?uploadType=media&name=t.jsonl`, { method: 'POST', body: LINES.map((l) => JSON.stringify(l)).join('\n') });
+    const up = await fetch(`${child.url}/upload/storage/v1/b/kill-data/o?uploadType=media&name=t.jsonl`, { method: 'POST', headers: { 'content-type': 'application/jsonl' }, body: LINES.map((l) => JSON.stringify(l)).join('\n') });
     assert.equal(up.status, 200);
     const created = await call(child.url, 'POST', `/v1/${PARENT}/tuningJobs`, { baseModel: 'gemini-2.5-flash', supervisedTuningSpec: { trainingDatasetUri: 'gs://kill-data/t.jsonl', hyperParameters: { epochCount: 40 } } });
     assert.equal(created.status, 200, created.text);
@@ -85,7 +85,7 @@ describe('local server: Vertex AI jobs and uploads across kill -9', function () 
 
   it('a resumable upload killed half-way leaves no object, and its session resumes after the restart', async () => {
     child = await spawnServer(dataDir, 0);
-    const start = await fetch(`${child.url}/upload/storage/v1/b/kill-data/o?uploadType=resumable&name=half.bin`, { method: 'POST', body: '{}' });
+    const start = await fetch(`${child.url}/upload/storage/v1/b/kill-data/o?uploadType=resumable&name=half.bin`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: '{}' });
     const session = new URL(start.headers.get('location') ?? '');
     const first = await fetch(`${child.url}${session.pathname}${session.search}`, { method: 'PUT', headers: { 'content-range': 'bytes 0-4/*' }, body: 'hello' });
     assert.equal(first.status, 308);
