@@ -6,6 +6,7 @@ import type { GeminiClient } from '../../../src/core/api/client';
 import type { Operation, TunedModel } from '../../../src/core/api/types';
 import type { CreateOutcome } from '../../../src/extension/tuningSpecEditor/commands/createTunedModelFromSpec';
 import type { GeminiTuningApi } from '../../../src/extension/extension';
+import { waitFor } from '../../harness/waitFor';
 import {
   activateExtension,
   createRequest,
@@ -510,16 +511,13 @@ describe('tree: tuned models view', function () {
 
     it('from the palette offers only running jobs, passing over a selected model that is not training', async () => {
       const selected = 'tunedModels/seeded-active-1';
-      const selection = new Promise<void>((resolve) => {
-        const subscription = treeHooks(api).treeView.onDidChangeSelection(({ selection: nodes }) => {
-          if ((nodes[0] as { name?: string } | undefined)?.name === selected) {
-            subscription.dispose();
-            resolve();
-          }
-        });
-      });
+      const { treeView } = treeHooks(api);
       assert.equal(await vscode.commands.executeCommand('geminiTuning.revealModel', selected), true);
-      await selection;
+      // An earlier test may have selected it already, and then no selection event comes.
+      await waitFor(() => (treeView.selection[0] as { name?: string } | undefined)?.name === selected, `${selected} selected in the tree`, {
+        events: [treeView.onDidChangeSelection],
+        timeoutMs: 20_000,
+      });
       const before = cancelsSent();
       let offered: string[] = [];
       const prompts = new ScriptedPrompts().pickWith((items) => {
