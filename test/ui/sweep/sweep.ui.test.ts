@@ -99,7 +99,8 @@ describe('sweep UI: a typed API key stays secret, a hostile model name stays tex
 
   before(async () => {
     tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'gemini-tuning-sweep-ui-'));
-    server = await startLocalServer({ dataDir: path.join(tmp, 'server'), apiKey: KEY, workerScript: path.join(repoRoot, 'dist', 'trainer-worker.js'), faultInjection: true });
+    // Training runs at full speed by default; paced here so that the tree sees the job CREATING before it ends.
+    server = await startLocalServer({ dataDir: path.join(tmp, 'server'), apiKey: KEY, workerScript: path.join(repoRoot, 'dist', 'trainer-worker.js'), faultInjection: true, stepDelayMs: 150 });
     proxy = await startRecordingProxy(server.url);
     workspace = path.join(tmp, 'demo');
     fs.cpSync(demoWorkspace, workspace, { recursive: true });
