@@ -28,6 +28,8 @@ interface Counts {
   pending: number;
   /** Full titles of tests that failed and passed when run again. */
   flaky?: string[];
+  /** Each failed test: its full title and the first line of its error. */
+  failures?: string[];
 }
 
 const bin = (pkg: string, file: string): string => path.join(repoRoot, 'node_modules', pkg, file);
@@ -53,8 +55,8 @@ async function main(): Promise<void> {
   const needsHost = (name: string, body: () => Promise<Omit<Layer, 'name' | 'durationMs'>>): Promise<Layer> =>
     host.ok ? timed(name, body) : Promise.resolve({ name, ok: false, durationMs: 0, notRun: true });
   layers.push(await needsHost('integration', async () => {
-    const { ok, passed, failed, pending } = await runIntegrationHosts();
-    return { ok, counts: { passed, failed, pending } };
+    const { ok, passed, failed, pending, failures } = await runIntegrationHosts();
+    return { ok, counts: { passed, failed, pending, failures } };
   }));
   layers.push(await needsHost('ui', () => mochaLayer('ui', 'test/ui/.mocharc.json')));
 
@@ -84,6 +86,10 @@ async function main(): Promise<void> {
     total.flaky += counts.flaky?.length ?? 0;
   }
   process.exitCode = layers.every((l) => l.ok) ? 0 : 1;
+  // Repeated last, so that the final lines of a long log say which tests failed and why.
+  for (const layer of layers) {
+    for (const failure of layer.counts?.failures ?? []) console.log(`failed in ${layer.name}: ${failure}`);
+  }
   if (total.flaky > 0) console.log(`${total.flaky} flaky: passed only when run again (named above)`);
   console.log(`${total.passed} passed, ${total.failed} failed, ${total.pending} skipped`);
 }

@@ -12,12 +12,15 @@ import { formatDuration, tail } from '../../tools/vscodeHost/exec';
 import { demoWorkspace, integrationEntry, newLogFile, repoRoot } from '../../tools/vscodeHost/paths';
 import { startedMarker, type IntegrationResults } from './results';
 import { waitFor } from './waitFor';
+import { failureLine } from './failureLine';
 
 export interface IntegrationOutcome {
   ok: boolean;
   passed: number;
   failed: number;
   pending: number;
+  /** Each failed test: its full title and the first line of its error. */
+  failures?: string[];
   results?: IntegrationResults;
   logFile?: string;
 }
@@ -50,13 +53,14 @@ const integrationHosts: IntegrationOptions[] = [
  */
 export async function runIntegrationHosts(): Promise<IntegrationOutcome> {
   const hosts = process.env.INTEGRATION_GREP ? [{ workspaceTrust: process.env.INTEGRATION_WORKSPACE_TRUST === '1' }] : integrationHosts;
-  const total: IntegrationOutcome = { ok: true, passed: 0, failed: 0, pending: 0 };
+  const total: IntegrationOutcome = { ok: true, passed: 0, failed: 0, pending: 0, failures: [] };
   for (const host of hosts) {
     const outcome = await runIntegration(host);
     total.ok &&= outcome.ok;
     total.passed += outcome.passed;
     total.failed += outcome.failed;
     total.pending += outcome.pending;
+    total.failures?.push(...(outcome.failures ?? (outcome.ok ? [] : [`host ${host.grep ?? process.env.INTEGRATION_GREP ?? ''}: no results (see its log above)`])));
   }
   return total;
 }
@@ -238,7 +242,8 @@ function report(results: IntegrationResults, log: (line: string) => void, logFil
   log(`[integration] vscode.version ${results.vscodeVersion} (extension host Node ${results.nodeVersion})`);
   const ok = results.failed === 0 && results.passed > 0;
   if (results.passed + results.failed === 0) log('[integration] FAILED: no test ran');
-  return { ok, passed: results.passed, failed: results.failed, pending: results.pending, results, ...(logFile ? { logFile } : {}) };
+  const failures = results.failures.map((f) => failureLine(f.fullTitle, f));
+  return { ok, passed: results.passed, failed: results.failed, pending: results.pending, failures, results, ...(logFile ? { logFile } : {}) };
 }
 
 function readResults(file: string): IntegrationResults {
