@@ -177,7 +177,10 @@ describe('local server: crash recovery (kill -9)', function () {
     let child = await spawnServer(dataDir, 0);
     const acknowledged: string[] = [];
     let inFlight = 0;
-    const body = tuningBody({}, 300);
+    // Every job acknowledged before the kill must then train to its end: one epoch of 20 examples
+    // each keeps that to seconds, even on a loaded machine.
+    const body = tuningBody({}, 20);
+    (body.tuningTask as { hyperparameters: unknown }).hyperparameters = { epochCount: 1, batchSize: 4 };
     const sender = async (): Promise<void> => {
       while (acknowledged.length < 50) {
         inFlight++;
