@@ -1,6 +1,6 @@
 import { cursorContext } from './cursorContext';
 import { type Position, type Range } from './positions';
-import { fieldDocumentation, first, propertiesAt, schemasAt, typeLabel, type SchemaNode } from './schemaNavigator';
+import { excludedBy, fieldDocumentation, first, propertiesAt, schemasAt, typeLabel, type SchemaNode } from './schemaNavigator';
 
 export interface SpecCompletion {
   label: string;
@@ -31,7 +31,7 @@ function keySnippet(key: string, nodes: readonly SchemaNode[]): string {
 
 /**
  * Completion from the shipped JSON Schema, with no YAML extension: the keys valid in the mapping
- * at the cursor that it does not hold yet, or the values the schema lists for the key at the
+ * at the cursor that it does not hold yet (nor one the schema forbids beside those it holds), or the values the schema lists for the key at the
  * cursor (an enum, or documented examples).
  */
 export function specCompletions(text: string, position: Position): SpecCompletion[] {
@@ -39,8 +39,9 @@ export function specCompletions(text: string, position: Position): SpecCompletio
   if (!context) return [];
   if (context.kind === 'key') {
     const out: SpecCompletion[] = [];
+    const excluded = excludedBy(context.path, context.existingKeys);
     for (const [key, nodes] of propertiesAt(context.path)) {
-      if (context.existingKeys.includes(key)) continue;
+      if (context.existingKeys.includes(key) || excluded.has(key)) continue;
       out.push({ label: key, kind: 'key', insertText: keySnippet(key, nodes), replace: context.replace, detail: typeLabel(nodes), documentation: fieldDocumentation([...context.path, key]) });
     }
     return out;

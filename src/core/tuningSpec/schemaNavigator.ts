@@ -26,6 +26,8 @@ export interface SchemaNode {
   allOf?: SchemaNode[];
   anyOf?: SchemaNode[];
   oneOf?: SchemaNode[];
+  not?: SchemaNode;
+  required?: string[];
 }
 
 const ROOT = tuningSpecSchema as unknown as SchemaNode & { definitions: Record<string, SchemaNode> };
@@ -75,6 +77,19 @@ export function propertiesAt(path: JsonPath): Map<string, SchemaNode[]> {
   const out = new Map<string, SchemaNode[]>();
   for (const node of schemasAt(path)) {
     for (const [key, child] of Object.entries(node.properties ?? {})) out.set(key, [...(out.get(key) ?? []), ...alternatives(child)]);
+  }
+  return out;
+}
+
+/** Keys that the schema forbids next to keys already present (`not: {required: [a, b]}`: a or b, not both). */
+export function excludedBy(path: JsonPath, present: readonly string[]): Set<string> {
+  const out = new Set<string>();
+  for (const node of schemasAt(path)) {
+    const together = node.not?.required;
+    if (!together || together.length !== 2) continue;
+    const [a, b] = together;
+    if (present.includes(a)) out.add(b);
+    if (present.includes(b)) out.add(a);
   }
   return out;
 }

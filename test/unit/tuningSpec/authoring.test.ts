@@ -82,6 +82,8 @@ describe('spec authoring: completion from the schema', () => {
     assert.ok(!top.includes('epochCount'), 'epochCount belongs under hyperparameters');
     assert.deepEqual(labels('hyperparameters:\n  epochCount: 3\n  |\n'), ['learningRate', 'learningRateMultiplier', 'batchSize']);
     assert.deepEqual(labels('examples:\n  - textInput: a\n    |\n'), ['output']);
+    assert.deepEqual(labels('hyperparameters:\n  learningRate: 0.01\n  |\n'), ['epochCount', 'batchSize'], 'learningRateMultiplier is not allowed beside learningRate');
+    assert.ok(!labels('baseModel: models/m\n|').includes('tunedModelSource'), 'baseModel or tunedModelSource, not both');
     assert.deepEqual(labels('validation:\n  |\n'), ['examples', 'examplesFile']);
     assert.deepEqual(labels('examplesFile:\n  path: qa.csv\n  |\n').sort(), ['columns', 'format']);
   });
