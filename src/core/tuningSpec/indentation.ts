@@ -51,7 +51,7 @@ export function indentationCulprit(text: string, code: string, message: string, 
     if (next === undefined) return undefined;
     const value = shapeOf(lines[valueLine])!;
     const deeper = shapeOf(lines[next])!;
-    if (deeper.indent <= value.keyColumn && deeper.indent <= value.indent) return undefined;
+    if (deeper.indent <= value.indent) return undefined;
     const before = contentLine(lines, valueLine - 1, -1);
     const above = before === undefined ? undefined : shapeOf(lines[before]);
     // `a: 1` / `b: 2` / `  c: 3` is `b` outdented when `c` lines up with `a`, else `c` indented too far.

@@ -81,10 +81,10 @@ describe('spec authoring: completion, hover and quick fixes without a YAML exten
 
     const underHyperparameters = await openSpec('complete-nested.tuning.yaml', 'hyperparameters:\n  epochCount: 3\n  \n');
     const hp = await vscode.commands.executeCommand<vscode.CompletionList>('vscode.executeCompletionItemProvider', underHyperparameters.uri, new vscode.Position(2, 2));
-    assert.deepEqual(hp.items.filter((i) => i.kind === vscode.CompletionItemKind.Property).map(labelOf), ['learningRate', 'learningRateMultiplier', 'batchSize']);
+    assert.deepEqual(hp.items.filter((i) => i.kind === vscode.CompletionItemKind.Property).map(labelOf).sort(), ['batchSize', 'learningRate', 'learningRateMultiplier']);
 
     const formats = await vscode.commands.executeCommand<vscode.CompletionList>('vscode.executeCompletionItemProvider', doc.uri, new vscode.Position(11, 12));
-    assert.deepEqual(formats.items.filter((i) => i.kind === vscode.CompletionItemKind.Value).map(labelOf), ['jsonl', 'csv', 'tsv', 'json']);
+    assert.deepEqual(formats.items.filter((i) => i.kind === vscode.CompletionItemKind.Value).map(labelOf).sort(), ['csv', 'json', 'jsonl', 'tsv']);
   });
 
   it('hover shows what the field means, its limit and its default', async () => {
