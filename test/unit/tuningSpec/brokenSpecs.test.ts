@@ -28,6 +28,31 @@ describe('a broken spec gets honest feedback', () => {
     assert.equal(result.diagnostics[0].range.start.character, 4);
   });
 
+  describe('the demo spec with one line re-indented: the first error is on that line', () => {
+    const demoFile = path.resolve(__dirname, '../../../../test/fixtures/demo/capitals.tuning.yaml');
+    const demo = readFileSync(demoFile, 'utf8').split('\n');
+    const cases: Array<[number, string]> = [
+      [11, '    batchSize: 4'],
+      [11, '   batchSize: 4'],
+      [11, ' batchSize: 4'],
+      [11, 'batchSize: 4'],
+      [7, '  temperature: 0.1'],
+      [14, ' examplesFile: capitals.examples.jsonl'],
+      [21, '     output: Brussels'],
+      [21, '    output: Brussels'],
+    ];
+    for (const [line, replacement] of cases) {
+      it(`line ${line} as ${JSON.stringify(replacement)}`, async () => {
+        const lines = [...demo];
+        lines[line - 1] = replacement;
+        const result = await validateSpec(lines.join('\n'), demoFile, { fs: nodeFileSystem });
+        const first = result.diagnostics.find((d) => d.severity === 'error');
+        assert.equal(first && first.range.start.line + 1, line, result.diagnostics.map((d) => `${d.range.start.line + 1}: ${d.message}`).join(' | '));
+        assert.equal(result.summary, undefined);
+      });
+    }
+  });
+
   it('a line that lost its indentation: the first error is on that line, not on the one below', async () => {
     assert.equal(await firstErrorLine('indent-too-shallow.tuning.yaml'), 9);
   });
