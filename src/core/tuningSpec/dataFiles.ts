@@ -47,6 +47,8 @@ export interface DataFileResult {
   examples: LoadedExample[];
   /** Problems inside the data file, on its own lines. */
   diagnostics: SpecDiagnostic[];
+  /** Rows (lines, records, array items) that hold something but did not make a valid example. */
+  rowsWithProblems: number;
   /** When the file could not be read at all: a message for the spec's `examplesFile` entry. */
   failure?: { code: DiagnosticCode; message: string };
 }
@@ -158,7 +160,7 @@ export function jsonErrorOf(error: unknown): { message: string; offset: number |
 export async function readExamplesFile(absolutePath: string, ref: ExamplesFileRef, options: ReadOptions): Promise<DataFileResult> {
   const file = absolutePath;
   const name = path.basename(absolutePath);
-  const result: DataFileResult = { file, examples: [], diagnostics: [] };
+  const result: DataFileResult = { file, examples: [], diagnostics: [], rowsWithProblems: 0 };
   const format = formatOf(ref);
   if (!format) {
     result.failure = { code: 'data-file-type', message: `Unsupported examples file type "${path.extname(ref.path) || ref.path}": use .jsonl, .csv, .tsv or .json, or set format` };
@@ -186,13 +188,15 @@ export async function readExamplesFile(absolutePath: string, ref: ExamplesFileRe
     onBytes: (bytesRead) => options.onProgress?.({ file, bytesRead, totalBytes: size }),
   });
   try {
-    if (format === 'jsonl') await readJsonl(lines, file, name, sink, result.examples);
-    else if (format === 'json') await readJsonArray(lines, file, size, sink, result.examples);
-    else await readDelimited(lines, file, name, format === 'tsv' ? '\t' : ',', ref, sink, result.examples, options.signal);
+    const rejected = () => result.rowsWithProblems++;
+    if (format === 'jsonl') await readJsonl(lines, file, name, sink, result.examples, rejected);
+    else if (format === 'json') await readJsonArray(lines, file, size, sink, result.examples, rejected);
+    else await readDelimited(lines, file, name, format === 'tsv' ? '\t' : ',', ref, sink, result.examples, options.signal, rejected);
   } catch (error) {
     if (error instanceof CancelledError || options.signal?.aborted) throw new CancelledError();
     if (error instanceof BinaryFileError) {
       result.examples = [];
+      result.rowsWithProblems = 0;
       result.diagnostics = [
         {
           file,
@@ -236,20 +240,23 @@ function linesOrigin(file: string, name: string): ExampleOrigin & { lengths: num
   };
 }
 
-async function readJsonl(lines: AsyncIterable<TextLine[]>, file: string, name: string, sink: ProblemSink, out: LoadedExample[]): Promise<void> {
+async function readJsonl(lines: AsyncIterable<TextLine[]>, file: string, name: string, sink: ProblemSink, out: LoadedExample[], rejected: () => void): Promise<void> {
   const origin = linesOrigin(file, name);
   for await (const batch of lines) {
-    for (const line of batch) readJsonlLine(line, origin, sink, out);
+    for (const line of batch) {
+      origin.lengths[line.number] = line.text.length;
+      if (line.text.trim() === '') continue;
+      if (!readJsonlLine(line, origin, sink, out)) rejected();
+    }
   }
 }
 
-function readJsonlLine(line: TextLine, origin: ExampleOrigin & { lengths: number[] }, sink: ProblemSink, out: LoadedExample[]): void {
-  origin.lengths[line.number] = line.text.length;
-  if (line.text.trim() === '') return;
+/** False when the line did not make an example. */
+function readJsonlLine(line: TextLine, origin: ExampleOrigin & { lengths: number[] }, sink: ProblemSink, out: LoadedExample[]): boolean {
   const range = lineRange(line.number, line.text.length);
   if (!line.valid) {
     sink.add(range, 'data-file-encoding', 'This line is not valid UTF-8 text');
-    return;
+    return false;
   }
   let value: unknown;
   try {
@@ -258,13 +265,14 @@ function readJsonlLine(line: TextLine, origin: ExampleOrigin & { lengths: number
     const { message, offset } = jsonErrorOf(error);
     if (offset === undefined) sink.add(range, 'jsonl-line', `Not a valid JSON line: ${message}`);
     else sink.add({ start: { line: range.start.line, character: Math.min(offset, Math.max(0, line.text.length - 1)) }, end: range.end }, 'jsonl-line', `Not a valid JSON line: ${message} (column ${offset + 1})`);
-    return;
+    return false;
   }
   const example = checkRecord(value, (code, message) => sink.add(range, code, message), '', 'jsonl');
   if (example) out.push({ textInput: example.textInput, output: example.output, origin, at: line.number });
+  return example !== undefined;
 }
 
-async function readJsonArray(lines: AsyncIterable<TextLine[]>, file: string, size: number, sink: ProblemSink, out: LoadedExample[]): Promise<void> {
+async function readJsonArray(lines: AsyncIterable<TextLine[]>, file: string, size: number, sink: ProblemSink, out: LoadedExample[], rejected: () => void): Promise<void> {
   const texts: string[] = [];
   let badEncoding = false;
   for await (const batch of lines) {
@@ -312,6 +320,7 @@ async function readJsonArray(lines: AsyncIterable<TextLine[]>, file: string, siz
   value.forEach((item, index) => {
     const example = checkRecord(item, (code, message) => sink.add(itemRange(index), code, message), `Item ${index + 1}: `, 'json');
     if (example) out.push({ textInput: example.textInput, output: example.output, origin, at: index });
+    else rejected();
   });
 }
 
@@ -324,6 +333,7 @@ async function readDelimited(
   sink: ProblemSink,
   out: LoadedExample[],
   signal: AbortSignal | undefined,
+  rejected: () => void,
 ): Promise<void> {
   const inputColumn = ref.columns?.textInput ?? 'textInput';
   const outputColumn = ref.columns?.output ?? 'output';
@@ -342,6 +352,7 @@ async function readDelimited(
     while (first < line && blankLines.has(first)) first++;
     const message = csvMessage(error);
     sink.add(rangeOf(first, line), 'csv-row', first < line ? `${message} (the row starts on line ${first})` : message);
+    rejected();
   };
   const parser = parseCsv({
     delimiter,
@@ -366,16 +377,23 @@ async function readDelimited(
       let first = previousEnd + 1;
       while (first < last && blankLines.has(first)) first++;
       previousEnd = last;
-      if (!headerOk) return undefined;
+      if (!headerOk) {
+        rejected();
+        return undefined;
+      }
       const range = rangeOf(first, last);
       for (let l = first; l <= last; l++) {
-        if (invalidLines.has(l)) return undefined;
+        if (invalidLines.has(l)) {
+          rejected();
+          return undefined;
+        }
       }
       const textInput = record[inputColumn] ?? '';
       const output = record[outputColumn] ?? '';
       const problems = exampleProblems(textInput, output);
       for (const problem of problems) sink.add(range, problem.code, problem.message);
       if (problems.length === 0) out.push({ textInput, output, origin, at: first });
+      else rejected();
       return undefined;
     },
     on_skip: (error: CsvError | undefined) => {

@@ -3,9 +3,12 @@ import { formatCount, plural } from './diagnostics';
 import { type TuningSpec } from './specModel';
 
 export interface SpecSummary extends ResolvedHyperparameters {
+  /** Valid training examples only. */
   exampleCount: number;
+  /** Training rows (inline items, lines, records) that are not valid examples. */
+  rowsWithProblems: number;
   totalSteps: number;
-  /** "N examples · E epochs · batch B · → T steps · LR x" */
+  /** "N examples (M rows with problems) · E epochs · batch B · → T steps · LR x" */
   text: string;
 }
 
@@ -26,7 +29,7 @@ function positiveNumber(value: unknown): number | undefined {
  * The figures the backend will use, with its defaults filled in. Values the schema rejects are
  * left out here, so that the summary of a spec being edited never shows negative steps.
  */
-export function summarize(spec: TuningSpec, exampleCount: number): SpecSummary {
+export function summarize(spec: TuningSpec, exampleCount: number, rowsWithProblems = 0): SpecSummary {
   const given = (spec.hyperparameters && typeof spec.hyperparameters === 'object' ? spec.hyperparameters : {}) as Record<string, unknown>;
   const resolved = resolveHyperparameters(exampleCount, {
     learningRate: positiveNumber(given.learningRate),
@@ -36,11 +39,11 @@ export function summarize(spec: TuningSpec, exampleCount: number): SpecSummary {
   });
   const steps = totalSteps(exampleCount, resolved.epochCount, resolved.batchSize);
   const text = [
-    plural(exampleCount, 'example'),
+    rowsWithProblems > 0 ? `${plural(exampleCount, 'example')} (${plural(rowsWithProblems, 'row')} with problems)` : plural(exampleCount, 'example'),
     plural(resolved.epochCount, 'epoch'),
     `batch ${formatCount(resolved.batchSize)}`,
     `→ ${plural(steps, 'step')}`,
     `LR ${formatLearningRate(resolved.learningRate)}`,
   ].join(' · ');
-  return { ...resolved, exampleCount, totalSteps: steps, text };
+  return { ...resolved, exampleCount, rowsWithProblems, totalSteps: steps, text };
 }

@@ -1,7 +1,7 @@
 import * as path from 'node:path';
 import { readExamplesFile, type DataFileResult, type ReadOptions } from './dataFiles';
 import { hasErrors, plural, sortDiagnostics, type SpecDiagnostic } from './diagnostics';
-import { duplicateDiagnostics, leakedValidationDiagnostics, MIN_TRAINING_EXAMPLES, type ExampleOrigin, type LoadedExample } from './examples';
+import { duplicateDiagnostics, exampleProblems, leakedValidationDiagnostics, MIN_TRAINING_EXAMPLES, type ExampleOrigin, type LoadedExample } from './examples';
 import { throwIfAborted } from './specFileSystem';
 import { fileRefsOf, type LocatedFileRef, type TuningSpec } from './specModel';
 import { schemaDiagnostics } from './schemaCheck';
@@ -65,15 +65,21 @@ export interface SpecValidation {
   dataFiles: string[];
   /** Present when the training examples could all be counted. */
   summary: SpecSummary | undefined;
+  /** False when the YAML does not parse into a structure: only its syntax errors are reported. */
+  structureReadable: boolean;
 }
 
-function inlineExamples(source: YamlSource, value: unknown, at: JsonPath): LoadedExample[] {
+/** The inline examples that are valid; `rejected` is called for each item that is not (the schema reports why). */
+function inlineExamples(source: YamlSource, value: unknown, at: JsonPath, rejected: () => void = () => {}): LoadedExample[] {
   if (!Array.isArray(value)) return [];
   const out: LoadedExample[] = [];
   const origin: ExampleOrigin = { file: source.file, describe: (index) => `${at.join('.')}[${index}]`, range: (index) => source.valueRange([...at, index]) };
   value.forEach((item: unknown, index) => {
     const e = item as { textInput?: unknown; output?: unknown } | null;
-    if (!e || typeof e.textInput !== 'string' || typeof e.output !== 'string') return;
+    if (!e || typeof e.textInput !== 'string' || typeof e.output !== 'string' || exampleProblems(e.textInput, e.output).length > 0) {
+      rejected();
+      return;
+    }
     out.push({ textInput: e.textInput, output: e.output, origin, at: index });
   });
   return out;
@@ -86,7 +92,8 @@ function inlineExamples(source: YamlSource, value: unknown, at: JsonPath): Loade
 export async function validateSpec(text: string, specFile: string, options: ValidateSpecOptions): Promise<SpecValidation> {
   const source = new YamlSource(text, specFile);
   const diagnostics: SpecDiagnostic[] = source.syntaxDiagnostics();
-  const result: SpecValidation = { specFile, diagnostics, hasErrors: false, spec: undefined, training: [], validation: [], dataFiles: [], summary: undefined };
+  const result: SpecValidation = { specFile, diagnostics, hasErrors: false, spec: undefined, training: [], validation: [], dataFiles: [], summary: undefined, structureReadable: source.structureReadable };
+  if (!result.structureReadable) return finish(result);
   const limitsHit = diagnostics.some((d) => d.code === 'yaml-limits');
   const { data, diagnostic } = limitsHit ? { data: undefined, diagnostic: undefined } : source.toData();
   if (diagnostic) diagnostics.push(diagnostic);
@@ -105,7 +112,8 @@ export async function validateSpec(text: string, specFile: string, options: Vali
   const trainingRefs = fileRefsOf(spec.examplesFile, ['examplesFile']);
   const validationRefs = spec.validation && typeof spec.validation === 'object' ? fileRefsOf(spec.validation.examplesFile, ['validation', 'examplesFile']) : [];
   let trainingComplete = true;
-  const load = async (refs: LocatedFileRef[], into: LoadedExample[]): Promise<boolean> => {
+  let rowsWithProblems = 0;
+  const load = async (refs: LocatedFileRef[], into: LoadedExample[], rejected: (n: number) => void = () => {}): Promise<boolean> => {
     let complete = true;
     for (const ref of refs) {
       throwIfAborted(options.signal);
@@ -113,6 +121,7 @@ export async function validateSpec(text: string, specFile: string, options: Vali
       result.dataFiles.push(absolute);
       const read = await readCached(absolute, ref, options);
       diagnostics.push(...read.diagnostics);
+      rejected(read.rowsWithProblems);
       if (read.failure) {
         complete = false;
         diagnostics.push({ file: specFile, range: source.valueRange(ref.at), severity: 'error', code: read.failure.code, message: read.failure.message });
@@ -122,8 +131,8 @@ export async function validateSpec(text: string, specFile: string, options: Vali
     return complete;
   };
 
-  result.training.push(...inlineExamples(source, spec.examples, ['examples']));
-  trainingComplete = await load(trainingRefs, result.training);
+  result.training.push(...inlineExamples(source, spec.examples, ['examples'], () => rowsWithProblems++));
+  trainingComplete = await load(trainingRefs, result.training, (n) => (rowsWithProblems += n));
   if (spec.validation && typeof spec.validation === 'object') {
     result.validation.push(...inlineExamples(source, spec.validation.examples, ['validation', 'examples']));
     await load(validationRefs, result.validation);
@@ -149,7 +158,7 @@ export async function validateSpec(text: string, specFile: string, options: Vali
         message: `${plural(count, 'training example')}; the Gemini API's documented minimum is ${MIN_TRAINING_EXAMPLES}`,
       });
     }
-    if (count > 0) result.summary = summarize(spec, count);
+    if (count > 0 || rowsWithProblems > 0) result.summary = summarize(spec, count, rowsWithProblems);
   }
   return finish(result);
 }

@@ -1,6 +1,7 @@
 import { isAlias, isMap, isPair, isScalar, isSeq, LineCounter, parseDocument, type Document, type Node } from 'yaml';
 import { formatCount, type SpecDiagnostic } from './diagnostics';
-import { firstLineRangeFromOffsets, rangeFromOffsets, START_OF_FILE, type Range } from './positions';
+import { indentationCulprit } from './indentation';
+import { firstLineRangeFromOffsets, positionAt, rangeFromOffsets, START_OF_FILE, type Range } from './positions';
 
 /** Aliases are legitimate in a spec, but thousands of them are an attack ("billion laughs"). */
 export const MAX_ALIAS_COUNT = 1000;
@@ -94,11 +95,25 @@ export class YamlSource {
   syntaxDiagnostics(): SpecDiagnostic[] {
     const out: SpecDiagnostic[] = [];
     let overflow: { pos: [number, number] } | undefined;
+    const linesWithErrors = new Set<number>();
     for (const error of this.doc.errors) {
       // The parser recurses per nesting level and reports running out of stack as a syntax error,
       // at a place that depends on how deep the caller's stack already was.
       if (/call stack/i.test(error.message)) {
         overflow ??= error;
+        continue;
+      }
+      const unclosed = /missing closing/i.test(error.message) ? this.quotedScalarEndingAt(error.pos[0]) : undefined;
+      if (unclosed) {
+        out.push({ file: this.file, range: firstLineRangeFromOffsets(this.lineCounter, this.text, unclosed.range![0], unclosed.range![1]), severity: 'error', code: 'yaml-syntax', message: 'This quoted value is never closed: add the closing quote where it ends' });
+        continue;
+      }
+      const culprit = indentationCulprit(this.text, error.code, error.message, positionAt(this.lineCounter, error.pos[0]).line, positionAt(this.lineCounter, error.pos[1]));
+      if (culprit) {
+        // One bad line makes the parser report two or three errors; the line is what matters.
+        if (linesWithErrors.has(culprit.range.start.line)) continue;
+        linesWithErrors.add(culprit.range.start.line);
+        out.push({ file: this.file, range: culprit.range, severity: 'error', code: 'yaml-syntax', message: culprit.message });
         continue;
       }
       out.push({ file: this.file, range: this.range(error.pos[0], error.pos[1]), severity: 'error', code: 'yaml-syntax', message: friendlyYamlMessage(error.code, error.message) });
@@ -112,6 +127,27 @@ export class YamlSource {
       out.push({ file: this.file, range, severity: 'error', code: 'yaml-limits', message: `The spec is nested more than ${MAX_NESTING_DEPTH} levels deep; a tuning spec never needs that` });
     }
     return out;
+  }
+
+  /**
+   * False when the parser could not make out the structure: the data it returns then is a guess
+   * (a line indented too far becomes part of a key above it), and nothing should be checked or
+   * summarised from it. A repeated key or a second document leave the structure readable.
+   */
+  get structureReadable(): boolean {
+    return this.doc.errors.every((e) => STRUCTURE_PRESERVING_ERRORS.has(e.code));
+  }
+
+  /** A quoted scalar that runs to `offset`: the parser reports an unclosed quote at the end of the file, not where it opened. */
+  private quotedScalarEndingAt(offset: number): Node | undefined {
+    const stack: unknown[] = [this.doc.contents];
+    while (stack.length > 0) {
+      const node = stack.pop();
+      if (isScalar(node) && (node.type === 'QUOTE_DOUBLE' || node.type === 'QUOTE_SINGLE') && node.range && node.range[0] < offset && node.range[1] >= offset) return node;
+      if (isMap(node)) for (const pair of node.items) stack.push(pair.key, pair.value);
+      else if (isSeq(node)) stack.push(...node.items);
+    }
+    return undefined;
   }
 
   /** Iterative, so a hostile document cannot overflow the stack here. */
@@ -160,6 +196,8 @@ export class YamlSource {
     }
   }
 }
+
+const STRUCTURE_PRESERVING_ERRORS = new Set<string>(['DUPLICATE_KEY', 'MULTIPLE_DOCS']);
 
 const FRIENDLY_YAML_MESSAGES: Partial<Record<string, string>> = {
   MULTIPLE_DOCS: 'A tuning spec is a single YAML document; remove the second "---" section',

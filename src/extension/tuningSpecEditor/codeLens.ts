@@ -1,4 +1,5 @@
 import * as vscode from 'vscode';
+import { summaryLensTitle } from '../../core/tuningSpec/summaryLens';
 import { SpecCommands } from './commandIds';
 import { type SpecValidationService } from './diagnosticsService';
 
@@ -33,11 +34,7 @@ export class SpecCodeLensProvider implements vscode.CodeLensProvider {
     ];
     const result = await this.validation.validate(doc);
     if (token.isCancellationRequested) return lenses;
-    const errors = result?.diagnostics.filter((d) => d.severity === 'error').length ?? 0;
-    let title: string;
-    if (!result) title = 'Checking…';
-    else if (result.summary) title = errors > 0 ? `${result.summary.text} · ${errors === 1 ? '1 error' : `${errors} errors`}` : result.summary.text;
-    else title = errors > 0 ? `${errors === 1 ? '1 error' : `${errors} errors`}: see Problems` : 'No training examples yet';
+    const title = summaryLensTitle(result);
     lenses.push(new vscode.CodeLens(top, { title, command: '', tooltip: 'Training as the backend will run it, with its defaults filled in' }));
     return lenses;
   }

@@ -3,6 +3,7 @@ import { type Log } from '../../core/util/log';
 import { CancelledError } from '../../core/tuningSpec/specFileSystem';
 import { type SpecDiagnostic, type Severity } from '../../core/tuningSpec/diagnostics';
 import { DataFileCache, validateSpec, type SpecValidation } from '../../core/tuningSpec/validateSpec';
+import { toRange } from './ranges';
 import { fileSystemFor, isSpecUri, specPathOf, uriOfPath } from './workspaceFileSystem';
 
 const SEVERITY: Record<Severity, vscode.DiagnosticSeverity> = {
@@ -11,13 +12,12 @@ const SEVERITY: Record<Severity, vscode.DiagnosticSeverity> = {
   information: vscode.DiagnosticSeverity.Information,
 };
 
-function toRange(r: SpecDiagnostic['range']): vscode.Range {
-  return new vscode.Range(r.start.line, r.start.character, r.end.line, r.end.character);
-}
+/** The `source` of every diagnostic of the spec; quick fixes answer only these. */
+export const DIAGNOSTIC_SOURCE = 'Gemini Tuning';
 
 export function toVscodeDiagnostic(d: SpecDiagnostic, specUri: vscode.Uri): vscode.Diagnostic {
   const diagnostic = new vscode.Diagnostic(toRange(d.range), d.message, SEVERITY[d.severity]);
-  diagnostic.source = 'Gemini Tuning';
+  diagnostic.source = DIAGNOSTIC_SOURCE;
   diagnostic.code = d.code;
   if (d.related) {
     diagnostic.relatedInformation = d.related.map((r) => new vscode.DiagnosticRelatedInformation(new vscode.Location(uriOfPath(r.file, specUri), toRange(r.range)), r.message));

@@ -5,6 +5,9 @@ import { type ErrorLog } from '../ui/notify';
 import { type Prompts } from '../ui/prompts';
 import { SpecCodeLensProvider } from './codeLens';
 import { SpecCommands } from './commandIds';
+import { SpecCompletionProvider } from './completionProvider';
+import { SpecHoverProvider } from './hoverProvider';
+import { SpecQuickFixProvider } from './quickFixProvider';
 import { createTunedModelFromSpec, type SpecBackend } from './commands/createTunedModelFromSpec';
 import { newTuningSpec } from './commands/newTuningSpec';
 import { validateTuningSpec } from './commands/validateTuningSpec';
@@ -20,7 +23,7 @@ export interface SpecFeatureDeps {
   readonly prompts: Prompts;
 }
 
-/** Tuning specs: diagnostics, CodeLens and the New / Validate / Create commands. */
+/** Tuning specs: diagnostics, CodeLens, completion, hover, quick fixes and the New / Validate / Create commands. */
 export function registerSpecFeatures(deps: SpecFeatureDeps): vscode.Disposable {
   const log: ErrorLog = { ...taggedLog(deps.log, 'spec'), show: (preserveFocus) => deps.log.show?.(preserveFocus) };
   const { prompts } = deps;
@@ -31,6 +34,9 @@ export function registerSpecFeatures(deps: SpecFeatureDeps): vscode.Disposable {
     validation,
     codeLens,
     vscode.languages.registerCodeLensProvider({ pattern: SPEC_GLOB }, codeLens),
+    vscode.languages.registerCompletionItemProvider({ pattern: SPEC_GLOB }, new SpecCompletionProvider(), ' '),
+    vscode.languages.registerHoverProvider({ pattern: SPEC_GLOB }, new SpecHoverProvider()),
+    vscode.languages.registerCodeActionsProvider({ pattern: SPEC_GLOB }, new SpecQuickFixProvider(), SpecQuickFixProvider.metadata),
     registerGuarded(
       SpecCommands.create,
       'Could not create a tuned model from the spec',
