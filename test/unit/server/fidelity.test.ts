@@ -1,0 +1,48 @@
+import assert from 'node:assert/strict';
+import type { ModelRecord } from '../../../src/server/records';
+import { toOperation, toTunedModel } from '../../../src/server/resources';
+import { call, examples, type Harness, startServer, tuningBody, waitDone } from './harness';
+
+describe('local server fidelity: snapshot epochs', () => {
+  let h: Harness;
+  before(async () => {
+    h = await startServer();
+  });
+  after(async () => {
+    await h.close();
+  });
+
+  it('counts completed epochs, floor(step × batch size / examples), and omits 0 (15 examples at batch 2)', async () => {
+    const body = tuningBody({ tuningTask: { trainingData: { examples: { examples: examples(15) } }, hyperparameters: { epochCount: 5, batchSize: 2 } } });
+    const created = await call(h.url, 'POST', '/v1beta/tunedModels', body);
+    assert.equal(created.status, 200, created.text);
+    assert.equal(created.json.metadata.totalSteps, 38);
+    const op = await waitDone(h.url, created.json.name);
+    const model = await call(h.url, 'GET', `/v1beta/${op.metadata.tunedModel}`);
+    for (const snapshots of [op.metadata.snapshots, model.json.tuningTask.snapshots]) {
+      assert.equal(snapshots.length, 38);
+      for (const s of snapshots) {
+        const expected = Math.floor((s.step * 2) / 15);
+        if (expected === 0) assert.ok(!('epoch' in s), `step ${s.step} has no epoch key: ${JSON.stringify(s)}`);
+        else assert.equal(s.epoch, expected, `step ${s.step}`);
+      }
+      assert.ok(!('epoch' in snapshots[0]) && !('epoch' in snapshots[1]), 'steps 1 and 2 show no epoch, as the recorded output does');
+      assert.equal(snapshots[7].epoch, 1, 'step 8 completes the first epoch');
+      assert.equal(snapshots[37].epoch, 5, 'the last step completes the fifth');
+    }
+  });
+
+  it('reads models stored with epochs counted from 1 the same way', () => {
+    const t = '2026-01-01T00:00:00.000Z';
+    const record: ModelRecord = {
+      v: 1, id: 'stored', baseModel: 'models/gemini-1.5-flash-001-tuning', temperature: 1, topP: 0.95, topK: 64,
+      state: 'ACTIVE', createTime: t, updateTime: t, hyperparameters: { learningRate: 0.001, epochCount: 5, batchSize: 4 }, learningRate: 0.001,
+      snapshots: [1, 4, 19].map((step) => ({ step, epoch: Math.ceil((step * 4) / 15), meanLoss: 1, computeTime: t })),
+      operationId: 'abcdefabcdef', totalSteps: 19, exampleCount: 15, seed: 1,
+      permissions: [{ id: 'owner', granteeType: 'USER', emailAddress: 'local-user@localhost', role: 'OWNER' }], resumeCount: 0,
+    };
+    const expected = [{ step: 1, meanLoss: 1, computeTime: t }, { step: 4, epoch: 1, meanLoss: 1, computeTime: t }, { step: 19, epoch: 5, meanLoss: 1, computeTime: t }];
+    assert.deepEqual(toTunedModel(record).tuningTask?.snapshots, expected);
+    assert.deepEqual(toOperation(record).metadata?.snapshots, expected);
+  });
+});
