@@ -1,7 +1,7 @@
 import type { FinishReason, GenerateContentResponse } from '../../core/api/types';
 import { type Exchange, readJson, sendJson } from '../exchange';
 import { ServerError, baseModelNotFound, failedPrecondition, faultError } from '../httpErrors';
-import { ResponseBuilder, planGeneration, runCandidates, type GenerationPlan, type SamplingDefaults } from '../generateContent';
+import { ResponseBuilder, checkContentsPresent, planGeneration, runCandidates, type GenerationPlan, type SamplingDefaults } from '../generateContent';
 import { findBaseModel, tunedModelName } from '../resources';
 import type { ApiPath, Route } from '../routing';
 import type { ModelStore } from '../store';
@@ -68,6 +68,7 @@ interface Prepared {
 
 async function prepare(ex: Exchange, target: GenerationTarget): Promise<Prepared> {
   const body = normalizeMessage(await readJson(ex), GENERATE_CONTENT_SCHEMA, '');
+  checkContentsPresent(body);
   const plan = planGeneration(body, target.defaults);
   let model: GenerationModel;
   try {

@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import type { ModelRecord } from '../../../src/server/records';
 import { toOperation, toTunedModel } from '../../../src/server/resources';
-import { call, examples, type Harness, startServer, tuningBody, waitDone } from './harness';
+import { BASE_MODEL, call, examples, type Harness, startServer, trainModel, tuningBody, waitDone } from './harness';
 
 describe('local server fidelity: snapshot epochs', () => {
   let h: Harness;
@@ -44,5 +44,42 @@ describe('local server fidelity: snapshot epochs', () => {
     const expected = [{ step: 1, meanLoss: 1, computeTime: t }, { step: 4, epoch: 1, meanLoss: 1, computeTime: t }, { step: 19, epoch: 5, meanLoss: 1, computeTime: t }];
     assert.deepEqual(toTunedModel(record).tuningTask?.snapshots, expected);
     assert.deepEqual(toOperation(record).metadata?.snapshots, expected);
+  });
+});
+
+describe('local server fidelity: recorded error messages', () => {
+  let h: Harness;
+  let model: string;
+  before(async () => {
+    h = await startServer();
+    model = await trainModel(h.url, tuningBody({ displayName: 'recorded messages' }));
+  });
+  after(async () => {
+    await h.close();
+  });
+
+  const targets = (): string[] => [`${model}:generateContent`, `${model}:streamGenerateContent?alt=sse`, `${BASE_MODEL}:generateContent`, `${model}:streamGenerateContent`];
+
+  it('answers a request without contents as the Gemini API does: "* GenerateContentRequest.contents: contents is not specified\\n"', async () => {
+    for (const target of targets()) {
+      for (const body of [{}, { contents: [] }, { generationConfig: { temperature: 0 } }]) {
+        const r = await call(h.url, 'POST', `/v1beta/${target}`, body);
+        assert.equal(r.status, 400, `${target} ${r.text}`);
+        assert.match(r.headers.get('content-type') ?? '', /^application\/json/);
+        assert.deepEqual(r.json, { error: { code: 400, message: '* GenerateContentRequest.contents: contents is not specified\n', status: 'INVALID_ARGUMENT' } }, target);
+      }
+    }
+  });
+
+  it('names each content with empty parts on its own line, as recorded', async () => {
+    const r = await call(h.url, 'POST', `/v1beta/${model}:generateContent`, { contents: [{ role: 'user', parts: [{ text: 'a' }] }, { role: 'model', parts: [] }, { role: 'user' }] });
+    assert.equal(r.status, 400, r.text);
+    assert.deepEqual(r.json, {
+      error: {
+        code: 400,
+        message: '* GenerateContentRequest.contents[1].parts: contents.parts must not be empty.\n* GenerateContentRequest.contents[2].parts: contents.parts must not be empty.\n',
+        status: 'INVALID_ARGUMENT',
+      },
+    });
   });
 });
