@@ -26,7 +26,7 @@ export const BASE_MODELS: readonly Model[] = [
       'It carries the name of the Gemini model it stands in for so tuning specs move between backends unchanged.',
     inputTokenLimit: 16384,
     outputTokenLimit: 8192,
-    supportedGenerationMethods: ['generateContent', 'streamGenerateContent', 'createTunedModel'],
+    supportedGenerationMethods: ['generateContent', 'countTokens', 'createTunedModel'],
     temperature: 1,
     maxTemperature: 2,
     topP: 0.95,

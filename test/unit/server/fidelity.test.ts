@@ -83,3 +83,51 @@ describe('local server fidelity: recorded error messages', () => {
     });
   });
 });
+
+describe('local server fidelity: the base model and countTokens', () => {
+  let h: Harness;
+  before(async () => {
+    h = await startServer();
+  });
+  after(async () => {
+    await h.close();
+  });
+
+  it('lists generateContent, countTokens and createTunedModel, as the recorded model listing does', async () => {
+    const listed = await call(h.url, 'GET', '/v1beta/models');
+    assert.equal(listed.status, 200, listed.text);
+    const one = await call(h.url, 'GET', `/v1beta/${BASE_MODEL}`);
+    assert.equal(one.status, 200, one.text);
+    for (const model of [listed.json.models[0], one.json]) {
+      assert.deepEqual(model.supportedGenerationMethods, ['generateContent', 'countTokens', 'createTunedModel']);
+    }
+  });
+
+  it('counts the prompt with the local tokenizer: one token per code point, the promptTokenCount of the same generation', async () => {
+    const contents = [{ role: 'user', parts: [{ text: 'héllo 👋' }, { text: ' world' }] }];
+    const counted = await call(h.url, 'POST', `/v1beta/${BASE_MODEL}:countTokens`, { contents });
+    assert.equal(counted.status, 200, counted.text);
+    assert.deepEqual(counted.json, { totalTokens: 13, promptTokensDetails: [{ modality: 'TEXT', tokenCount: 13 }] });
+    const generated = await call(h.url, 'POST', `/v1beta/${BASE_MODEL}:generateContent`, { contents, generationConfig: { maxOutputTokens: 4 } });
+    assert.equal(generated.status, 200, generated.text);
+    assert.equal(generated.json.usageMetadata.promptTokenCount, counted.json.totalTokens);
+    const wrapped = await call(h.url, 'POST', `/v1beta/${BASE_MODEL}:countTokens`, { generateContentRequest: { model: BASE_MODEL, contents, generationConfig: { temperature: 0 } } });
+    assert.deepEqual(wrapped.json, counted.json, wrapped.text);
+    const snake = await call(h.url, 'POST', `/v1beta/${BASE_MODEL}:countTokens`, { generate_content_request: { contents } });
+    assert.deepEqual(snake.json, counted.json, snake.text);
+  });
+
+  it('refuses a count with nothing to count, with both forms, or on a model it does not serve', async () => {
+    const none = await call(h.url, 'POST', `/v1beta/${BASE_MODEL}:countTokens`, {});
+    assert.equal(none.status, 400, none.text);
+    assert.match(none.json.error.message, /contents/);
+    const both = await call(h.url, 'POST', `/v1beta/${BASE_MODEL}:countTokens`, { contents: [{ parts: [{ text: 'a' }] }], generateContentRequest: { contents: [{ parts: [{ text: 'a' }] }] } });
+    assert.equal(both.status, 400, both.text);
+    assert.match(both.json.error.message, /either contents or generateContentRequest/);
+    const missing = await call(h.url, 'POST', '/v1beta/models/no-such-model:countTokens', { contents: [{ parts: [{ text: 'a' }] }] });
+    assert.equal(missing.status, 404, missing.text);
+    // The protos bind countTokens for models/* only.
+    const tuned = await call(h.url, 'POST', '/v1beta/tunedModels/any-model:countTokens', { contents: [{ parts: [{ text: 'a' }] }] });
+    assert.equal(tuned.status, 404, tuned.text);
+  });
+});
