@@ -131,3 +131,39 @@ describe('local server fidelity: the base model and countTokens', () => {
     assert.equal(tuned.status, 404, tuned.text);
   });
 });
+
+describe('local server fidelity: ownership', () => {
+  let h: Harness;
+  before(async () => {
+    h = await startServer();
+  });
+  after(async () => {
+    await h.close();
+  });
+
+  it('lets the OWNER delete; after transferOwnership the former owner, now a WRITER, gets 403 on delete and transfer', async () => {
+    const mine = await trainModel(h.url, tuningBody({ displayName: 'owned' }), '?tunedModelId=owned-model');
+    const given = await trainModel(h.url, tuningBody({ displayName: 'given away' }), '?tunedModelId=given-model');
+    const transfer = await call(h.url, 'POST', `/v1beta/${given}:transferOwnership`, { emailAddress: 'new-owner@example.com' });
+    assert.equal(transfer.status, 200, transfer.text);
+
+    const refused = await call(h.url, 'DELETE', `/v1beta/${given}`);
+    assert.equal(refused.status, 403, refused.text);
+    assert.equal(refused.json.error.status, 'PERMISSION_DENIED');
+    assert.match(refused.json.error.message, /^You do not have permission to delete tuned model tunedModels\/given-model: only its OWNER \(new-owner@example\.com\) may, and local-user@localhost is a WRITER\./);
+    assert.equal((await call(h.url, 'GET', `/v1beta/${given}`)).status, 200, 'the model is still there');
+
+    const again = await call(h.url, 'POST', `/v1beta/${given}:transferOwnership`, { emailAddress: 'local-user@localhost' });
+    assert.equal(again.status, 403, again.text);
+    assert.match(again.json.error.message, /^You do not have permission to transfer the ownership of tuned model tunedModels\/given-model/);
+    const permissions = (await call(h.url, 'GET', `/v1beta/${given}/permissions`)).json.permissions as { role: string; emailAddress?: string }[];
+    assert.deepEqual(permissions.map((p) => [p.emailAddress, p.role]).sort(), [['local-user@localhost', 'WRITER'], ['new-owner@example.com', 'OWNER']]);
+
+    // A WRITER still edits and uses the model.
+    const patched = await call(h.url, 'PATCH', `/v1beta/${given}?updateMask=description`, { description: 'still editable' });
+    assert.equal(patched.status, 200, patched.text);
+
+    assert.equal((await call(h.url, 'DELETE', `/v1beta/${mine}`)).status, 200);
+    assert.equal((await call(h.url, 'GET', `/v1beta/${mine}`)).status, 404);
+  });
+});
