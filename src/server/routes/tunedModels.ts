@@ -95,8 +95,12 @@ async function createTunedModel({ store, tuning, log }: TunedModelDeps, reserved
       resumeCount: 0,
       ...(source ? { hasSourceWeights: true } : {}),
     };
-    await store.create(record, request.examples, source ? store.fileOf(source.id, WEIGHTS_FILE) : undefined);
-    tuning.start(record, request.examples);
+    await store.exclusive(id, 'create', async () => {
+      // A delete that finished while this create waited its turn cannot have left the id taken, but a create of the same id can have.
+      if (store.has(id)) throw new ServerError('ALREADY_EXISTS', `Tuned model tunedModels/${id} already exists.`);
+      await store.create(record, request.examples, source ? store.fileOf(source.id, WEIGHTS_FILE) : undefined);
+      tuning.start(record, request.examples);
+    });
     log(`[tuning] created tunedModels/${id}: ${request.examples.length} examples, ${record.totalSteps} steps`);
     sendJson(ex, 200, toOperation(record));
   } finally {
@@ -190,11 +194,16 @@ async function patchTunedModel({ store }: TunedModelDeps, ex: Exchange, path: Ap
 }
 
 async function deleteTunedModel({ store, tuning, log }: TunedModelDeps, ex: Exchange, path: ApiPath): Promise<void> {
-  const record = findTunedModel(store, path.id);
-  requireOwner(record, 'delete');
-  tuning.cancel(record.id);
-  await store.delete(record.id);
-  log(`[tuning] deleted tunedModels/${record.id}`);
+  const id = findTunedModel(store, path.id).id;
+  // Looked up again when its turn comes: an earlier delete may have removed the model, and a
+  // create may have made a new one of the same id, which this request never saw.
+  await store.exclusive(id, 'delete', async () => {
+    const record = findTunedModel(store, id);
+    requireOwner(record, 'delete');
+    await tuning.cancel(id);
+    await store.delete(record);
+  });
+  log(`[tuning] deleted tunedModels/${id}`);
   sendJson(ex, 200, {});
 }
 
