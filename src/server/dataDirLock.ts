@@ -1,28 +1,17 @@
 import { randomBytes } from 'node:crypto';
 import { promises as fsp } from 'node:fs';
-import * as net from 'node:net';
 import * as path from 'node:path';
+import { LOCK_FILE, type ServerLockInfo, otherProcessHolds, readServerLock } from '../core/backend/folderServer';
 import { writeFileAtomic } from './trainer/atomicWrite';
 
-/**
+export { DATA_DIR_IN_USE_EXIT_CODE, LOCK_FILE, findFolderServer, type ServerLockInfo } from '../core/backend/folderServer';
+
+/*
  * One data folder has one server: each model is kept in the memory of the server that serves
  * it, so a second server on the same folder would never see the first one's models and could
  * resume the same unfinished job. The server that starts first holds `server.lock`; it names
  * the process, and once the server listens, its address and the API key clients must send.
  */
-export const LOCK_FILE = 'server.lock';
-
-export interface ServerLockInfo {
-  pid: number;
-  /** Tells this holder from an earlier process that had the same pid. */
-  token: string;
-  startedAt: string;
-  /** Set once the server listens. */
-  url?: string;
-  port?: number;
-  /** The API key the server requires, when it requires one (the file is readable by its owner only). */
-  apiKey?: string;
-}
 
 export class DataDirInUseError extends Error {
   constructor(
@@ -48,56 +37,13 @@ export interface DataDirLock {
 /** Folders held by servers of this process: several servers in one process share a pid. */
 const heldInThisProcess = new Set<string>();
 
-function pidIsAlive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch (e) {
-    return (e as NodeJS.ErrnoException).code === 'EPERM';
-  }
-}
-
-function portAnswers(holder: ServerLockInfo & { port: number }): Promise<boolean> {
-  let host = '127.0.0.1';
-  try {
-    if (holder.url) host = new URL(holder.url).hostname.replace(/^\[|\]$/g, '');
-  } catch {
-    // an unreadable url: try loopback
-  }
-  return new Promise((resolve) => {
-    const socket = net.connect({ host, port: holder.port });
-    socket.once('connect', () => {
-      socket.destroy();
-      resolve(true);
-    });
-    socket.once('error', () => resolve(false));
-  });
-}
-
-async function readLock(file: string): Promise<ServerLockInfo | undefined> {
-  try {
-    const parsed = JSON.parse(await fsp.readFile(file, 'utf8')) as Partial<ServerLockInfo>;
-    if (typeof parsed.pid !== 'number' || typeof parsed.token !== 'string') return undefined;
-    return parsed as ServerLockInfo;
-  } catch {
-    return undefined;
-  }
-}
-
-/** The server named in a folder's lock, when one still holds it; for clients looking for the folder's server. */
-export async function findFolderServer(dataDir: string): Promise<ServerLockInfo | undefined> {
-  const holder = await readLock(path.join(dataDir, LOCK_FILE));
-  return holder && (await holderIsLive(path.resolve(dataDir), holder)) ? holder : undefined;
-}
-
 /**
  * A holder is live when its process runs and, once it has published a port, that port accepts
  * connections: a pid reused by an unrelated process after a crash does not keep the folder locked.
  */
 async function holderIsLive(dataDir: string, holder: ServerLockInfo): Promise<boolean> {
   if (holder.pid === process.pid) return heldInThisProcess.has(dataDir);
-  if (!pidIsAlive(holder.pid)) return false;
-  return holder.port === undefined || (await portAnswers({ ...holder, port: holder.port }));
+  return otherProcessHolds(holder);
 }
 
 /**
@@ -122,7 +68,7 @@ export async function acquireDataDirLock(dataDir: string, log: (line: string) =>
     } catch (e) {
       if ((e as NodeJS.ErrnoException).code !== 'EEXIST') throw e;
     }
-    const holder = await readLock(file);
+    const holder = await readServerLock(file);
     if (holder && (await holderIsLive(dir, holder))) throw new DataDirInUseError(dir, holder);
     // A second stale lock means another server took the folder over at the same moment; let it have it.
     if (attempt > 0) throw new DataDirInUseError(dir, holder ?? { pid: 0, token: '', startedAt: '' });
@@ -130,7 +76,7 @@ export async function acquireDataDirLock(dataDir: string, log: (line: string) =>
     await fsp.rm(file, { force: true });
   }
   heldInThisProcess.add(dir);
-  const stillMine = async (): Promise<boolean> => (await readLock(file))?.token === mine.token;
+  const stillMine = async (): Promise<boolean> => (await readServerLock(file))?.token === mine.token;
   return {
     publish: async (where) => {
       if (await stillMine()) await writeFileAtomic(file, JSON.stringify({ ...mine, ...where }));

@@ -1,15 +1,13 @@
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { parseArgs } from 'node:util';
-import { DataDirInUseError } from './dataDirLock';
+import { DATA_DIR_IN_USE_EXIT_CODE, DataDirInUseError } from './dataDirLock';
 import { DEFAULT_STEP_DELAY_MS, type LocalServer, type LocalServerOptions, startLocalServer } from './localServer';
 
 const USAGE = `usage: node server.js [--host 127.0.0.1] [--port N] [--data-dir DIR] [--api-key KEY] [--vertex-token TOKEN]
                       [--allowed-origin ORIGIN]... [--allowed-host NAME]...
                       [--enable-fault-injection] [--step-delay-ms N] [--parent-pid PID] [--quiet]`;
 const PARENT_CHECK_INTERVAL_MS = 2000;
-/** The exit status when another server already serves the data folder. */
-const DATA_DIR_IN_USE_EXIT_CODE = 3;
 
 function exitWithUsageError(message: string): never {
   process.stderr.write(`${message}\n`);
