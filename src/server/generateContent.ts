@@ -1,6 +1,7 @@
 import type { Candidate, FinishReason, GenerateContentResponse, UsageMetadata } from '../core/api/types';
 import type { GenerationModel, SamplingOptions } from './trainerPort';
 import { MAX_CANDIDATES, MAX_STOP_SEQUENCES, Violations, checkRange, readInteger, readNumber, readString } from './requestValidation';
+import { ServerError } from './httpErrors';
 import { randomId } from './wire';
 
 type Obj = Record<string, unknown>;
@@ -22,6 +23,25 @@ export interface GenerationPlan {
 }
 
 const UNSUPPORTED_CONFIG = ['responseSchema', '_responseJsonSchema', 'responseJsonSchema', 'presencePenalty', 'frequencyPenalty', 'responseLogprobs', 'logprobs', 'speechConfig', 'thinkingConfig', 'imageConfig'];
+
+/**
+ * The checks the Gemini API's front end makes on the contents of a GenerateContentRequest before
+ * any model sees them, answered with its recorded messages: one `* GenerateContentRequest.<path>:
+ * <text>` line each, every line ending in a newline, and no details.
+ */
+export function checkContentsPresent(body: Obj): void {
+  const contents = body.contents;
+  const lines: string[] = [];
+  if (!Array.isArray(contents) || contents.length === 0) {
+    lines.push('* GenerateContentRequest.contents: contents is not specified\n');
+  } else {
+    contents.forEach((raw, i) => {
+      const parts = obj(raw).parts;
+      if (!Array.isArray(parts) || parts.length === 0) lines.push(`* GenerateContentRequest.contents[${i}].parts: contents.parts must not be empty.\n`);
+    });
+  }
+  if (lines.length > 0) throw new ServerError('INVALID_ARGUMENT', lines.join(''));
+}
 
 /**
  * Checks a normalized GenerateContentRequest and decides what the local model reads:

@@ -11,6 +11,7 @@ import { modelRoutes } from './routes/models';
 import { operationRoutes } from './routes/operations';
 import { permissionRoutes } from './routes/permissions';
 import { tunedModelRoutes } from './routes/tunedModels';
+import { type DataDirLock, acquireDataDirLock } from './dataDirLock';
 import { type DiskChange, ModelStore } from './store';
 import { BaseModelProvider, TrainingQueue, loadTrainedModel, readCheckpoint, sharedModelCacheDir } from './trainer/trainerApi';
 import type { TrainerPort } from './trainerPort';
@@ -90,6 +91,16 @@ function listen(server: http.Server, port: number, host: string): Promise<number
 /** Opens the data folder, resumes unfinished tuning jobs, then serves the API. */
 export async function startLocalServer(opts: LocalServerOptions): Promise<LocalServer> {
   const log = opts.log ?? (() => undefined);
+  const lock = await acquireDataDirLock(opts.dataDir, log);
+  try {
+    return await serve(opts, log, lock);
+  } catch (e) {
+    await lock.release();
+    throw e;
+  }
+}
+
+async function serve(opts: LocalServerOptions, log: (line: string) => void, lock: DataDirLock): Promise<LocalServer> {
   const host = opts.host ?? '127.0.0.1';
   const store = new ModelStore(path.resolve(opts.dataDir), log, opts.beforeDiskChange);
   for (const issue of await store.open()) log(`[store] tunedModels/${issue.id}: ${issue.problem}`);
@@ -117,6 +128,7 @@ export async function startLocalServer(opts: LocalServerOptions): Promise<LocalS
   limitConnections(server, limits, log);
   port = await listen(server, opts.port ?? 0, host);
   const urlHost = host.includes(':') ? `[${host}]` : host;
+  await lock.publish({ url: `http://${urlHost}:${port}`, port, ...(opts.apiKey ? { apiKey: opts.apiKey } : {}) });
   log(`[http] serving ${store.size} tuned models from ${store.dataDir}${faultsEnabled ? ' (fault injection on)' : ''}`);
   let closing: Promise<void> | undefined;
   return {
@@ -131,6 +143,7 @@ export async function startLocalServer(opts: LocalServerOptions): Promise<LocalS
         await vertex.close();
         await tuning.close();
         await store.flush();
+        await lock.release();
       })()),
   };
 }

@@ -1,6 +1,7 @@
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { parseArgs } from 'node:util';
+import { DATA_DIR_IN_USE_EXIT_CODE, DataDirInUseError } from './dataDirLock';
 import { DEFAULT_STEP_DELAY_MS, type LocalServer, type LocalServerOptions, startLocalServer } from './localServer';
 
 const USAGE = `usage: node server.js [--host 127.0.0.1] [--port N] [--data-dir DIR] [--api-key KEY] [--vertex-token TOKEN]
@@ -113,6 +114,10 @@ async function main(): Promise<void> {
 }
 
 main().catch((e: unknown) => {
+  if (e instanceof DataDirInUseError) {
+    process.stderr.write(`the local tuning server did not start: ${e.message}\n`);
+    process.exit(DATA_DIR_IN_USE_EXIT_CODE);
+  }
   process.stderr.write(`the local tuning server could not start: ${(e as Error).stack ?? String(e)}\n`);
   process.exit(1);
 });

@@ -8,6 +8,7 @@ import {
   type TunedModel,
   type TuningSnapshot,
 } from '../core/api/types';
+import { completedEpochs } from '../core/api/tuningDefaults';
 import type { ModelRecord, PermissionRecord, SnapshotRecord } from './records';
 
 export const BASE_MODEL_NAME = 'models/gemini-1.5-flash-001-tuning';
@@ -25,7 +26,7 @@ export const BASE_MODELS: readonly Model[] = [
       'It carries the name of the Gemini model it stands in for so tuning specs move between backends unchanged.',
     inputTokenLimit: 16384,
     outputTokenLimit: 8192,
-    supportedGenerationMethods: ['generateContent', 'streamGenerateContent', 'createTunedModel'],
+    supportedGenerationMethods: ['generateContent', 'countTokens', 'createTunedModel'],
     temperature: 1,
     maxTemperature: 2,
     topP: 0.95,
@@ -37,8 +38,17 @@ export function findBaseModel(name: string): Model | undefined {
   return BASE_MODELS.find((m) => m.name === name);
 }
 
-function snapshot(s: SnapshotRecord): TuningSnapshot {
-  return { step: s.step, epoch: s.epoch, meanLoss: s.meanLoss, computeTime: s.computeTime };
+/**
+ * A snapshot on the wire. Its epoch is worked out from the step rather than read from the record,
+ * so models trained before epochs were counted as completed ones read the same way; proto3 JSON
+ * omits it while it is 0.
+ */
+function snapshotOf(r: ModelRecord): (s: SnapshotRecord) => TuningSnapshot {
+  const { batchSize, epochCount } = r.hyperparameters;
+  return (s) => {
+    const epoch = completedEpochs(s.step, batchSize, r.exampleCount, epochCount);
+    return { step: s.step, ...(epoch !== 0 ? { epoch } : {}), meanLoss: s.meanLoss, computeTime: s.computeTime };
+  };
 }
 
 export function tunedModelName(id: string): string {
@@ -65,7 +75,7 @@ export function toTunedModel(r: ModelRecord): TunedModel {
   out.tuningTask = {
     ...(r.startTime ? { startTime: r.startTime } : {}),
     ...(r.completeTime ? { completeTime: r.completeTime } : {}),
-    ...(r.snapshots.length > 0 ? { snapshots: r.snapshots.map(snapshot) } : {}),
+    ...(r.snapshots.length > 0 ? { snapshots: r.snapshots.map(snapshotOf(r)) } : {}),
     hyperparameters: { ...r.hyperparameters },
   };
   if (r.readerProjectNumbers && r.readerProjectNumbers.length > 0) out.readerProjectNumbers = [...r.readerProjectNumbers];
@@ -79,7 +89,7 @@ export function toOperation(r: ModelRecord): Operation {
     metadata.completedSteps = completedSteps;
     metadata.completedPercent = r.totalSteps > 0 ? (100 * completedSteps) / r.totalSteps : 100;
   }
-  if (r.snapshots.length > 0) metadata.snapshots = r.snapshots.map(snapshot);
+  if (r.snapshots.length > 0) metadata.snapshots = r.snapshots.map(snapshotOf(r));
   const op: Operation = {
     name: operationName(r),
     metadata: { '@type': CREATE_TUNED_MODEL_METADATA_TYPE, ...metadata },

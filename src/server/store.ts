@@ -56,6 +56,8 @@ export class ModelStore {
   private readonly writeChains = new Map<string, Promise<void>>();
   private readonly writePending = new Set<string>();
   private readonly deleted = new WeakSet<ModelRecord>();
+  /** The last create or delete queued per id; each waits for the one before it. */
+  private readonly operations = new Map<string, Promise<void>>();
   readonly modelsDir: string;
   private readonly trashDir: string;
 
@@ -188,7 +190,27 @@ export class ModelStore {
     return sortKey(r);
   }
 
-  /** Writes the training data, then the record (the commit point), then indexes it. */
+  /**
+   * Runs `operation` once every earlier create or delete of `id` has finished, and holds later ones
+   * until it has. A delete then looks the model up when its turn comes and moves only the
+   * generation it found; a create never writes into a directory that a delete is moving away.
+   */
+  exclusive<T>(id: string, what: 'create' | 'delete', operation: () => Promise<T>): Promise<T> {
+    const previous = this.operations.get(id);
+    if (previous) this.log(`[store] ${what} of tunedModels/${id} waits for an earlier create or delete of it`);
+    const run = (previous ?? Promise.resolve()).then(operation);
+    const settled = run.then(
+      () => undefined,
+      () => undefined,
+    );
+    this.operations.set(id, settled);
+    void settled.then(() => {
+      if (this.operations.get(id) === settled) this.operations.delete(id);
+    });
+    return run;
+  }
+
+  /** Writes the training data, then the record (the commit point), then indexes it. Run it inside `exclusive`. */
   async create(record: ModelRecord, examples: TrainingExample[], sourceWeights?: string): Promise<void> {
     const dir = this.dirOf(record.id);
     await fsp.mkdir(dir, { recursive: true });
@@ -272,12 +294,14 @@ export class ModelStore {
   }
 
   /**
-   * Moves the model into the trash by an atomic rename, then removes it from the index; when the
-   * move fails the model stays, in memory as on disk. Writes queued meanwhile are skipped.
+   * Moves this generation of the model into the trash by an atomic rename, then removes it from
+   * the index; when the move fails the model stays, in memory as on disk. Writes queued meanwhile
+   * are skipped. A model that is no longer indexed (deleted, perhaps re-created since) is left
+   * alone. Run it inside `exclusive`, so that no create of the same id moves in meanwhile.
    */
-  async delete(id: string): Promise<void> {
-    const record = this.byId.get(id);
-    if (!record) return;
+  async delete(record: ModelRecord): Promise<void> {
+    const id = record.id;
+    if (this.byId.get(id) !== record) return;
     this.deleted.add(record);
     try {
       await (this.writeChains.get(id) ?? Promise.resolve());
@@ -287,7 +311,7 @@ export class ModelStore {
       this.log(`[store] could not delete ${id}: ${(e as Error).message}`);
       throw e;
     }
-    if (this.byId.get(id) === record) this.byId.delete(id);
+    this.byId.delete(id);
     const i = this.ordered.indexOf(record);
     if (i >= 0) this.ordered.splice(i, 1);
   }

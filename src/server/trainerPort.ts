@@ -37,7 +37,8 @@ export interface GenerationModel {
 
 export interface TrainingQueuePort {
   submit(spec: TrainingJobSpec, callbacks: TrainingCallbacks): void;
-  cancel(jobId: string): void;
+  /** Resolves once the job's worker has stopped (at once for a job that was only waiting). */
+  cancel(jobId: string): void | Promise<void>;
   close(): void | Promise<void>;
 }
 

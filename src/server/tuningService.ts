@@ -218,12 +218,15 @@ export class TuningService {
     return true;
   }
 
-  /** Stops a running job (the model is being deleted). */
-  cancel(id: string): void {
+  /**
+   * Stops a model's job (the model is being deleted). Resolves once its worker has stopped, so
+   * that it writes no checkpoint into a directory a new model of the same id may take next.
+   */
+  async cancel(id: string): Promise<void> {
     this.cancelSave(id);
     const record = this.store.get(id);
-    if (this.running.delete(id) && record) this.queue.cancel(jobIdOf(record));
     this.models.delete(id);
+    if (this.running.delete(id) && record) await this.queue.cancel(jobIdOf(record));
   }
 
   /** The trained model of an ACTIVE record, loaded once and cached. */

@@ -96,6 +96,13 @@ export const GENERATE_CONTENT_SCHEMA: MessageSchema = {
   store: S,
 };
 
+/** models.countTokens: the contents to count, or a whole GenerateContentRequest. */
+export const COUNT_TOKENS_SCHEMA: MessageSchema = {
+  model: S,
+  contents: list(content),
+  generateContentRequest: GENERATE_CONTENT_SCHEMA,
+};
+
 export function snakeToCamel(name: string): string {
   return name.replace(/_([a-z0-9])/g, (_m, c: string) => c.toUpperCase());
 }

@@ -30,3 +30,13 @@ export function resolveHyperparameters(exampleCount: number, given: Hyperparamet
 export function totalSteps(exampleCount: number, epochCount: number, batchSize: number): number {
   return Math.ceil((exampleCount * epochCount) / batchSize);
 }
+
+/**
+ * A snapshot's `epoch`: the epochs completed by the end of `step`, as the Gemini API reports it
+ * (15 examples at batch size 2 show no epoch, that is 0, on steps 1 to 7 and 1 from step 8). The
+ * last step's batch may run past the final epoch's end; the count never exceeds the planned epochs.
+ */
+export function completedEpochs(step: number, batchSize: number, exampleCount: number, epochCount: number): number {
+  if (exampleCount <= 0) return 0;
+  return Math.min(epochCount, Math.floor((step * batchSize) / exampleCount));
+}

@@ -2,6 +2,7 @@ import { type ChildProcess, spawn } from 'node:child_process';
 import { mkdirSync } from 'node:fs';
 import { createInterface } from 'node:readline';
 import { Emitter, type Event } from '../util/event';
+import { DATA_DIR_IN_USE_EXIT_CODE, findFolderServer } from './folderServer';
 import { type Disposable } from '../util/lifecycle';
 import { type Log } from '../util/log';
 
@@ -31,6 +32,8 @@ export interface LocalServerOptions {
   readonly healthyAfterMs?: number;
   /** How long to wait for the `listening on` line. */
   readonly startTimeoutMs?: number;
+  /** While another process's server serves the data folder, how often to check that it still does. */
+  readonly folderServerCheckMs?: number;
 }
 
 const LISTENING = /^listening on (https?:\/\/\S+)\s*$/;
@@ -53,6 +56,8 @@ export class LocalServerProcess implements Disposable {
   private restartTimer: ReturnType<typeof setTimeout> | undefined;
   private startTimer: ReturnType<typeof setTimeout> | undefined;
   private healthyTimer: ReturnType<typeof setTimeout> | undefined;
+  /** Set while this supervisor uses the server another process runs on the same data folder. */
+  private folderServerWatch: ReturnType<typeof setInterval> | undefined;
   private consecutiveFailures = 0;
   private lastOutput: string[] = [];
   private disposed = false;
@@ -69,7 +74,7 @@ export class LocalServerProcess implements Disposable {
 
   /** Starts the server if it is not running or starting already. */
   start(): void {
-    if (this.disposed || this.child) return;
+    if (this.disposed || this.child || this.folderServerWatch) return;
     this.clearTimers();
     this.spawnServer();
   }
@@ -178,7 +183,9 @@ export class LocalServerProcess implements Disposable {
     child.on('exit', (code, signal) => {
       if (this.child !== child) return;
       this.child = undefined;
-      this.handleExit(child, signal ? `killed by ${signal}` : `exited with code ${code}`);
+      const why = signal ? `killed by ${signal}` : `exited with code ${code}`;
+      if (code === DATA_DIR_IN_USE_EXIT_CODE) void this.useFolderServerOr(child, why);
+      else this.handleExit(child, why);
     });
 
     const startTimeoutMs = options.startTimeoutMs ?? 30_000;
@@ -199,6 +206,34 @@ export class LocalServerProcess implements Disposable {
     this.healthyTimer = setTimeout(() => {
       this.consecutiveFailures = 0;
     }, this.options.healthyAfterMs ?? 10_000);
+  }
+
+  /**
+   * The server refused to start because another process's server (another window's) serves the
+   * data folder: one folder has one server, so this supervisor uses that one, and starts its own
+   * once that one has gone.
+   */
+  private async useFolderServerOr(child: ChildProcess, why: string): Promise<void> {
+    const holder = await findFolderServer(this.options.dataDir);
+    if (this.disposed || this.child || this._state.kind !== 'starting') return;
+    if (!holder) return this.handleExit(child, why);
+    this.clearTimers();
+    this.consecutiveFailures = 0;
+    this.options.log.info(`the data folder ${this.options.dataDir} is served by process ${holder.pid} at ${holder.url}; using that server`);
+    this.setState({ kind: 'running', url: holder.url, pid: holder.pid });
+    const token = holder.token;
+    let checking = false;
+    this.folderServerWatch = setInterval(() => {
+      if (checking) return;
+      checking = true;
+      void findFolderServer(this.options.dataDir).then((current) => {
+        checking = false;
+        if (current?.token === token || this.disposed || !this.folderServerWatch) return;
+        this.options.log.info(`the server of process ${holder.pid} no longer serves the data folder; starting this window's own`);
+        this.clearTimers();
+        this.start();
+      });
+    }, this.options.folderServerCheckMs ?? 2_000);
   }
 
   private handleExit(child: ChildProcess | undefined, why: string): void {
@@ -233,7 +268,8 @@ export class LocalServerProcess implements Disposable {
     clearTimeout(this.restartTimer);
     clearTimeout(this.startTimer);
     clearTimeout(this.healthyTimer);
-    this.restartTimer = this.startTimer = this.healthyTimer = undefined;
+    clearInterval(this.folderServerWatch);
+    this.restartTimer = this.startTimer = this.healthyTimer = this.folderServerWatch = undefined;
   }
 }
 

@@ -11,6 +11,14 @@ export function logTickLabel(value: number | null): string {
   return String(rounded);
 }
 
+/**
+ * The label beside an epoch line. The line stands at the step that completes the epoch and its
+ * label is drawn to the right, over the next epoch's steps, so it says which epoch ended there.
+ */
+export function epochLineLabel(completedEpochs: number): string {
+  return `end of epoch ${completedEpochs}`;
+}
+
 export interface LabelSlot {
   /** left edge of the label */
   x: number;

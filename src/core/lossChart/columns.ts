@@ -14,8 +14,9 @@ export interface LossColumns {
 }
 
 export interface EpochBoundary {
-  /** first step of the new epoch */
+  /** the step that completes the epoch */
   step: number;
+  /** epochs complete by the end of that step */
   epoch: number;
 }
 
@@ -57,12 +58,18 @@ export function isAscending(steps: ArrayLike<number>): boolean {
   return true;
 }
 
-/** The steps where the epoch number changes. */
+/**
+ * Where epochs end. A snapshot's `epoch` counts the epochs completed by the end of its step (the
+ * Gemini API omits it while 0), so an epoch ends at each step whose count is larger than the one
+ * before; a first snapshot at step 1 is compared with none complete. The boundary carries the new
+ * count: several epochs can end in one step when a batch is larger than the training set.
+ */
 export function epochBoundaries(columns: { step: ArrayLike<number>; epoch: ArrayLike<number> }): EpochBoundary[] {
   const { step, epoch } = columns;
   const boundaries: EpochBoundary[] = [];
-  for (let i = 1; i < step.length; i++) {
-    if (epoch[i] !== epoch[i - 1]) boundaries.push({ step: step[i], epoch: epoch[i] });
+  for (let i = 0; i < step.length; i++) {
+    const before = i > 0 ? epoch[i - 1] : step[i] === 1 ? 0 : epoch[i];
+    if (epoch[i] !== before) boundaries.push({ step: step[i], epoch: epoch[i] });
   }
   return boundaries;
 }

@@ -103,10 +103,9 @@ export function plannedTotalSteps(header: ModelHeader, steps: ArrayLike<number>,
   if (n === 0) return undefined;
   if (header.state === 'ACTIVE') return { total: steps[n - 1], source: 'snapshots' };
   if (header.state === 'CREATING' && epochCount !== undefined && epochCount > 0) {
-    const firstEpoch = epochs[0];
-    for (let i = 1; i < n; i++) {
-      // The first epoch is over once a later one has begun; its last step says how long an epoch is.
-      if (epochs[i] !== firstEpoch) return { total: steps[i - 1] * epochCount, source: 'firstEpoch' };
+    // Snapshots count completed epochs, so the first one with a count says how many steps that many epochs took.
+    for (let i = 0; i < n; i++) {
+      if (epochs[i] > 0) return { total: Math.round((steps[i] * epochCount) / epochs[i]), source: 'firstEpoch' };
     }
   }
   return undefined;

@@ -1,13 +1,13 @@
 import type { FinishReason, GenerateContentResponse } from '../../core/api/types';
 import { type Exchange, readJson, sendJson } from '../exchange';
-import { ServerError, baseModelNotFound, failedPrecondition, faultError } from '../httpErrors';
-import { ResponseBuilder, planGeneration, runCandidates, type GenerationPlan, type SamplingDefaults } from '../generateContent';
+import { ServerError, baseModelNotFound, failedPrecondition, faultError, invalidField } from '../httpErrors';
+import { ResponseBuilder, checkContentsPresent, planGeneration, runCandidates, type GenerationPlan, type SamplingDefaults } from '../generateContent';
 import { findBaseModel, tunedModelName } from '../resources';
 import type { ApiPath, Route } from '../routing';
 import type { ModelStore } from '../store';
 import type { GenerationModel } from '../trainerPort';
 import type { TuningService } from '../tuningService';
-import { GENERATE_CONTENT_SCHEMA, normalizeMessage } from '../wire';
+import { COUNT_TOKENS_SCHEMA, GENERATE_CONTENT_SCHEMA, normalizeMessage } from '../wire';
 import { findTunedModel } from './tunedModelLookup';
 
 export interface GenerationDeps {
@@ -31,6 +31,7 @@ export function generationRoutes(deps: GenerationDeps): Route[] {
   return [
     { method: 'POST', pattern: 'models/*:generateContent', handle: unary(baseModelTarget) },
     { method: 'POST', pattern: 'models/*:streamGenerateContent', handle: stream(baseModelTarget) },
+    { method: 'POST', pattern: 'models/*:countTokens', handle: async (ex, path) => countTokens(ex, baseModelTarget(deps, path)) },
     { method: 'POST', pattern: 'tunedModels/*:generateContent', versions: ['v1beta', 'v1'], handle: unary(tunedModelTarget) },
     { method: 'POST', pattern: 'tunedModels/*:streamGenerateContent', versions: ['v1beta', 'v1'], handle: stream(tunedModelTarget) },
   ];
@@ -60,6 +61,31 @@ function tunedModelTarget({ store, tuning }: GenerationDeps, path: ApiPath): Gen
   };
 }
 
+/**
+ * models.countTokens: the tokens of the prompt the local model reads, counted by its own tokenizer,
+ * so the figure is the `promptTokenCount` a generateContent with the same request reports. The
+ * request is checked as a generation request would be.
+ */
+async function countTokens(ex: Exchange, target: GenerationTarget): Promise<void> {
+  const body = normalizeMessage(await readJson(ex), COUNT_TOKENS_SCHEMA, '');
+  const contents = Array.isArray(body.contents) && body.contents.length > 0 ? body.contents : undefined;
+  const request = body.generateContentRequest as Record<string, unknown> | undefined;
+  if (contents && request) throw invalidField('generateContentRequest', 'give either contents or generateContentRequest, not both.');
+  if (!contents && !request) throw invalidField('contents', 'is required: give the contents to count, or a generateContentRequest.');
+  const generation = request ?? { contents };
+  checkContentsPresent(generation);
+  const plan = planGeneration(generation, target.defaults);
+  let model: GenerationModel;
+  try {
+    model = await target.load();
+  } catch (e) {
+    throw new ServerError('INTERNAL', `The tokenizer of ${target.version} could not be loaded: ${(e as Error).message}`);
+  }
+  const totalTokens = model.countTokens(plan.input);
+  // proto3 JSON omits zeros.
+  sendJson(ex, 200, totalTokens > 0 ? { totalTokens, promptTokensDetails: [{ modality: 'TEXT', tokenCount: totalTokens }] } : {});
+}
+
 interface Prepared {
   model: GenerationModel;
   plan: GenerationPlan;
@@ -68,6 +94,7 @@ interface Prepared {
 
 async function prepare(ex: Exchange, target: GenerationTarget): Promise<Prepared> {
   const body = normalizeMessage(await readJson(ex), GENERATE_CONTENT_SCHEMA, '');
+  checkContentsPresent(body);
   const plan = planGeneration(body, target.defaults);
   let model: GenerationModel;
   try {

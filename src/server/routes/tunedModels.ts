@@ -11,7 +11,7 @@ import { ModelStore, WEIGHTS_FILE } from '../store';
 import type { TuningService } from '../tuningService';
 import { TRANSFER_OWNERSHIP_SCHEMA, TUNED_MODEL_SCHEMA, idFromDisplayName, isValidTunedModelId, normalizeMessage, queryParam, randomId, snakeToCamel, timestamp } from '../wire';
 import { granteeFor } from './permissions';
-import { findTunedModel } from './tunedModelLookup';
+import { findTunedModel, requireOwner } from './tunedModelLookup';
 import { newTrainingSeed } from '../trainingSeed';
 
 export interface TunedModelDeps {
@@ -95,8 +95,12 @@ async function createTunedModel({ store, tuning, log }: TunedModelDeps, reserved
       resumeCount: 0,
       ...(source ? { hasSourceWeights: true } : {}),
     };
-    await store.create(record, request.examples, source ? store.fileOf(source.id, WEIGHTS_FILE) : undefined);
-    tuning.start(record, request.examples);
+    await store.exclusive(id, 'create', async () => {
+      // A delete that finished while this create waited its turn cannot have left the id taken, but a create of the same id can have.
+      if (store.has(id)) throw new ServerError('ALREADY_EXISTS', `Tuned model tunedModels/${id} already exists.`);
+      await store.create(record, request.examples, source ? store.fileOf(source.id, WEIGHTS_FILE) : undefined);
+      tuning.start(record, request.examples);
+    });
     log(`[tuning] created tunedModels/${id}: ${request.examples.length} examples, ${record.totalSteps} steps`);
     sendJson(ex, 200, toOperation(record));
   } finally {
@@ -190,10 +194,16 @@ async function patchTunedModel({ store }: TunedModelDeps, ex: Exchange, path: Ap
 }
 
 async function deleteTunedModel({ store, tuning, log }: TunedModelDeps, ex: Exchange, path: ApiPath): Promise<void> {
-  const record = findTunedModel(store, path.id);
-  tuning.cancel(record.id);
-  await store.delete(record.id);
-  log(`[tuning] deleted tunedModels/${record.id}`);
+  const id = findTunedModel(store, path.id).id;
+  // Looked up again when its turn comes: an earlier delete may have removed the model, and a
+  // create may have made a new one of the same id, which this request never saw.
+  await store.exclusive(id, 'delete', async () => {
+    const record = findTunedModel(store, id);
+    requireOwner(record, 'delete');
+    await tuning.cancel(id);
+    await store.delete(record);
+  });
+  log(`[tuning] deleted tunedModels/${id}`);
   sendJson(ex, 200, {});
 }
 
@@ -204,15 +214,20 @@ async function transferOwnership({ store }: TunedModelDeps, ex: Exchange, path: 
   if (typeof email !== 'string' || !/^[^@\s]+@[^@\s]+$/.test(email)) {
     throw invalidField('emailAddress', `is required and must be an email address; got ${JSON.stringify(email)}.`);
   }
+  requireOwner(record, 'transfer the ownership of');
   const owner = record.permissions.find((p) => p.role === 'OWNER');
   if (owner?.emailAddress?.toLowerCase() === email.toLowerCase()) {
     throw failedPrecondition(`${email} already owns tunedModels/${record.id}.`, 'emailAddress');
   }
-  if (owner) owner.role = 'WRITER';
-  const existing = record.permissions.find((p) => p.emailAddress?.toLowerCase() === email.toLowerCase());
-  if (existing) existing.role = 'OWNER';
-  else record.permissions.push({ id: randomId(12), granteeType: granteeFor(email), emailAddress: email, role: 'OWNER' });
-  record.updateTime = timestamp();
-  await store.save(record);
+  const updateTime = timestamp();
+  const newPermissionId = randomId(12);
+  await store.update(record, (draft) => {
+    const formerOwner = draft.permissions.find((p) => p.role === 'OWNER');
+    if (formerOwner) formerOwner.role = 'WRITER';
+    const existing = draft.permissions.find((p) => p.emailAddress?.toLowerCase() === email.toLowerCase());
+    if (existing) existing.role = 'OWNER';
+    else draft.permissions.push({ id: newPermissionId, granteeType: granteeFor(email), emailAddress: email, role: 'OWNER' });
+    draft.updateTime = updateTime;
+  });
   sendJson(ex, 200, {});
 }

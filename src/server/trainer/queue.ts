@@ -130,19 +130,20 @@ export class TrainingQueue {
     this.pump();
   }
 
-  cancel(jobId: string): void {
+  /** Drops a waiting job or stops a running one; resolves once its worker has exited. */
+  cancel(jobId: string): Promise<void> {
     const index = this.waiting.findIndex((j) => j.spec.jobId === jobId);
     if (index >= 0) {
       this.waiting.splice(index, 1);
       this.log(`[trainer] cancelled waiting job ${jobId}`);
-      return;
+      return Promise.resolve();
     }
     const job = [...this.running].find((j) => !j.settled && j.spec.jobId === jobId);
-    if (job) {
-      job.settled = true;
-      this.log(`[trainer] cancelling job ${jobId}`);
-      this.stop(job);
-    }
+    if (!job) return Promise.resolve();
+    job.settled = true;
+    this.log(`[trainer] cancelling job ${jobId}`);
+    this.stop(job);
+    return job.exited;
   }
 
   /** Stops every worker and drops waiting jobs; no events are delivered afterwards. */

@@ -1,5 +1,5 @@
 import { createHash } from 'node:crypto';
-import { totalSteps as totalStepsFor } from '../../core/api/tuningDefaults';
+import { completedEpochs, totalSteps as totalStepsFor } from '../../core/api/tuningDefaults';
 import { Adam } from './adam';
 import { inputIds, Network, type NetworkConfig, targetIds } from './network';
 import { permutation, Rng } from './rng';
@@ -169,7 +169,7 @@ export class Trainer {
     const end = Math.min(start + this.options.batchSize, n * this.options.epochCount);
     const examples: number[] = [];
     for (let k = start; k < end; k++) examples.push(this.orderOf(Math.floor(k / n))[k % n]);
-    return { examples, epoch: Math.floor((end - 1) / n) + 1 };
+    return { examples, epoch: completedEpochs(stepIndex + 1, this.options.batchSize, n, this.options.epochCount) };
   }
 
   /** Mean per-token NLL of the given examples under the current weights, without updating. */

@@ -3,7 +3,7 @@
 import uPlot from 'uplot';
 import { appendColumns, epochBoundaries, firstValue, lastValue, sortedIndexOf, type EpochBoundary, type LossColumns } from '../../core/lossChart/columns';
 import { AlignedLossTable, forLogScale, identityValue } from '../../core/lossChart/dataTable';
-import { logTickLabel, thinnedLabels } from '../../core/lossChart/chartLabels';
+import { epochLineLabel, logTickLabel, thinnedLabels } from '../../core/lossChart/chartLabels';
 import { describeEmpty, describeHyperparameters, describeSteps, formatDuration, formatLoss, lossLabel } from '../../core/lossChart/headerText';
 import { elapsedMs, emptyReason, type ModelHeader } from '../../core/lossChart/modelHeader';
 import {
@@ -205,7 +205,7 @@ const epochLinesPlugin: uPlot.Plugin = {
           ctx.moveTo(x, top);
           ctx.lineTo(x, top + height);
           if (position === 0) {
-            const text = `epoch ${b.epoch}`;
+            const text = epochLineLabel(b.epoch);
             labels.push({ text, x: x + 3 * pxRatio, width: ctx.measureText(text).width });
           }
         }

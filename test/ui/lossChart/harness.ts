@@ -115,7 +115,7 @@ export function syntheticModel(steps: number, options: Partial<ModelHeader> & { 
   for (let i = 1; i <= steps; i++) {
     const progress = i / steps;
     const loss = 0.15 + 2.4 * Math.exp(-4 * progress) + (random() - 0.5) * 0.25 * (1 - progress * 0.6);
-    points.push({ step: i, epoch: Math.min(epochs, 1 + Math.floor(((i - 1) * epochs) / steps)), loss, computeTimeMs: start + i * 850 });
+    points.push({ step: i, epoch: Math.floor((i * epochs) / steps), loss, computeTimeMs: start + i * 850 });
   }
   const { epochs: _e, seed: _s, ...header } = options;
   return {

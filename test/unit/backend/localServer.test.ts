@@ -121,4 +121,35 @@ describe('LocalServerProcess', function () {
     const body = (await response.json()) as { models: { name: string }[] };
     assert.ok(body.models.some((m) => m.name === 'models/gemini-1.5-flash-001-tuning'));
   });
+
+  it('uses the server another window runs on the same data folder, and starts its own once that one stops', async function () {
+    const real = path.resolve('dist', 'server.js');
+    if (!fs.existsSync(real)) this.skip();
+    const first = new LocalServerProcess({ serverScript: real, dataDir, output: () => undefined, log: silentLog, extraArgs: ['--quiet'] });
+    try {
+      first.start();
+      const firstUrl = await first.whenReady(15_000);
+      const firstPid = first.state.kind === 'running' ? first.state.pid : undefined;
+      const second = create({ serverScript: real, extraArgs: ['--quiet'], folderServerCheckMs: 50 });
+      second.start();
+      assert.equal(await second.whenReady(15_000), firstUrl, 'the second window uses the first window\'s server');
+      assert.deepEqual(second.state, { kind: 'running', url: firstUrl, pid: firstPid });
+      assert.ok(output.some((l) => /already served by another local tuning server/.test(l)), output.join('\n'));
+
+      const ownStart = new Promise<string>((resolve) => {
+        const subscription = second.onDidChangeState((state) => {
+          if (state.kind === 'running' && state.url !== firstUrl) {
+            subscription.dispose();
+            resolve(state.url);
+          }
+        });
+      });
+      await first.stop();
+      const ownUrl = await ownStart;
+      const response = await fetch(`${ownUrl}/v1beta/models`);
+      assert.equal(response.status, 200, 'once the first window\'s server stopped, the second runs its own on the folder');
+    } finally {
+      first.dispose();
+    }
+  });
 });

@@ -1,5 +1,5 @@
 import * as assert from 'node:assert/strict';
-import { logTickLabel, thinnedLabels, type LabelSlot } from '../../../src/core/lossChart/chartLabels';
+import { epochLineLabel, logTickLabel, thinnedLabels, type LabelSlot } from '../../../src/core/lossChart/chartLabels';
 
 describe('loss chart labels: log axis ticks', () => {
   it('never labels a tick of a log axis "0", however small the loss', () => {
@@ -60,5 +60,12 @@ describe('loss chart labels: epoch marks', () => {
       assert.equal(overlaps(slots, kept, 6), false, JSON.stringify(slots));
       assert.ok(kept.length > 0 || slots.every((s) => s.x + s.width > x + 40));
     }
+  });
+});
+
+describe('loss chart labels: epoch lines', () => {
+  it('names the epoch that ended at the line, since the label sits over the next one', () => {
+    assert.equal(epochLineLabel(1), 'end of epoch 1');
+    assert.equal(epochLineLabel(5), 'end of epoch 5');
   });
 });

@@ -46,19 +46,34 @@ describe('loss chart columns: points as columns', () => {
 });
 
 describe('loss chart columns: epoch boundaries', () => {
-  it('marks the first step of every new epoch', () => {
-    const points = toColumns(toLossPoints([1, 1, 1, 2, 2, 3, 3, 3].map((epoch, i) => ({ step: i + 1, epoch, meanLoss: 1 }))));
-    assert.deepEqual(epochBoundaries(points), [{ step: 4, epoch: 2 }, { step: 6, epoch: 3 }]);
+  it('marks the step that completes each epoch, with the count of completed epochs', () => {
+    const points = toColumns(toLossPoints([0, 0, 0, 1, 1, 2, 2, 2].map((epoch, i) => ({ step: i + 1, epoch, meanLoss: 1 }))));
+    assert.deepEqual(epochBoundaries(points), [{ step: 4, epoch: 1 }, { step: 6, epoch: 2 }]);
   });
 
-  it('has none for empty input, one point or a single epoch', () => {
+  it('has none for empty input, one point or a run still in its first epoch', () => {
     assert.deepEqual(epochBoundaries(cols([])), []);
-    assert.deepEqual(epochBoundaries(cols([1])), []);
-    assert.deepEqual(epochBoundaries(cols([1, 2, 3])), []);
+    assert.deepEqual(epochBoundaries(toColumns(toLossPoints([{ step: 1 }]))), []);
+    assert.deepEqual(epochBoundaries(toColumns(toLossPoints([{ step: 1 }, { step: 2 }, { step: 3 }]))), []);
   });
 
-  it('works when the backend counts epochs from zero (omitted on the wire)', () => {
-    const points = toColumns(toLossPoints([{ step: 1 }, { step: 2 }, { step: 3, epoch: 1 }]));
-    assert.deepEqual(epochBoundaries(points), [{ step: 3, epoch: 1 }]);
+  it('reads the omitted epoch of the Gemini API as 0: 15 examples at batch size 2 end epochs at steps 8, 15, 23, 30 and 38', () => {
+    const snapshots = Array.from({ length: 38 }, (_, i) => {
+      const epoch = Math.floor(((i + 1) * 2) / 15);
+      return { step: i + 1, ...(epoch > 0 ? { epoch } : {}), meanLoss: 1 };
+    });
+    assert.deepEqual(epochBoundaries(toColumns(toLossPoints(snapshots))), [
+      { step: 8, epoch: 1 },
+      { step: 15, epoch: 2 },
+      { step: 23, epoch: 3 },
+      { step: 30, epoch: 4 },
+      { step: 38, epoch: 5 },
+    ]);
+  });
+
+  it('marks step 1 when it already completes an epoch (a batch larger than the training set)', () => {
+    assert.deepEqual(epochBoundaries(toColumns(toLossPoints([{ step: 1, epoch: 2 }, { step: 2, epoch: 4 }]))), [{ step: 1, epoch: 2 }, { step: 2, epoch: 4 }]);
+    // Without step 1 there is nothing to compare the first snapshot with.
+    assert.deepEqual(epochBoundaries(toColumns(toLossPoints([{ step: 5, epoch: 2 }, { step: 6, epoch: 2 }]))), []);
   });
 });

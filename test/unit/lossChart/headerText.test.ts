@@ -15,9 +15,10 @@ describe('loss chart header text: total steps', () => {
     state: 'ACTIVE',
     tuningTask: { hyperparameters: { epochCount: 2, batchSize: 4 } },
   });
+  // Snapshots count completed epochs, as the Gemini API does: 0 until the first epoch's last step.
   const run = (steps: number, perEpoch: number) => ({
     step: Array.from({ length: steps }, (_, i) => i + 1),
-    epoch: Array.from({ length: steps }, (_, i) => 1 + Math.floor(i / perEpoch)),
+    epoch: Array.from({ length: steps }, (_, i) => Math.floor((i + 1) / perEpoch)),
   });
 
   it('takes the backend\'s plan from the create operation first', () => {
@@ -43,7 +44,7 @@ describe('loss chart header text: total steps', () => {
   });
 
   it('says a finished run\'s total is its last reported step when nothing else is known', () => {
-    assert.deepEqual(plannedTotalSteps(base, [1, 2, 3, 4], [1, 1, 2, 2]), { total: 4, source: 'snapshots' });
+    assert.deepEqual(plannedTotalSteps(base, [1, 2, 3, 4], [0, 1, 1, 2]), { total: 4, source: 'snapshots' });
     assert.equal(describeSteps(base, run(4, 2)), '4 of 4 (the last reported step)');
     assert.equal(describeSteps(base, toColumns(toLossPoints([{ step: 5, epoch: 1 }, { step: 9, epoch: 2 }]))), '9 of 9 (the last reported step)');
   });
@@ -52,6 +53,11 @@ describe('loss chart header text: total steps', () => {
     const running = { ...base, state: 'CREATING' as const };
     assert.deepEqual(plannedTotalSteps(running, run(7, 5).step, run(7, 5).epoch), { total: 10, source: 'firstEpoch' });
     assert.equal(describeSteps(running, run(7, 5)), '7 of about 10 (2 epochs as long as the first)');
+    // 15 examples at batch size 2, five epochs: the first epoch completes at step 8 (the real plan is 38 steps).
+    const fifteenAtTwo = { step: [1, 2, 3, 4, 5, 6, 7, 8, 9], epoch: [1, 2, 3, 4, 5, 6, 7, 8, 9].map((s) => Math.floor((s * 2) / 15)) };
+    assert.deepEqual(plannedTotalSteps({ ...running, epochCount: 5 }, fifteenAtTwo.step, fifteenAtTwo.epoch), { total: 40, source: 'firstEpoch' });
+    // A batch larger than the training set completes an epoch or more in every step.
+    assert.deepEqual(plannedTotalSteps({ ...running, epochCount: 6 }, [1, 2], [2, 4]), { total: 3, source: 'firstEpoch' });
     // Still in the first epoch: no total is claimed.
     assert.equal(plannedTotalSteps(running, run(3, 5).step, run(3, 5).epoch), undefined);
     assert.equal(describeSteps(running, run(3, 5)), '3');

@@ -104,7 +104,12 @@ describe('local model: training mechanics', function () {
       trainer.snapshots.map((s) => s.step),
       Array.from({ length: 19 }, (_, i) => i + 1),
     );
-    assert.equal(trainer.snapshots[0].epoch, 1);
+    // `epoch` counts completed epochs, floor(step × batch size / examples): the recorded real run ends at step 19, epoch 5.
+    assert.deepEqual(
+      trainer.snapshots.map((s) => s.epoch),
+      trainer.snapshots.map((s) => Math.floor((s.step * 4) / 15)),
+    );
+    assert.equal(trainer.snapshots[0].epoch, 0);
     assert.equal(trainer.snapshots[18].epoch, 5);
     assert.ok(trainer.snapshots.every((s, i) => i === 0 || s.epoch >= trainer.snapshots[i - 1].epoch));
     assert.match(trainer.snapshots[0].computeTime, /^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{9}Z$/);
