@@ -100,7 +100,7 @@ describe('Vertex AI backend, end to end against the local server', function () {
     writeFileSync(file, '{"contents":[{"role":"user","parts":[{"text":"a"}]},{"role":"model","parts":[{"text":"b"}]}]}\n{"messages":[]}\n');
     const before = await countJobs();
     await assert.rejects(backend.submitJob({ baseModel: 'gemini-2.5-flash', training: { jsonlFile: file } }), (err: Error) => {
-      assert.match(err.message, /user\.jsonl is not Vertex AI tuning data:\n  line 2: unknown field "messages"/);
+      assert.match(err.message, /user\.jsonl is not Vertex AI tuning data:\n {2}line 2: unknown field "messages"/);
       return true;
     });
     assert.equal(await countJobs(), before);
