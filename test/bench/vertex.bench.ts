@@ -1,4 +1,7 @@
-// Vertex AI: listing 1,000 tuning jobs into neutral models through VertexBackend.listModels()
+// Vertex AI:
+// - uploading a 50 MB JSONL file with StorageUploader (resumable, 8 MiB chunks, MD5 checked),
+//   against one plain HTTP POST (uploadType=media) of the same bytes;
+// - listing 1,000 tuning jobs into neutral models through VertexBackend.listModels()
 // (VertexClient.tuningJobs.listAll, pages of 100, mapped with fromVertexTuningJob), against the
 // bare list calls (fetch of the same pages, JSON.parse, nothing else). The local server's Vertex
 // surface runs in this process, seeded with finished jobs on disk.
@@ -14,6 +17,8 @@ import type { TuningJobRecord } from '../../src/server/vertex/tuningJobStore';
 import { type BenchContext, medianMs } from './context';
 
 const AREA = 'vertex';
+const UPLOAD_BYTES = 50 * 1024 * 1024;
+const UPLOAD_RUNS = 3;
 const JOBS = 1_000;
 const PAGE = 100;
 const RUNS = 5;
@@ -80,10 +85,39 @@ export default async function vertexBench(ctx: BenchContext): Promise<void> {
     });
     if (bare !== JOBS) throw new Error(`the bare calls listed ${bare} jobs, expected ${JOBS}`);
     ctx.record({ area: AREA, name: `list ${JOBS} tuning jobs into neutral models`, value: throughBackend, unit: 'ms', baseline: { name: `bare list calls (pages of ${PAGE})`, value: bareMs } });
+    await uploadBench(ctx, server.url, dataDir);
     ctx.log(`vertex: ${JOBS} jobs through the backend in ${throughBackend.toFixed(1)} ms, bare ${bareMs.toFixed(1)} ms (median of ${RUNS})`);
   } finally {
     await client.close();
     await server.close();
     fs.rmSync(dataDir, { recursive: true, force: true });
+  }
+}
+
+async function uploadBench(ctx: BenchContext, url: string, dataDir: string): Promise<void> {
+  const auth = { authorization: `Bearer ${TOKEN}` };
+  const made = await fetch(`${url}/storage/v1/b?project=${PROJECT}`, { method: 'POST', headers: { ...auth, 'content-type': 'application/json' }, body: JSON.stringify({ name: 'bench-bucket' }) });
+  if (made.status !== 200) throw new Error(`could not create the bench bucket: ${made.status} ${await made.text()}`);
+  const line = `${JSON.stringify({ contents: [{ role: 'user', parts: [{ text: 'x'.repeat(200) }] }, { role: 'model', parts: [{ text: 'y'.repeat(200) }] }] })}\n`;
+  const file = path.join(dataDir, 'big.jsonl');
+  fs.writeFileSync(file, line.repeat(Math.ceil(UPLOAD_BYTES / line.length)));
+  const bytes = fs.readFileSync(file);
+  const uploader = new StorageUploader({ baseUrl: url, accessToken: async () => TOKEN });
+  try {
+    let i = 0;
+    const throughUploader = await medianMs(UPLOAD_RUNS, async () => {
+      const up = await uploader.upload({ bucket: 'bench-bucket', object: `up-${i++}.jsonl`, source: { path: file } });
+      if (Number(up.object.size) !== bytes.length) throw new Error('the uploaded object has the wrong size');
+    });
+    let j = 0;
+    const plain = await medianMs(UPLOAD_RUNS, async () => {
+      const res = await fetch(`${url}/upload/storage/v1/b/bench-bucket/o?uploadType=media&name=plain-${j++}.jsonl`, { method: 'POST', headers: { ...auth, 'content-type': 'application/jsonl' }, body: bytes });
+      if (res.status !== 200) throw new Error(`plain upload: ${res.status}`);
+      await res.text();
+    });
+    ctx.record({ area: AREA, name: `upload ${(bytes.length / 1024 / 1024).toFixed(0)} MB JSONL (resumable, 8 MiB chunks, MD5 checked)`, value: throughUploader, unit: 'ms', baseline: { name: 'one plain HTTP POST of the same bytes', value: plain } });
+    ctx.log(`vertex: upload ${throughUploader.toFixed(0)} ms, plain ${plain.toFixed(0)} ms (median of ${UPLOAD_RUNS})`);
+  } finally {
+    await uploader.close();
   }
 }

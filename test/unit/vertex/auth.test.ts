@@ -1,4 +1,6 @@
 import assert from 'node:assert/strict';
+import { execFileSync } from 'node:child_process';
+import * as esbuild from 'esbuild';
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
@@ -79,6 +81,29 @@ describe('Vertex AI credentials', function () {
     assert.equal(adcSearchPath({ env: { APPDATA: 'C:\\Users\\a\\AppData\\Roaming' }, platform: 'win32' })[1], path.join('C:\\Users\\a\\AppData\\Roaming', 'gcloud', 'application_default_credentials.json'));
     assert.match(adcSearchPath({ env: {}, platform: 'linux' })[1], /no HOME/);
     assert.match(adcSearchPath({ env: {}, platform: 'linux' })[2], /169\.254\.169\.254/);
+  });
+
+  it('google-auth-library is loaded at the first getToken, not when the module is loaded or the provider made', async () => {
+    // Inside the repository, so that the import finds node_modules as the built extension does.
+    const bundle = path.resolve('out', `adc-probe-${process.pid}.js`);
+    await esbuild.build({ entryPoints: [path.resolve('src/core/vertex/auth.ts')], bundle: true, platform: 'node', format: 'cjs', packages: 'external', outfile: bundle, logLevel: 'silent' });
+    const probe = [
+      `const m = require(${JSON.stringify(bundle)});`,
+      'const loaded = () => Object.keys(require.cache).some((k) => k.includes(`${require("path").sep}google-auth-library${require("path").sep}`));',
+      'const adc = new m.ApplicationDefaultCredentials({ project: "my-proj" });',
+      'const before = loaded();',
+      'adc.getToken().catch((e) => e.message).then((error) => console.log(JSON.stringify({ before, after: loaded(), error })));',
+    ].join('\n');
+    let out: string;
+    try {
+      out = execFileSync(process.execPath, ['-e', probe], { encoding: 'utf8' });
+    } finally {
+      rmSync(bundle, { force: true });
+    }
+    const result = JSON.parse(out.trim()) as { before: boolean; after: boolean; error?: string };
+    assert.equal(result.before, false, 'loaded before any token was asked for');
+    assert.equal(result.after, true, `not loaded by getToken (${result.error ?? ''})`);
+    assert.match(result.error ?? '', /No Google Cloud credentials were found/);
   });
 
   it('a static token is handed back as is', async () => {
