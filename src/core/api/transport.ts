@@ -477,7 +477,7 @@ export class Transport {
   }
 }
 
-async function createDispatcher(proxy: ProxyOptions | undefined): Promise<Dispatcher> {
+export async function createDispatcher(proxy: ProxyOptions | undefined): Promise<Dispatcher> {
   const { Agent, EnvHttpProxyAgent } = await import('undici');
   const strictSSL = proxy?.strictSSL !== false;
   const tls = strictSSL ? undefined : { rejectUnauthorized: false };

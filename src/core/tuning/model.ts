@@ -31,6 +31,31 @@ export interface TuningHyperparameters {
   readonly adapterSize?: string;
 }
 
+/** A token (or character) distribution over a dataset's examples. */
+export interface DatasetDistributionSummary {
+  readonly sum?: number;
+  readonly min?: number;
+  readonly max?: number;
+  readonly mean?: number;
+  readonly median?: number;
+  readonly p5?: number;
+  readonly p95?: number;
+}
+
+/** What the backend found in the training data, where it reports it (Vertex AI does). */
+export interface TuningDataStats {
+  readonly exampleCount?: number;
+  readonly billableTokenCount?: number;
+  readonly characterCount?: number;
+  readonly stepCount?: number;
+  readonly truncatedExampleCount?: number;
+  readonly truncatedExampleIndices?: readonly number[];
+  readonly droppedExampleReasons?: readonly string[];
+  readonly inputTokens?: DatasetDistributionSummary;
+  readonly outputTokens?: DatasetDistributionSummary;
+  readonly messagesPerExample?: DatasetDistributionSummary;
+}
+
 /** One point of a loss curve. `loss` is NaN when the backend reported a value that is not a number. */
 export interface TuningLossPoint {
   readonly step: number;
@@ -79,6 +104,8 @@ export interface TunedModelInfo {
   readonly hyperparameters?: TuningHyperparameters;
   /** How many training examples the job was given, when known. */
   readonly exampleCount?: number;
+  /** The backend's statistics of the training data, when it reports them. */
+  readonly dataStats?: TuningDataStats;
   /** Training loss by step, in the order the backend reported it. */
   readonly loss: readonly TuningLossPoint[];
   /** Validation loss by step, when the backend evaluates one. */
