@@ -240,7 +240,8 @@ export class VertexApi {
   }
 
   private async generate(ex: Exchange, path: VertexPath, stream: boolean): Promise<void> {
-    const record = NUMERIC_ID_RE.test(path.id ?? '') ? this.jobs.byEndpointId(path.id ?? '') : undefined;
+    const target = NUMERIC_ID_RE.test(path.id ?? '') ? this.jobs.byEndpointId(path.id ?? '') : undefined;
+    const record = target?.record;
     if (!record || record.projectNumber !== path.projectNumber || record.location !== path.location || record.state !== 'JOB_STATE_SUCCEEDED') {
       throw new ServerError('NOT_FOUND', `Endpoint ${parentName(path.projectNumber, path.location)}/endpoints/${path.id ?? ''} not found.`);
     }
@@ -248,7 +249,7 @@ export class VertexApi {
     const plan = planGeneration(normalizeMessage(vertexToGeminiRequest(raw), GENERATE_CONTENT_SCHEMA, ''), { temperature: 1, topP: 0.95, topK: 64, maxOutputTokens: 8192 });
     let model: GenerationModel;
     try {
-      model = await this.tuning.model(record);
+      model = await this.tuning.model(record, target.epoch);
     } catch (e) {
       throw new ServerError('INTERNAL', `The tuned model of ${jobName(record)} could not be loaded: ${(e as Error).message}`);
     }

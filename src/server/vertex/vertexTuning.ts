@@ -1,13 +1,13 @@
 import { promises as fsp } from 'node:fs';
 import { resolveHyperparameters, totalSteps } from '../../core/api/tuningDefaults';
 import { RPC_CODES } from '../httpErrors';
-import type { TrainingExample } from '../records';
 import type { GenerationModel, TrainerPort, TrainingQueuePort } from '../trainerPort';
 import { toTimestamp } from '../tuningService';
 import { timestamp } from '../wire';
 import { DatasetError, type ParsedDataset, distribution, parseDataset } from './dataset';
 import { type ObjectStore, StorageError } from './objectStore';
-import { CHECKPOINT_FILE, type JobState, TERMINAL_STATES, type TuningJobRecord, type TuningJobStore, WEIGHTS_FILE } from './tuningJobStore';
+import { numericId } from './names';
+import { CHECKPOINT_FILE, type JobState, TERMINAL_STATES, type TrainingData, type TuningJobRecord, type TuningJobStore, WEIGHTS_FILE, epochWeightsFile } from './tuningJobStore';
 import { newTrainingSeed } from '../trainingSeed';
 
 /** A job that restarts this many times in a row without completing a step is failed. */
@@ -15,6 +15,14 @@ export const MAX_RESUMES_WITHOUT_PROGRESS = 3;
 const PROGRESS_SAVE_INTERVAL_MS = 1000;
 
 const jobIdOf = (record: TuningJobRecord): string => `vertex-tuningJobs/${record.id}`;
+
+/** The most examples a validation dataset may hold (the documented limit for Gemini 2.5 models). */
+export const MAX_VALIDATION_EXAMPLES = 5000;
+
+/** Validation loss is measured about ten times per job, and after the last step. */
+export function evaluationIntervalOf(totalSteps: number): number {
+  return Math.max(1, Math.ceil(totalSteps / 10));
+}
 
 /**
  * Runs Vertex AI tuning jobs on the same trainer queue as the Gemini API surface: reads the
@@ -60,9 +68,9 @@ export class VertexTuning {
       });
       return;
     }
-    let examples: TrainingExample[];
+    let data: TrainingData;
     try {
-      examples = await this.jobs.readTrainingData(record.id);
+      data = await this.jobs.readTrainingData(record.id);
     } catch (e) {
       await this.finish(record, 'JOB_STATE_FAILED', {
         code: RPC_CODES.DATA_LOSS.number,
@@ -74,15 +82,21 @@ export class VertexTuning {
     record.snapshots = (checkpoint?.snapshots ?? []).map((s) => ({ ...s, computeTime: toTimestamp(s.computeTime) }));
     this.options.log(`[vertex] resuming tuningJobs/${record.id} at step ${record.snapshots.length}/${record.plan.totalSteps}`);
     await this.jobs.save(record);
-    this.submit(record, examples);
+    this.submit(record, data);
   }
 
   /** PENDING: reads and checks the datasets, then starts training (RUNNING). */
   private async prepare(record: TuningJobRecord): Promise<void> {
     let training: ParsedDataset;
+    let validation: ParsedDataset | undefined;
     try {
       training = await this.readDataset(record.spec.trainingDatasetUri);
-      if (record.spec.validationDatasetUri) await this.readDataset(record.spec.validationDatasetUri);
+      if (record.spec.validationDatasetUri) {
+        validation = await this.readDataset(record.spec.validationDatasetUri);
+        if (validation.examples.length > MAX_VALIDATION_EXAMPLES) {
+          throw new DatasetError(`${record.spec.validationDatasetUri} holds ${validation.examples.length} examples; a validation dataset holds at most ${MAX_VALIDATION_EXAMPLES}.`);
+        }
+      }
     } catch (e) {
       if (record.state !== 'JOB_STATE_PENDING') return;
       const code = e instanceof StorageError && e.httpStatus === 404 ? RPC_CODES.NOT_FOUND.number : RPC_CODES.INVALID_ARGUMENT.number;
@@ -95,6 +109,10 @@ export class VertexTuning {
     const resolved = resolveHyperparameters(n, { epochCount: record.spec.epochCount, learningRateMultiplier: record.spec.learningRateMultiplier });
     const steps = totalSteps(n, resolved.epochCount, resolved.batchSize);
     record.plan = { exampleCount: n, ...resolved, totalSteps: steps, seed: newTrainingSeed() };
+    if (!record.spec.exportLastCheckpointOnly) {
+      record.checkpointEndpointIds = Array.from({ length: resolved.epochCount - 1 }, numericId);
+      this.jobs.indexEndpoints(record);
+    }
     record.dataStats = {
       supervisedTuningDataStats: {
         tuningDatasetExampleCount: String(n),
@@ -109,20 +127,21 @@ export class VertexTuning {
         totalTruncatedExampleCount: '0',
       },
     };
-    await this.jobs.writeTrainingData(record.id, training.examples);
+    const data: TrainingData = { examples: training.examples, ...(validation ? { validation: validation.examples } : {}) };
+    await this.jobs.writeTrainingData(record.id, data);
     const now = timestamp();
     record.state = 'JOB_STATE_RUNNING';
     record.startTime = now;
     record.updateTime = now;
     await this.jobs.save(record);
-    this.submit(record, training.examples);
+    this.submit(record, data);
   }
 
   private async readDataset(uri: string): Promise<ParsedDataset> {
     return parseDataset(await this.objects.readGsUri(uri), uri);
   }
 
-  private submit(record: TuningJobRecord, examples: TrainingExample[]): void {
+  private submit(record: TuningJobRecord, { examples, validation }: TrainingData): void {
     const plan = record.plan;
     if (!plan) return;
     this.running.add(record.id);
@@ -131,6 +150,8 @@ export class VertexTuning {
       {
         jobId: jobIdOf(record),
         examples,
+        ...(validation ? { validationExamples: validation, evaluationInterval: evaluationIntervalOf(plan.totalSteps) } : {}),
+        epochWeightsFiles: record.checkpointEndpointIds?.map((_, i) => this.jobs.fileOf(record.id, epochWeightsFile(i + 1))),
         epochCount: plan.epochCount,
         batchSize: plan.batchSize,
         learningRate: plan.learningRate,
@@ -144,7 +165,13 @@ export class VertexTuning {
           if (!alive()) return;
           const snapshots = record.snapshots;
           while (snapshots.length > 0 && snapshots[snapshots.length - 1].step >= report.step) snapshots.pop();
-          snapshots.push({ step: report.step, epoch: report.epoch, meanLoss: report.meanLoss, computeTime: toTimestamp(report.computeTime) });
+          snapshots.push({
+            step: report.step,
+            epoch: report.epoch,
+            meanLoss: report.meanLoss,
+            computeTime: toTimestamp(report.computeTime),
+            ...(report.evalLoss !== undefined ? { evalLoss: report.evalLoss } : {}),
+          });
           record.resumesWithoutProgress = 0;
           record.updateTime = timestamp();
           this.saveSoon(record);
@@ -206,13 +233,14 @@ export class VertexTuning {
     return true;
   }
 
-  /** The trained model behind a SUCCEEDED job, loaded once. */
-  model(record: TuningJobRecord): Promise<GenerationModel> {
-    let loaded = this.models.get(record.id);
+  /** The trained model behind a SUCCEEDED job, or the weights of one of its earlier epochs, loaded once. */
+  model(record: TuningJobRecord, epoch?: number): Promise<GenerationModel> {
+    const key = epoch === undefined ? record.id : `${record.id}@${epoch}`;
+    let loaded = this.models.get(key);
     if (!loaded) {
-      loaded = this.trainer.loadTrainedModel(this.jobs.fileOf(record.id, WEIGHTS_FILE));
-      loaded.catch(() => this.models.delete(record.id));
-      this.models.set(record.id, loaded);
+      loaded = this.trainer.loadTrainedModel(this.jobs.fileOf(record.id, epoch === undefined ? WEIGHTS_FILE : epochWeightsFile(epoch)));
+      loaded.catch(() => this.models.delete(key));
+      this.models.set(key, loaded);
       if (this.models.size > 64) this.models.delete(this.models.keys().next().value as string);
     }
     return loaded;
