@@ -53,6 +53,10 @@ export interface TuningJobRecord {
    * `endpointId`), fixed with the plan; absent when only the last checkpoint is kept.
    */
   checkpointEndpointIds?: string[];
+  /** Endpoints deleted by a client: they no longer answer and are no longer listed. */
+  deletedEndpointIds?: string[];
+  /** The tuned model was deleted (after all its endpoints were). */
+  modelDeleted?: boolean;
   plan?: TrainingPlan;
   dataStats?: Record<string, unknown>;
   snapshots: SnapshotRecord[];

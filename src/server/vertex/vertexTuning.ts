@@ -246,6 +246,12 @@ export class VertexTuning {
     return loaded;
   }
 
+  /** Drops a deleted endpoint's loaded model; an earlier epoch's weights file goes with it. */
+  forget(record: TuningJobRecord, epoch?: number): void {
+    this.models.delete(epoch === undefined ? record.id : `${record.id}@${epoch}`);
+    if (epoch !== undefined) void fsp.rm(this.jobs.fileOf(record.id, epochWeightsFile(epoch)), { force: true }).catch(() => undefined);
+  }
+
   async close(): Promise<void> {
     for (const [id, timer] of this.saveTimers) {
       clearTimeout(timer);

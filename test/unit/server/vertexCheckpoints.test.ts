@@ -100,7 +100,10 @@ describe('local server: Vertex AI validation loss and checkpoints', function () 
     const live = await waitFor(
       async () => {
         const job = await get(h.url, seen);
-        if (job.state !== 'JOB_STATE_RUNNING') return assert.equal(job.state, 'JOB_STATE_PENDING', JSON.stringify(job.error));
+        if (job.state !== 'JOB_STATE_RUNNING') {
+          assert.equal(job.state, 'JOB_STATE_PENDING', JSON.stringify(job.error));
+          return undefined;
+        }
         const series = await seriesOf(h.url, job);
         const evalName = series.get('/eval_total_loss');
         assert.ok(evalName, `series: ${[...series.keys()].join(', ')}`);
@@ -138,9 +141,10 @@ describe('local server: Vertex AI validation loss and checkpoints', function () 
     assert.deepEqual(batch.json.timeSeriesData.map((d: { values: Point[] }) => d.values.length), [10, 20]);
   });
 
+  let job: Json = {};
   it('each epoch has a checkpoint with its own endpoint, answering from the weights of that epoch', async () => {
     const name = await create(h.url, { hyperParameters: { epochCount: 6 } });
-    const job = await finished(h.url, name);
+    job = await finished(h.url, name);
     assert.equal(job.state, 'JOB_STATE_SUCCEEDED', JSON.stringify(job.error));
     const checkpoints: Json[] = job.tunedModel.checkpoints;
     assert.deepEqual(
@@ -175,5 +179,60 @@ describe('local server: Vertex AI validation loss and checkpoints', function () 
     assert.deepEqual((await call(h.url, 'POST', `/v1/${cancelled}:cancel`, {})).json, {});
     const ended = await get(h.url, cancelled);
     assert.equal(ended.tunedModel, undefined);
+  });
+
+  it('models and endpoints: get, list across pages, delete as a done operation; a deployed model cannot be deleted', async () => {
+    const checkpoints: Json[] = job.tunedModel.checkpoints;
+    const model = await call(h.url, 'GET', `/v1/${job.tunedModel.model}`);
+    assert.equal(model.status, 200, model.text);
+    const modelName = job.tunedModel.model.replace(/@1$/, '');
+    assert.equal(model.json.name, modelName);
+    assert.equal(model.json.versionId, '1');
+    assert.deepEqual(new Set(model.json.deployedModels.map((d: Json) => d.endpoint)), new Set(checkpoints.map((c) => c.endpoint)));
+    assert.deepEqual(model.json.checkpoints.map((c: Json) => c.checkpointId), ['1', '2', '3', '4', '5', '6']);
+    assert.equal((await call(h.url, 'GET', `/v1beta1/${modelName}`)).json.name, modelName);
+    assert.equal((await call(h.url, 'GET', `/v1/${modelName}@2`)).status, 404);
+
+    const first = await call(h.url, 'GET', `/v1/${checkpoints[0].endpoint}`);
+    assert.equal(first.status, 200, first.text);
+    assert.equal(first.json.name, checkpoints[0].endpoint);
+    assert.equal(first.json.deployedModels[0].model, modelName);
+    assert.equal(first.json.deployedModels[0].checkpointId, '1');
+
+    const listed: string[] = [];
+    let token = '';
+    do {
+      const page = await call(h.url, 'GET', `/v1beta1/${PARENT}/endpoints?pageSize=4${token ? `&pageToken=${token}` : ''}`);
+      assert.equal(page.status, 200, page.text);
+      listed.push(...page.json.endpoints.map((e: Json) => e.name));
+      token = page.json.nextPageToken ?? '';
+    } while (token);
+    assert.equal(new Set(listed).size, listed.length);
+    for (const c of checkpoints) assert.ok(listed.includes(c.endpoint), `${c.endpoint} listed`);
+
+    const refused = await call(h.url, 'DELETE', `/v1/${modelName}`);
+    assert.equal(refused.status, 400, refused.text);
+    assert.equal(refused.json.error.status, 'FAILED_PRECONDITION');
+
+    const jobDir = path.join(dataDir, 'vertex', 'tuningJobs', job.name.split('/').pop());
+    const deleted = await call(h.url, 'DELETE', `/v1/${checkpoints[0].endpoint}`);
+    assert.equal(deleted.status, 200, deleted.text);
+    assert.equal(deleted.json.done, true);
+    assert.match(deleted.json.name, /^projects\/\d+\/locations\/us-central1\/operations\/\d+$/);
+    assert.equal(deleted.json.metadata['@type'], 'type.googleapis.com/google.cloud.aiplatform.v1.DeleteOperationMetadata');
+    assert.equal((await call(h.url, 'GET', `/v1/${checkpoints[0].endpoint}`)).status, 404);
+    const gone = await call(h.url, 'POST', `/v1/${checkpoints[0].endpoint}:generateContent`, { contents: [{ role: 'user', parts: [{ text: 'cat' }] }] });
+    assert.equal(gone.status, 404);
+    await waitFor(() => !existsSync(path.join(jobDir, 'epoch-1-weights.json')), 'the deleted checkpoint\'s weights to be removed', { timeoutMs: 5000, intervalMs: 10 });
+    await answer(h.url, checkpoints[1].endpoint, 'cat'); // the other checkpoints still answer
+
+    for (const c of checkpoints.slice(1)) assert.equal((await call(h.url, 'DELETE', `/v1/${c.endpoint}`)).status, 200);
+    const modelDeleted = await call(h.url, 'DELETE', `/v1/${modelName}`);
+    assert.equal(modelDeleted.status, 200, modelDeleted.text);
+    assert.equal(modelDeleted.json.done, true);
+    await h.close();
+    h = await startServer({ dataDir, stepDelayMs: 40 });
+    assert.equal((await call(h.url, 'GET', `/v1/${job.tunedModel.model}`)).status, 404, 'the deletion survived a restart');
+    assert.equal((await call(h.url, 'GET', `/v1/${job.name}`)).json.state, 'JOB_STATE_SUCCEEDED', 'the job stays');
   });
 });
