@@ -278,7 +278,7 @@ export class VertexApi {
     const matching = this.jobs
       .all()
       .filter((r) => r.projectNumber === path.projectNumber && r.location === path.location)
-      .flatMap((r) => liveEndpoints(r).reverse())
+      .flatMap((r) => liveEndpoints(r))
       .map(toEndpoint)
       .filter(accept);
     sendJson(ex, 200, pageBody('endpoints', page.slice(matching, cursor, (e) => e.name as string), (e) => e));

@@ -2,7 +2,7 @@ import { promises as fsp } from 'node:fs';
 import { resolveHyperparameters, totalSteps } from '../../core/api/tuningDefaults';
 import { RPC_CODES } from '../httpErrors';
 import type { GenerationModel, TrainerPort, TrainingQueuePort } from '../trainerPort';
-import { toTimestamp } from '../tuningService';
+import { TrainingRunner, recordStep, toTimestamp } from '../trainingRunner';
 import { timestamp } from '../wire';
 import { DatasetError, type ParsedDataset, distribution, parseDataset } from './dataset';
 import { type ObjectStore, StorageError } from './objectStore';
@@ -12,7 +12,6 @@ import { newTrainingSeed } from '../trainingSeed';
 
 /** A job that restarts this many times in a row without completing a step is failed. */
 export const MAX_RESUMES_WITHOUT_PROGRESS = 3;
-const PROGRESS_SAVE_INTERVAL_MS = 1000;
 
 const jobIdOf = (record: TuningJobRecord): string => `vertex-tuningJobs/${record.id}`;
 
@@ -30,17 +29,17 @@ export function evaluationIntervalOf(totalSteps: number): number {
  * input/output examples, and moves each job PENDING → RUNNING → SUCCEEDED / FAILED / CANCELLED.
  */
 export class VertexTuning {
-  private readonly running = new Set<string>();
-  private readonly models = new Map<string, Promise<GenerationModel>>();
-  private readonly saveTimers = new Map<string, NodeJS.Timeout>();
+  private readonly runner: TrainingRunner;
 
   constructor(
     private readonly jobs: TuningJobStore,
     private readonly objects: ObjectStore,
     private readonly trainer: TrainerPort,
-    private readonly queue: TrainingQueuePort,
+    queue: TrainingQueuePort,
     private readonly options: { stepDelayMs: number; log: (line: string) => void },
-  ) {}
+  ) {
+    this.runner = new TrainingRunner(trainer, queue, options.stepDelayMs);
+  }
 
   async create(record: TuningJobRecord): Promise<void> {
     await this.jobs.create(record);
@@ -144,9 +143,8 @@ export class VertexTuning {
   private submit(record: TuningJobRecord, { examples, validation }: TrainingData): void {
     const plan = record.plan;
     if (!plan) return;
-    this.running.add(record.id);
-    const alive = (): boolean => this.running.has(record.id) && record.state === 'JOB_STATE_RUNNING';
-    this.queue.submit(
+    this.runner.run(
+      record.id,
       {
         jobId: jobIdOf(record),
         examples,
@@ -158,46 +156,18 @@ export class VertexTuning {
         checkpointFile: this.jobs.fileOf(record.id, CHECKPOINT_FILE),
         weightsFile: this.jobs.fileOf(record.id, WEIGHTS_FILE),
         seed: plan.seed,
-        stepDelayMs: this.options.stepDelayMs,
       },
       {
+        wanted: () => record.state === 'JOB_STATE_RUNNING',
         onStep: (report) => {
-          if (!alive()) return;
-          const snapshots = record.snapshots;
-          while (snapshots.length > 0 && snapshots[snapshots.length - 1].step >= report.step) snapshots.pop();
-          snapshots.push({
-            step: report.step,
-            epoch: report.epoch,
-            meanLoss: report.meanLoss,
-            computeTime: toTimestamp(report.computeTime),
-            ...(report.evalLoss !== undefined ? { evalLoss: report.evalLoss } : {}),
-          });
+          recordStep(record.snapshots, report);
           record.resumesWithoutProgress = 0;
           record.updateTime = timestamp();
-          this.saveSoon(record);
+          this.runner.saveSoon(record.id, () => this.jobs.save(record));
         },
-        onDone: () => {
-          if (!alive()) return;
-          this.running.delete(record.id);
-          void this.succeed(record);
-        },
-        onError: (error) => {
-          if (!alive()) return;
-          this.running.delete(record.id);
-          void this.finish(record, 'JOB_STATE_FAILED', { code: RPC_CODES.INTERNAL.number, message: `Tuning failed: ${error.message}` });
-        },
+        onDone: () => void this.succeed(record),
+        onError: (error) => void this.finish(record, 'JOB_STATE_FAILED', { code: RPC_CODES.INTERNAL.number, message: `Tuning failed: ${error.message}` }),
       },
-    );
-  }
-
-  private saveSoon(record: TuningJobRecord): void {
-    if (this.saveTimers.has(record.id)) return;
-    this.saveTimers.set(
-      record.id,
-      setTimeout(() => {
-        this.saveTimers.delete(record.id);
-        void this.jobs.save(record).catch(() => undefined);
-      }, PROGRESS_SAVE_INTERVAL_MS),
     );
   }
 
@@ -213,9 +183,8 @@ export class VertexTuning {
   }
 
   private async finish(record: TuningJobRecord, state: JobState, error?: { code: number; message: string }): Promise<void> {
-    clearTimeout(this.saveTimers.get(record.id));
-    this.saveTimers.delete(record.id);
-    this.running.delete(record.id);
+    this.runner.cancelSave(record.id);
+    this.runner.release(record.id);
     const now = timestamp();
     record.state = state;
     record.endTime = now;
@@ -228,7 +197,7 @@ export class VertexTuning {
   /** Stops a job that has not ended; false when it already had. */
   async cancel(record: TuningJobRecord): Promise<boolean> {
     if (TERMINAL_STATES.includes(record.state)) return false;
-    if (this.running.delete(record.id)) this.queue.cancel(jobIdOf(record));
+    this.runner.stop(record.id);
     await this.finish(record, 'JOB_STATE_CANCELLED', { code: RPC_CODES.CANCELLED.number, message: 'CANCELLED' });
     return true;
   }
@@ -236,30 +205,20 @@ export class VertexTuning {
   /** The trained model behind a SUCCEEDED job, or the weights of one of its earlier epochs, loaded once. */
   model(record: TuningJobRecord, epoch?: number): Promise<GenerationModel> {
     const key = epoch === undefined ? record.id : `${record.id}@${epoch}`;
-    let loaded = this.models.get(key);
-    if (!loaded) {
-      loaded = this.trainer.loadTrainedModel(this.jobs.fileOf(record.id, epoch === undefined ? WEIGHTS_FILE : epochWeightsFile(epoch)));
-      loaded.catch(() => this.models.delete(key));
-      this.models.set(key, loaded);
-      if (this.models.size > 64) this.models.delete(this.models.keys().next().value as string);
-    }
-    return loaded;
+    return this.runner.model(key, this.jobs.fileOf(record.id, epoch === undefined ? WEIGHTS_FILE : epochWeightsFile(epoch)));
   }
 
   /** Drops a deleted endpoint's loaded model; an earlier epoch's weights file goes with it. */
   forget(record: TuningJobRecord, epoch?: number): void {
-    this.models.delete(epoch === undefined ? record.id : `${record.id}@${epoch}`);
+    this.runner.forgetModel(epoch === undefined ? record.id : `${record.id}@${epoch}`);
     if (epoch !== undefined) void fsp.rm(this.jobs.fileOf(record.id, epochWeightsFile(epoch)), { force: true }).catch(() => undefined);
   }
 
   async close(): Promise<void> {
-    for (const [id, timer] of this.saveTimers) {
-      clearTimeout(timer);
+    for (const id of this.runner.close()) {
       const record = this.jobs.get(id);
       if (record) await this.jobs.save(record).catch(() => undefined);
     }
-    this.saveTimers.clear();
-    this.running.clear();
     await this.jobs.flush();
   }
 }
