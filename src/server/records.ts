@@ -6,6 +6,8 @@ export interface SnapshotRecord {
   epoch: number;
   meanLoss: number;
   computeTime: string;
+  /** Validation loss measured after this step (Vertex AI jobs with a validation set, at evaluation steps). */
+  evalLoss?: number;
 }
 
 export interface PermissionRecord {

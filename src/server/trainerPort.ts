@@ -6,6 +6,7 @@ export interface StepReport {
   /** When the step finished: an RFC 3339 string or epoch milliseconds. */
   computeTime: string | number;
   totalSteps: number;
+  evalLoss?: number;
 }
 
 import type { TrainingJobSpec } from './trainer/workerProtocol';
@@ -44,7 +45,7 @@ export interface TrainingQueuePort {
 
 export interface CheckpointSummary {
   completedSteps: number;
-  snapshots: { step: number; epoch: number; meanLoss: number; computeTime: string | number }[];
+  snapshots: { step: number; epoch: number; meanLoss: number; computeTime: string | number; evalLoss?: number }[];
 }
 
 export interface TrainerPort {

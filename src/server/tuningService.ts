@@ -1,36 +1,30 @@
 import { promises as fsp } from 'node:fs';
 import { operationStatus } from './httpErrors';
-import type { ModelRecord, SnapshotRecord, TrainingExample } from './records';
+import type { ModelRecord, TrainingExample } from './records';
 import { CHECKPOINT_FILE, type ModelStore, SOURCE_WEIGHTS_FILE, WEIGHTS_FILE } from './store';
 import type { GenerationModel, TrainerPort, TrainingQueuePort } from './trainerPort';
+import { TrainingRunner, recordStep, toTimestamp } from './trainingRunner';
 import { timestamp } from './wire';
 
 /** A job that restarts this many times in a row without completing a step is marked FAILED. */
 export const MAX_RESUMES_WITHOUT_PROGRESS = 3;
-const PROGRESS_SAVE_INTERVAL_MS = 1000;
 
 function jobIdOf(record: ModelRecord): string {
   return `${record.id}/${record.operationId}`;
 }
 
-export function toTimestamp(value: string | number): string {
-  if (typeof value === 'number') return timestamp(value);
-  const parsed = Date.parse(value);
-  return Number.isNaN(parsed) ? value : value.endsWith('Z') ? value : timestamp(parsed);
-}
-
 /** Runs tuning jobs on the trainer's worker queue and keeps each model's record in step with them. */
 export class TuningService {
-  private readonly running = new Set<string>();
-  private readonly models = new Map<string, Promise<GenerationModel>>();
-  private readonly saveTimers = new Map<string, NodeJS.Timeout>();
+  private readonly runner: TrainingRunner;
 
   constructor(
     private readonly store: ModelStore,
     private readonly trainer: TrainerPort,
     private readonly queue: TrainingQueuePort,
     private readonly options: { stepDelayMs: number; log: (line: string) => void },
-  ) {}
+  ) {
+    this.runner = new TrainingRunner(trainer, queue, options.stepDelayMs);
+  }
 
   /** Starts a freshly created model's job. */
   start(record: ModelRecord, examples: TrainingExample[]): void {
@@ -49,7 +43,7 @@ export class TuningService {
       try {
         await this.recoverOne(record);
       } catch (e) {
-        this.running.delete(record.id);
+        this.runner.release(record.id);
         this.options.log(
           `[tuning] could not resume tunedModels/${record.id}: ${(e as Error).message}; it stays CREATING until the next start. ` +
             'If the disk is full, delete tuned models or other files to make room, then restart the server.',
@@ -95,89 +89,45 @@ export class TuningService {
 
   private submit(record: ModelRecord, examples: TrainingExample[]): void {
     const id = record.id;
-    this.running.add(id);
-    const alive = (): boolean => this.store.get(id) === record && this.running.has(id);
     try {
-      this.submitJob(record, examples, alive);
+      this.runner.run(
+        id,
+        {
+          // Unique per create, so a job of a deleted model that is still stopping never blocks a new one with the same id.
+          jobId: jobIdOf(record),
+          examples,
+          epochCount: record.hyperparameters.epochCount,
+          batchSize: record.hyperparameters.batchSize,
+          learningRate: record.learningRate,
+          sourceWeightsFile: record.hasSourceWeights ? this.store.fileOf(id, SOURCE_WEIGHTS_FILE) : undefined,
+          checkpointFile: this.store.fileOf(id, CHECKPOINT_FILE),
+          weightsFile: this.store.fileOf(id, WEIGHTS_FILE),
+          seed: record.seed,
+        },
+        {
+          wanted: () => this.store.get(id) === record,
+          onStart: () => {
+            record.resumesWithoutProgress = (record.resumesWithoutProgress ?? 0) + 1;
+            void this.store.save(record).catch(() => undefined);
+          },
+          onStep: (report) => {
+            const snapshot = recordStep(record.snapshots, report);
+            if (!record.startTime) record.startTime = snapshot.computeTime;
+            if (report.totalSteps > 0) record.totalSteps = report.totalSteps;
+            record.resumesWithoutProgress = 0;
+            this.runner.saveSoon(id, () => this.store.save(record));
+          },
+          onDone: () => void this.complete(record),
+          onError: (error) => void this.fail(record, 'INTERNAL', `Tuning failed: ${error.message}`),
+        },
+      );
     } catch (e) {
       void this.fail(record, 'INTERNAL', `Tuning could not start: ${(e as Error).message}`);
     }
   }
 
-  private submitJob(record: ModelRecord, examples: TrainingExample[], alive: () => boolean): void {
-    const id = record.id;
-    this.queue.submit(
-      {
-        // Unique per create, so a job of a deleted model that is still stopping never blocks a new one with the same id.
-        jobId: jobIdOf(record),
-        examples,
-        epochCount: record.hyperparameters.epochCount,
-        batchSize: record.hyperparameters.batchSize,
-        learningRate: record.learningRate,
-        sourceWeightsFile: record.hasSourceWeights ? this.store.fileOf(id, SOURCE_WEIGHTS_FILE) : undefined,
-        checkpointFile: this.store.fileOf(id, CHECKPOINT_FILE),
-        weightsFile: this.store.fileOf(id, WEIGHTS_FILE),
-        seed: record.seed,
-        stepDelayMs: this.options.stepDelayMs,
-      },
-      {
-        onStart: () => {
-          if (!alive()) return;
-          record.resumesWithoutProgress = (record.resumesWithoutProgress ?? 0) + 1;
-          void this.store.save(record).catch(() => undefined);
-        },
-        onStep: (report) => {
-          if (!alive()) return;
-          const snapshot: SnapshotRecord = {
-            step: report.step,
-            epoch: report.epoch,
-            meanLoss: report.meanLoss,
-            computeTime: toTimestamp(report.computeTime),
-          };
-          const snapshots = record.snapshots;
-          while (snapshots.length > 0 && snapshots[snapshots.length - 1].step >= snapshot.step) snapshots.pop();
-          snapshots.push(snapshot);
-          if (!record.startTime) record.startTime = snapshot.computeTime;
-          if (report.totalSteps > 0) record.totalSteps = report.totalSteps;
-          record.resumesWithoutProgress = 0;
-          this.saveSoon(record);
-        },
-        onDone: () => {
-          if (!alive()) return;
-          this.running.delete(id);
-          void this.complete(record);
-        },
-        onError: (error) => {
-          if (!alive()) return;
-          this.running.delete(id);
-          void this.fail(record, 'INTERNAL', `Tuning failed: ${error.message}`);
-        },
-      },
-    );
-  }
-
-  /**
-   * Progress is saved at most once a second: the trainer's checkpoint, written every step, is
-   * what a restart resumes from, so model.json only needs to follow it loosely.
-   */
-  private saveSoon(record: ModelRecord): void {
-    if (this.saveTimers.has(record.id)) return;
-    this.saveTimers.set(
-      record.id,
-      setTimeout(() => {
-        this.saveTimers.delete(record.id);
-        void this.store.save(record).catch(() => undefined);
-      }, PROGRESS_SAVE_INTERVAL_MS),
-    );
-  }
-
-  private cancelSave(id: string): void {
-    clearTimeout(this.saveTimers.get(id));
-    this.saveTimers.delete(id);
-  }
-
   private async complete(record: ModelRecord): Promise<void> {
-    this.cancelSave(record.id);
+    this.runner.cancelSave(record.id);
     try {
       await fsp.access(this.store.fileOf(record.id, WEIGHTS_FILE));
     } catch {
@@ -194,13 +144,13 @@ export class TuningService {
   }
 
   private async fail(record: ModelRecord, status: Parameters<typeof operationStatus>[0], message: string): Promise<void> {
-    this.cancelSave(record.id);
+    this.runner.cancelSave(record.id);
     const now = timestamp();
     record.state = 'FAILED';
     record.error = operationStatus(status, message);
     record.completeTime = now;
     record.updateTime = now;
-    this.running.delete(record.id);
+    this.runner.release(record.id);
     this.options.log(`[tuning] tunedModels/${record.id} FAILED: ${message}`);
     await this.store.save(record).catch(() => undefined);
   }
@@ -211,8 +161,7 @@ export class TuningService {
    * Returns false when the model has no job to stop (it already finished).
    */
   async cancelJob(record: ModelRecord): Promise<boolean> {
-    if (record.state !== 'CREATING' || !this.running.delete(record.id)) return false;
-    this.queue.cancel(jobIdOf(record));
+    if (record.state !== 'CREATING' || !this.runner.stop(record.id)) return false;
     const completed = record.snapshots.length > 0 ? record.snapshots[record.snapshots.length - 1].step : 0;
     await this.fail(record, 'CANCELLED', `Tuning was cancelled after ${completed} of ${record.totalSteps} steps.`);
     return true;
@@ -223,22 +172,14 @@ export class TuningService {
    * that it writes no checkpoint into a directory a new model of the same id may take next.
    */
   async cancel(id: string): Promise<void> {
-    this.cancelSave(id);
-    const record = this.store.get(id);
-    this.models.delete(id);
-    if (this.running.delete(id) && record) await this.queue.cancel(jobIdOf(record));
+    this.runner.cancelSave(id);
+    this.runner.forgetModel(id);
+    await this.runner.stopAndWait(id);
   }
 
   /** The trained model of an ACTIVE record, loaded once and cached. */
   model(record: ModelRecord): Promise<GenerationModel> {
-    let loaded = this.models.get(record.id);
-    if (!loaded) {
-      loaded = this.trainer.loadTrainedModel(this.store.fileOf(record.id, WEIGHTS_FILE));
-      loaded.catch(() => this.models.delete(record.id));
-      this.models.set(record.id, loaded);
-      if (this.models.size > 64) this.models.delete(this.models.keys().next().value as string);
-    }
-    return loaded;
+    return this.runner.model(record.id, this.store.fileOf(record.id, WEIGHTS_FILE));
   }
 
   baseModel(): Promise<GenerationModel> {
@@ -246,9 +187,7 @@ export class TuningService {
   }
 
   async close(): Promise<void> {
-    const pending = [...this.saveTimers.keys()];
-    for (const id of pending) this.cancelSave(id);
-    this.running.clear();
+    const pending = this.runner.close();
     await Promise.all(pending.map((id) => this.store.get(id)).map((r) => (r ? this.store.save(r).catch(() => undefined) : undefined)));
     await this.queue.close();
   }

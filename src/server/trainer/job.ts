@@ -18,6 +18,7 @@ export interface JobHooks {
 export async function runTrainingJob(spec: TrainingJobSpec, hooks: JobHooks): Promise<void> {
   await removeStaleTemporaries(spec.checkpointFile);
   await removeStaleTemporaries(spec.weightsFile);
+  for (const file of spec.epochWeightsFiles ?? []) await removeStaleTemporaries(file);
   const startFile = spec.sourceWeightsFile ?? spec.baseWeightsFile ?? (await ensureBaseModelFile([sharedModelCacheDir()])).file;
   const start = await readModelFile(startFile);
   const checkpoint = await readCheckpointState(spec.checkpointFile);
@@ -34,6 +35,8 @@ export async function runTrainingJob(spec: TrainingJobSpec, hooks: JobHooks): Pr
         learningRate: spec.learningRate,
         seed: spec.seed,
         start,
+        validation: spec.validationExamples,
+        evaluationInterval: spec.evaluationInterval,
       },
       checkpoint,
     );
@@ -42,7 +45,13 @@ export async function runTrainingJob(spec: TrainingJobSpec, hooks: JobHooks): Pr
   }
   hooks.onStart?.(trainer.completedSteps, trainer.totalSteps);
   while (!trainer.done) {
+    const epochsBefore = trainer.epochsCompletedAfter(trainer.completedSteps);
     const report = trainer.step();
+    const epochsAfter = trainer.epochsCompletedAfter(trainer.completedSteps);
+    for (let epoch = epochsBefore + 1; epoch <= epochsAfter; epoch++) {
+      const file = spec.epochWeightsFiles?.[epoch - 1];
+      if (file) await writeModelFile(file, { config: start.config, weights: trainer.network.weights, trainedSteps: start.trainedSteps + trainer.completedSteps });
+    }
     await writeCheckpointFile(spec.checkpointFile, spec.jobId, start.config, trainer.state());
     hooks.onStep(report);
     if (spec.stepDelayMs && spec.stepDelayMs > 0 && !trainer.done) await delay(spec.stepDelayMs);

@@ -169,10 +169,11 @@ function checkSnapshots(value: unknown): StepReport[] {
       typeof r.meanLoss !== 'number' ||
       !Number.isFinite(r.meanLoss) ||
       typeof r.computeTime !== 'string' ||
-      typeof r.totalSteps !== 'number'
+      typeof r.totalSteps !== 'number' ||
+      (r.evalLoss !== undefined && (typeof r.evalLoss !== 'number' || !Number.isFinite(r.evalLoss)))
     ) {
       throw new Error(`snapshot ${i + 1} is malformed`);
     }
-    return { step: r.step, epoch: r.epoch, meanLoss: r.meanLoss, computeTime: r.computeTime, totalSteps: r.totalSteps };
+    return { step: r.step, epoch: r.epoch, meanLoss: r.meanLoss, computeTime: r.computeTime, totalSteps: r.totalSteps, ...(r.evalLoss !== undefined ? { evalLoss: r.evalLoss } : {}) };
   });
 }

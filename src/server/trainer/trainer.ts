@@ -28,6 +28,8 @@ export interface StepReport {
   meanLoss: number;
   computeTime: string;
   totalSteps: number;
+  /** Mean per-token loss on the validation examples after this step, at evaluation steps only. */
+  evalLoss?: number;
 }
 
 export interface TrainingPair {
@@ -48,6 +50,10 @@ export interface TrainerOptions {
   learningRate: number;
   seed: number;
   start: StartingWeights;
+  /** Measured, never trained on: see `evaluationInterval`. */
+  validation?: readonly TrainingPair[];
+  /** With validation examples: their loss is measured after every this many steps and after the last. */
+  evaluationInterval?: number;
 }
 
 /** Everything a resumed job needs to continue exactly where it stopped. */
@@ -99,6 +105,7 @@ export class Trainer {
   readonly fingerprint: string;
   readonly stepSize: number;
   private readonly pairs: EncodedPair[];
+  private readonly validation: EncodedPair[];
   private readonly adam: Adam;
   private readonly orders = new Map<number, Int32Array>();
   private readonly grad: Float64Array;
@@ -116,6 +123,7 @@ export class Trainer {
     this.totalSteps = totalStepsFor(examples.length, epochCount, batchSize);
     this.fingerprint = fingerprintOf(options);
     this.pairs = examples.map(encodePair);
+    this.validation = (options.validation ?? []).map(encodePair);
     let weights: Float32Array;
     if (resume) {
       if (resume.fingerprint !== this.fingerprint) {
@@ -180,7 +188,22 @@ export class Trainer {
     );
   }
 
-  /** One optimizer step on the next batch; its snapshot's loss is that batch's, before the update. */
+  /** How many epochs the first `steps` steps have seen through (a batch may straddle two epochs). */
+  epochsCompletedAfter(steps: number): number {
+    const n = this.pairs.length;
+    return Math.floor(Math.min(steps * this.options.batchSize, n * this.options.epochCount) / n);
+  }
+
+  private isEvaluationStep(step: number): boolean {
+    if (this.validation.length === 0) return false;
+    const interval = Math.max(1, Math.floor(this.options.evaluationInterval ?? this.totalSteps));
+    return step % interval === 0 || step === this.totalSteps;
+  }
+
+  /**
+   * One optimizer step on the next batch; its snapshot's loss is that batch's, before the update.
+   * At evaluation steps the snapshot also carries the validation loss after the update.
+   */
   step(): StepReport {
     if (this.done) throw new Error('training is already complete');
     const { examples, epoch } = this.batchOf(this.completed);
@@ -193,6 +216,7 @@ export class Trainer {
     this.adam.update(this.grad, this.completed + 1, this.stepSize, { start: L.wide, end: L.wproj, factor: WIDE_STEP_MULTIPLIER });
     this.completed++;
     const report: StepReport = { step: this.completed, epoch, meanLoss, computeTime: rfc3339Now(), totalSteps: this.totalSteps };
+    if (this.isEvaluationStep(this.completed)) report.evalLoss = batchLoss(this.network, this.validation);
     this.snapshots.push(report);
     return report;
   }

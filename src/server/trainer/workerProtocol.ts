@@ -11,6 +11,14 @@ export interface TrainingJobSpec {
   epochCount: number;
   batchSize: number;
   learningRate: number;
+  /** Held-out examples whose loss is measured, without training on them, every `evaluationInterval` steps and at the last step. */
+  validationExamples?: TrainingExample[];
+  evaluationInterval?: number;
+  /**
+   * Where the weights reached at the end of each epoch are written (index 0 for epoch 1), before
+   * the step that ends the epoch is reported; absent or shorter lists write fewer epochs.
+   */
+  epochWeightsFiles?: string[];
   /** Weights of the tuned model this one is tuned from. */
   sourceWeightsFile?: string;
   /** Weights of the base model, for a job without a source model; the queue fills it in. */

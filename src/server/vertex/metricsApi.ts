@@ -5,10 +5,29 @@ import { parentName } from './names';
 import type { TuningJobRecord, TuningJobStore } from './tuningJobStore';
 import { experimentName } from './tuningJobWire';
 
-/** The run every tuning experiment has, and the one series the local trainer reports. */
+/** The run every tuning experiment has. */
 const RUN_ID = 'run-1';
-const LOSS_SERIES_ID = '1';
-const LOSS_TAG = '/train_total_loss';
+
+/** A time series of the run: its id, its tag, and its points among a job's step snapshots. */
+interface SeriesKind {
+  id: string;
+  tag: string;
+  points(job: TuningJobRecord): { step: number; value: number; wallTime: string }[];
+}
+
+const SERIES: readonly SeriesKind[] = [
+  { id: '1', tag: '/train_total_loss', points: (job) => job.snapshots.map((s) => ({ step: s.step, value: s.meanLoss, wallTime: s.computeTime })) },
+  {
+    id: '2',
+    tag: '/eval_total_loss',
+    points: (job) => job.snapshots.flatMap((s) => (s.evalLoss === undefined ? [] : [{ step: s.step, value: s.evalLoss, wallTime: s.computeTime }])),
+  },
+];
+
+/** A job has the validation series only when it was given a validation dataset. */
+function seriesOf(job: TuningJobRecord): readonly SeriesKind[] {
+  return job.spec.validationDatasetUri ? SERIES : SERIES.filter((k) => !k.tag.startsWith('/eval_'));
+}
 
 const PREFIX = String.raw`^\/(?:v1|v1beta1)\/projects\/([^/]+)\/locations\/([^/]+)\/`;
 const CONTEXT_RE = new RegExp(`${PREFIX}metadataStores\\/default\\/contexts(?:\\/([^/:]+))?$`);
@@ -19,7 +38,8 @@ const BATCH_RE = new RegExp(`${PREFIX}tensorboards\\/(\\d+):batchRead$`);
  * The read side of a tuning job's metrics, as a client walks it: the experiment Context (its
  * backing TensorBoard), the ExperimentRun context under it, the run's time series, and their
  * values. Each job has its own TensorBoard (numbered like the job) with one run and the series
- * `/train_total_loss`, one point per completed step, live while the job runs.
+ * `/train_total_loss`, one point per completed step, and with a validation set
+ * `/eval_total_loss` at each evaluation step, both live while the job runs.
  */
 export class MetricsApi {
   constructor(private readonly jobs: TuningJobStore) {}
@@ -41,21 +61,23 @@ export class MetricsApi {
     if (m) {
       const job = this.jobOfTensorboard(parentName(projectNumberOf(m[1]), m[2]), m[3]);
       if (decodeURIComponent(m[4]) !== job.experimentId || m[5] !== RUN_ID) throw new ServerError('NOT_FOUND', `TensorboardRun ${pathname} not found.`);
-      if (m[6] === undefined) return sendJson(ex, 200, { tensorboardTimeSeries: [this.series(job)] });
-      if (m[6] !== LOSS_SERIES_ID) throw new ServerError('NOT_FOUND', `TensorboardTimeSeries ${pathname} not found.`);
-      if (m[7] === 'read') return sendJson(ex, 200, { timeSeriesData: this.data(job) });
-      return sendJson(ex, 200, this.series(job));
+      if (m[6] === undefined) return sendJson(ex, 200, { tensorboardTimeSeries: seriesOf(job).map((kind) => this.series(job, kind)) });
+      const kind = seriesOf(job).find((k) => k.id === m?.[6]);
+      if (!kind) throw new ServerError('NOT_FOUND', `TensorboardTimeSeries ${pathname} not found.`);
+      if (m[7] === 'read') return sendJson(ex, 200, { timeSeriesData: this.data(job, kind) });
+      return sendJson(ex, 200, this.series(job, kind));
     }
     m = BATCH_RE.exec(pathname);
     if (m) {
       const job = this.jobOfTensorboard(parentName(projectNumberOf(m[1]), m[2]), m[3]);
       const wanted = ex.url.searchParams.getAll('timeSeries').concat(ex.url.searchParams.getAll('time_series'));
       if (wanted.length === 0) throw invalidField('time_series', 'name at least one time series.');
-      const own = this.series(job).name as string;
+      const withoutProject = (name: string): string => name.replace(/^projects\/[^/]+/, '');
       return sendJson(ex, 200, {
         timeSeriesData: wanted.map((name) => {
-          if (name.replace(/^projects\/[^/]+/, '') !== own.replace(/^projects\/[^/]+/, '')) throw new ServerError('NOT_FOUND', `TensorboardTimeSeries ${name} not found.`);
-          return this.data(job);
+          const kind = seriesOf(job).find((k) => withoutProject(this.series(job, k).name as string) === withoutProject(name));
+          if (!kind) throw new ServerError('NOT_FOUND', `TensorboardTimeSeries ${name} not found.`);
+          return this.data(job, kind);
         }),
       });
     }
@@ -134,24 +156,25 @@ export class MetricsApi {
     return contexts.length > 0 ? { contexts } : {};
   }
 
-  private series(job: TuningJobRecord): Record<string, unknown> {
-    const last = job.snapshots[job.snapshots.length - 1];
+  private series(job: TuningJobRecord, kind: SeriesKind): Record<string, unknown> {
+    const points = kind.points(job);
+    const last = points[points.length - 1];
     return {
-      name: `${this.tensorboard(job)}/experiments/${job.experimentId}/runs/${RUN_ID}/timeSeries/${LOSS_SERIES_ID}`,
-      displayName: LOSS_TAG,
+      name: `${this.tensorboard(job)}/experiments/${job.experimentId}/runs/${RUN_ID}/timeSeries/${kind.id}`,
+      displayName: kind.tag,
       valueType: 'SCALAR',
       pluginName: 'scalars',
       createTime: job.startTime ?? job.createTime,
       updateTime: job.updateTime,
-      ...(last ? { metadata: { maxStep: String(last.step), maxWallTime: last.computeTime } } : {}),
+      ...(last ? { metadata: { maxStep: String(last.step), maxWallTime: last.wallTime } } : {}),
     };
   }
 
-  private data(job: TuningJobRecord): Record<string, unknown> {
+  private data(job: TuningJobRecord, kind: SeriesKind): Record<string, unknown> {
     return {
-      tensorboardTimeSeriesId: LOSS_SERIES_ID,
+      tensorboardTimeSeriesId: kind.id,
       valueType: 'SCALAR',
-      values: job.snapshots.map((s) => ({ wallTime: s.computeTime, step: String(s.step), scalar: { value: s.meanLoss } })),
+      values: kind.points(job).map((p) => ({ wallTime: p.wallTime, step: String(p.step), scalar: { value: p.value } })),
     };
   }
 }

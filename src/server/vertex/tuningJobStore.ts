@@ -48,6 +48,15 @@ export interface TuningJobRecord {
   experimentId: string;
   modelId: string;
   endpointId: string;
+  /**
+   * The endpoints of the checkpoints of epochs 1 … epochCount-1 (the last epoch's is
+   * `endpointId`), fixed with the plan; absent when only the last checkpoint is kept.
+   */
+  checkpointEndpointIds?: string[];
+  /** Endpoints deleted by a client: they no longer answer and are no longer listed. */
+  deletedEndpointIds?: string[];
+  /** The tuned model was deleted (after all its endpoints were). */
+  modelDeleted?: boolean;
   plan?: TrainingPlan;
   dataStats?: Record<string, unknown>;
   snapshots: SnapshotRecord[];
@@ -55,10 +64,25 @@ export interface TuningJobRecord {
   resumesWithoutProgress?: number;
 }
 
+/** What a job trains on and what it measures validation loss on, as read from its datasets. */
+export interface TrainingData {
+  examples: TrainingExample[];
+  validation?: TrainingExample[];
+}
+
 export const JOB_FILE = 'job.json';
 export const TRAINING_DATA_FILE = 'training-data.json';
 export const CHECKPOINT_FILE = 'checkpoint.json';
 export const WEIGHTS_FILE = 'weights.json';
+/** The weights at the end of an epoch before the last, served by that checkpoint's endpoint. */
+export const epochWeightsFile = (epoch: number): string => `epoch-${epoch}-weights.json`;
+
+/** What an endpoint id serves: a job's tuned model, or one of its earlier checkpoints. */
+export interface EndpointTarget {
+  record: TuningJobRecord;
+  /** Absent for the tuned model (the last checkpoint). */
+  epoch?: number;
+}
 
 const sortKey = (r: TuningJobRecord): string => `${r.createTime}|${r.id}`;
 
@@ -69,7 +93,7 @@ const sortKey = (r: TuningJobRecord): string => `${r.createTime}|${r.id}`;
  */
 export class TuningJobStore {
   private readonly byId = new Map<string, TuningJobRecord>();
-  private readonly byEndpoint = new Map<string, TuningJobRecord>();
+  private readonly byEndpoint = new Map<string, EndpointTarget>();
   /** Newest first. */
   private ordered: TuningJobRecord[] = [];
   private readonly chains = new Map<string, Promise<void>>();
@@ -108,8 +132,14 @@ export class TuningJobStore {
 
   private index(record: TuningJobRecord): void {
     this.byId.set(record.id, record);
-    this.byEndpoint.set(record.endpointId, record);
+    this.indexEndpoints(record);
     this.ordered.push(record);
+  }
+
+  /** Makes the record's checkpoint endpoints (known once its plan is) reachable by id. */
+  indexEndpoints(record: TuningJobRecord): void {
+    this.byEndpoint.set(record.endpointId, { record });
+    record.checkpointEndpointIds?.forEach((id, i) => this.byEndpoint.set(id, { record, epoch: i + 1 }));
   }
 
   fileOf(id: string, file: string): string {
@@ -121,7 +151,7 @@ export class TuningJobStore {
     return this.byId.get(id);
   }
 
-  byEndpointId(endpointId: string): TuningJobRecord | undefined {
+  byEndpointId(endpointId: string): EndpointTarget | undefined {
     return this.byEndpoint.get(endpointId);
   }
 
@@ -144,14 +174,15 @@ export class TuningJobStore {
     return next;
   }
 
-  async writeTrainingData(id: string, examples: TrainingExample[]): Promise<void> {
-    await writeFileAtomic(this.fileOf(id, TRAINING_DATA_FILE), JSON.stringify({ examples }));
+  async writeTrainingData(id: string, data: TrainingData): Promise<void> {
+    await writeFileAtomic(this.fileOf(id, TRAINING_DATA_FILE), JSON.stringify(data));
   }
 
-  async readTrainingData(id: string): Promise<TrainingExample[]> {
-    const parsed = JSON.parse(await fsp.readFile(this.fileOf(id, TRAINING_DATA_FILE), 'utf8')) as { examples?: unknown };
+  async readTrainingData(id: string): Promise<TrainingData> {
+    const parsed = JSON.parse(await fsp.readFile(this.fileOf(id, TRAINING_DATA_FILE), 'utf8')) as { examples?: unknown; validation?: unknown };
     if (!Array.isArray(parsed.examples)) throw new Error('training-data.json has no examples array');
-    return parsed.examples as TrainingExample[];
+    if (parsed.validation !== undefined && !Array.isArray(parsed.validation)) throw new Error('training-data.json has a validation field that is not a list');
+    return { examples: parsed.examples as TrainingExample[], ...(parsed.validation ? { validation: parsed.validation as TrainingExample[] } : {}) };
   }
 
   async flush(): Promise<void> {

@@ -20,8 +20,31 @@ export function jobName(r: TuningJobRecord): string {
   return `${parentName(r.projectNumber, r.location)}/tuningJobs/${r.id}`;
 }
 
-export function endpointName(r: TuningJobRecord): string {
-  return `${parentName(r.projectNumber, r.location)}/endpoints/${r.endpointId}`;
+export function endpointName(r: TuningJobRecord, endpointId = r.endpointId): string {
+  return `${parentName(r.projectNumber, r.location)}/endpoints/${endpointId}`;
+}
+
+export function modelName(r: TuningJobRecord): string {
+  return `${parentName(r.projectNumber, r.location)}/models/${r.modelId}@1`;
+}
+
+/**
+ * One checkpoint per epoch, numbered by epoch, at the step that completed the epoch; the last is
+ * the tuned model and shares its endpoint. With exportLastCheckpointOnly there are none. Jobs
+ * planned before checkpoints had endpoints of their own list the last one only.
+ */
+export function checkpointsOf(r: TuningJobRecord): Record<string, string>[] {
+  const plan = r.plan;
+  if (!plan || r.spec.exportLastCheckpointOnly) return [];
+  const earlier = r.checkpointEndpointIds ?? [];
+  const first = earlier.length > 0 ? 1 : plan.epochCount;
+  const checkpoints: Record<string, string>[] = [];
+  for (let epoch = first; epoch <= plan.epochCount; epoch++) {
+    const step = Math.min(plan.totalSteps, Math.ceil((epoch * plan.exampleCount) / plan.batchSize));
+    const endpointId = epoch < plan.epochCount ? earlier[epoch - 1] : r.endpointId;
+    checkpoints.push({ checkpointId: String(epoch), epoch: String(epoch), step: String(step), endpoint: endpointName(r, endpointId) });
+  }
+  return checkpoints;
 }
 
 export function experimentName(r: TuningJobRecord): string {
@@ -56,18 +79,11 @@ export function toTuningJob(r: TuningJobRecord): Record<string, unknown> {
   };
   if (r.state !== 'JOB_STATE_PENDING' && r.plan) job.experiment = experimentName(r);
   if (r.state === 'JOB_STATE_SUCCEEDED' && r.plan) {
-    const last = r.snapshots[r.snapshots.length - 1];
+    const checkpoints = checkpointsOf(r);
     job.tunedModel = {
-      model: `${parentName(r.projectNumber, r.location)}/models/${r.modelId}@1`,
+      model: modelName(r),
       endpoint: endpointName(r),
-      checkpoints: [
-        {
-          checkpointId: String(r.plan.epochCount),
-          epoch: String(last?.epoch ?? r.plan.epochCount),
-          step: String(last?.step ?? r.plan.totalSteps),
-          endpoint: endpointName(r),
-        },
-      ],
+      ...(checkpoints.length > 0 ? { checkpoints } : {}),
     };
   }
   if (r.dataStats) job.tuningDataStats = r.dataStats;

@@ -2,7 +2,7 @@ import { timingSafeEqual } from 'node:crypto';
 import type { GenerateContentResponse } from '../../core/api/types';
 import { type Exchange, readJson, sendJson } from '../exchange';
 import { ResponseBuilder, planGeneration, runCandidates } from '../generateContent';
-import { type FieldViolation, ServerError, errorInfoDetail, invalidField, invalidFields } from '../httpErrors';
+import { type FieldViolation, ServerError, errorInfoDetail, failedPrecondition, invalidField, invalidFields } from '../httpErrors';
 import { PageRequest, pageBody } from '../pagination';
 import type { GenerationModel } from '../trainerPort';
 import { GENERATE_CONTENT_SCHEMA, type MessageSchema, normalizeMessage, queryParam, timestamp } from '../wire';
@@ -10,8 +10,9 @@ import { MetricsApi } from './metricsApi';
 import { LOCATION_RE, NUMERIC_ID_RE, PROJECT_RE, numericId, parentName, projectNumberOf } from './names';
 import { StorageError } from './objectStore';
 import { StorageApi, sendStorageError } from './storageRoutes';
-import type { TuningJobRecord, TuningJobStore } from './tuningJobStore';
-import { ADAPTER_SIZES, ADAPTER_SIZE_BY_NUMBER, TUNABLE_BASE_MODELS, jobName, toTuningJob } from './tuningJobWire';
+import { compileEndpointFilter, deleteOperation, endpointIdOf, liveEndpoints, toEndpoint, toModel } from './deployments';
+import type { EndpointTarget, TuningJobRecord, TuningJobStore } from './tuningJobStore';
+import { ADAPTER_SIZES, ADAPTER_SIZE_BY_NUMBER, TUNABLE_BASE_MODELS, endpointName, jobName, toTuningJob } from './tuningJobWire';
 import type { VertexTuning } from './vertexTuning';
 
 const S = 'scalar' as const;
@@ -50,12 +51,13 @@ const TUNING_JOB_SCHEMA: MessageSchema = {
 /** Default and largest list page (the service documents neither for tuningJobs). */
 export const DEFAULT_LIST_PAGE_SIZE = 50;
 
-const VERTEX_PATH_RE = /^\/(v1|v1beta1)\/projects\/([^/]+)\/locations\/([^/]+)\/(tuningJobs|endpoints)(?:\/([^/:]+))?(?::([A-Za-z]+))?$/;
+const VERTEX_PATH_RE = /^\/(v1|v1beta1)\/projects\/([^/]+)\/locations\/([^/]+)\/(tuningJobs|endpoints|models)(?:\/([^/:]+))?(?::([A-Za-z]+))?$/;
 
 interface VertexPath {
+  apiVersion: string;
   projectNumber: string;
   location: string;
-  collection: 'tuningJobs' | 'endpoints';
+  collection: 'tuningJobs' | 'endpoints' | 'models';
   id?: string;
   verb?: string;
 }
@@ -108,6 +110,14 @@ export class VertexApi {
       if (ex.method === 'POST' && path.id !== undefined && (path.verb === 'generateContent' || path.verb === 'streamGenerateContent')) {
         return this.generate(ex, path, path.verb === 'streamGenerateContent');
       }
+      if (path.verb === undefined && path.id === undefined && ex.method === 'GET') return this.listEndpoints(ex, path);
+      if (path.verb === undefined && path.id !== undefined && ex.method === 'GET') return sendJson(ex, 200, toEndpoint(this.findEndpoint(path)));
+      if (path.verb === undefined && path.id !== undefined && ex.method === 'DELETE') return this.deleteEndpoint(ex, path);
+      throw new ServerError('NOT_FOUND', `No method serves ${ex.method} ${ex.url.pathname} on this server.`);
+    }
+    if (path.collection === 'models') {
+      if (path.verb === undefined && path.id !== undefined && ex.method === 'GET') return sendJson(ex, 200, toModel(this.findModel(path)));
+      if (path.verb === undefined && path.id !== undefined && ex.method === 'DELETE') return this.deleteModel(ex, path);
       throw new ServerError('NOT_FOUND', `No method serves ${ex.method} ${ex.url.pathname} on this server.`);
     }
     if (path.id === undefined && path.verb === undefined) {
@@ -134,10 +144,10 @@ export class VertexApi {
   private parse(pathname: string): VertexPath {
     const m = VERTEX_PATH_RE.exec(pathname);
     if (!m) throw new ServerError('NOT_FOUND', `No method serves ${pathname} on this server.`);
-    const [, , project, location, collection, id, verb] = m;
+    const [, apiVersion, project, location, collection, id, verb] = m;
     if (!PROJECT_RE.test(project)) throw invalidField('name', `"${project}" is not a valid project ID or number.`);
     if (!LOCATION_RE.test(location)) throw invalidField('name', `"${location}" is not a valid location.`);
-    return { projectNumber: projectNumberOf(project), location, collection: collection as VertexPath['collection'], id, verb };
+    return { apiVersion, projectNumber: projectNumberOf(project), location, collection: collection as VertexPath['collection'], id, verb };
   }
 
   private find(path: VertexPath): TuningJobRecord {
@@ -239,16 +249,84 @@ export class VertexApi {
     sendJson(ex, 200, pageBody('tuningJobs', page.slice(matching, cursor, jobName), toTuningJob));
   }
 
-  private async generate(ex: Exchange, path: VertexPath, stream: boolean): Promise<void> {
-    const record = NUMERIC_ID_RE.test(path.id ?? '') ? this.jobs.byEndpointId(path.id ?? '') : undefined;
-    if (!record || record.projectNumber !== path.projectNumber || record.location !== path.location || record.state !== 'JOB_STATE_SUCCEEDED') {
-      throw new ServerError('NOT_FOUND', `Endpoint ${parentName(path.projectNumber, path.location)}/endpoints/${path.id ?? ''} not found.`);
+  /** A deployed, undeleted endpoint of a SUCCEEDED job in the path's project and location. */
+  private findEndpoint(path: VertexPath): EndpointTarget {
+    const id = path.id ?? '';
+    const target = NUMERIC_ID_RE.test(id) ? this.jobs.byEndpointId(id) : undefined;
+    const record = target?.record;
+    if (!target || !record || record.projectNumber !== path.projectNumber || record.location !== path.location || !liveEndpoints(record).some((t) => endpointIdOf(t) === id)) {
+      throw new ServerError('NOT_FOUND', `Endpoint ${parentName(path.projectNumber, path.location)}/endpoints/${id} not found.`);
     }
+    return target;
+  }
+
+  /** The model of a SUCCEEDED job, named with or without its version (`@1`). */
+  private findModel(path: VertexPath): TuningJobRecord {
+    const [id, version] = (path.id ?? '').split('@');
+    const record = NUMERIC_ID_RE.test(id) ? this.jobs.all().find((r) => r.modelId === id) : undefined;
+    if (!record || record.projectNumber !== path.projectNumber || record.location !== path.location || record.state !== 'JOB_STATE_SUCCEEDED' || record.modelDeleted || (version !== undefined && version !== '1' && version !== 'default')) {
+      throw new ServerError('NOT_FOUND', `Model ${parentName(path.projectNumber, path.location)}/models/${path.id ?? ''} not found.`);
+    }
+    return record;
+  }
+
+  private listEndpoints(ex: Exchange, path: VertexPath): void {
+    const page = PageRequest.read(ex.url.searchParams, DEFAULT_LIST_PAGE_SIZE);
+    const filter = queryParam(ex.url.searchParams, 'filter') ?? '';
+    const accept = compileEndpointFilter(filter);
+    const cursor = page.resumeAfter(['endpoints', path.projectNumber, path.location, filter]);
+    const matching = this.jobs
+      .all()
+      .filter((r) => r.projectNumber === path.projectNumber && r.location === path.location)
+      .flatMap((r) => liveEndpoints(r))
+      .map(toEndpoint)
+      .filter(accept);
+    sendJson(ex, 200, pageBody('endpoints', page.slice(matching, cursor, (e) => e.name as string), (e) => e));
+  }
+
+  /** Undeploys the endpoint's checkpoint and removes the endpoint; its epoch weights are deleted with it. */
+  private async deleteEndpoint(ex: Exchange, path: VertexPath): Promise<void> {
+    const target = this.findEndpoint(path);
+    const record = target.record;
+    const id = endpointIdOf(target);
+    const before = record.deletedEndpointIds;
+    record.deletedEndpointIds = [...(before ?? []), id];
+    try {
+      await this.jobs.save(record);
+    } catch (e) {
+      record.deletedEndpointIds = before;
+      throw new ServerError('INTERNAL', `Endpoint ${id} could not be deleted: ${(e as Error).message}`);
+    }
+    this.tuning.forget(record, target.epoch);
+    sendJson(ex, 200, deleteOperation(parentName(path.projectNumber, path.location), path.apiVersion, numericId(), timestamp()));
+  }
+
+  private async deleteModel(ex: Exchange, path: VertexPath): Promise<void> {
+    const record = this.findModel(path);
+    const deployed = liveEndpoints(record);
+    if (deployed.length > 0) {
+      throw failedPrecondition(
+        `The model ${parentName(path.projectNumber, path.location)}/models/${record.modelId} is deployed to ${deployed.length} endpoint(s): ${deployed.map((t) => endpointName(record, endpointIdOf(t))).join(', ')}. Delete or undeploy them first.`,
+      );
+    }
+    record.modelDeleted = true;
+    try {
+      await this.jobs.save(record);
+    } catch (e) {
+      record.modelDeleted = undefined;
+      throw new ServerError('INTERNAL', `Model ${record.modelId} could not be deleted: ${(e as Error).message}`);
+    }
+    sendJson(ex, 200, deleteOperation(parentName(path.projectNumber, path.location), path.apiVersion, numericId(), timestamp()));
+  }
+
+  private async generate(ex: Exchange, path: VertexPath, stream: boolean): Promise<void> {
+    const target = this.findEndpoint(path);
+    const record = target.record;
     const raw = await readJson(ex);
     const plan = planGeneration(normalizeMessage(vertexToGeminiRequest(raw), GENERATE_CONTENT_SCHEMA, ''), { temperature: 1, topP: 0.95, topK: 64, maxOutputTokens: 8192 });
     let model: GenerationModel;
     try {
-      model = await this.tuning.model(record);
+      model = await this.tuning.model(record, target.epoch);
     } catch (e) {
       throw new ServerError('INTERNAL', `The tuned model of ${jobName(record)} could not be loaded: ${(e as Error).message}`);
     }

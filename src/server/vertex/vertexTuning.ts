@@ -1,20 +1,27 @@
 import { promises as fsp } from 'node:fs';
 import { resolveHyperparameters, totalSteps } from '../../core/api/tuningDefaults';
 import { RPC_CODES } from '../httpErrors';
-import type { TrainingExample } from '../records';
 import type { GenerationModel, TrainerPort, TrainingQueuePort } from '../trainerPort';
-import { toTimestamp } from '../tuningService';
+import { TrainingRunner, recordStep, toTimestamp } from '../trainingRunner';
 import { timestamp } from '../wire';
 import { DatasetError, type ParsedDataset, distribution, parseDataset } from './dataset';
 import { type ObjectStore, StorageError } from './objectStore';
-import { CHECKPOINT_FILE, type JobState, TERMINAL_STATES, type TuningJobRecord, type TuningJobStore, WEIGHTS_FILE } from './tuningJobStore';
+import { numericId } from './names';
+import { CHECKPOINT_FILE, type JobState, TERMINAL_STATES, type TrainingData, type TuningJobRecord, type TuningJobStore, WEIGHTS_FILE, epochWeightsFile } from './tuningJobStore';
 import { newTrainingSeed } from '../trainingSeed';
 
 /** A job that restarts this many times in a row without completing a step is failed. */
 export const MAX_RESUMES_WITHOUT_PROGRESS = 3;
-const PROGRESS_SAVE_INTERVAL_MS = 1000;
 
 const jobIdOf = (record: TuningJobRecord): string => `vertex-tuningJobs/${record.id}`;
+
+/** The most examples a validation dataset may hold (the documented limit for Gemini 2.5 models). */
+export const MAX_VALIDATION_EXAMPLES = 5000;
+
+/** Validation loss is measured about ten times per job, and after the last step. */
+export function evaluationIntervalOf(totalSteps: number): number {
+  return Math.max(1, Math.ceil(totalSteps / 10));
+}
 
 /**
  * Runs Vertex AI tuning jobs on the same trainer queue as the Gemini API surface: reads the
@@ -22,17 +29,17 @@ const jobIdOf = (record: TuningJobRecord): string => `vertex-tuningJobs/${record
  * input/output examples, and moves each job PENDING → RUNNING → SUCCEEDED / FAILED / CANCELLED.
  */
 export class VertexTuning {
-  private readonly running = new Set<string>();
-  private readonly models = new Map<string, Promise<GenerationModel>>();
-  private readonly saveTimers = new Map<string, NodeJS.Timeout>();
+  private readonly runner: TrainingRunner;
 
   constructor(
     private readonly jobs: TuningJobStore,
     private readonly objects: ObjectStore,
     private readonly trainer: TrainerPort,
-    private readonly queue: TrainingQueuePort,
+    queue: TrainingQueuePort,
     private readonly options: { stepDelayMs: number; log: (line: string) => void },
-  ) {}
+  ) {
+    this.runner = new TrainingRunner(trainer, queue, options.stepDelayMs);
+  }
 
   async create(record: TuningJobRecord): Promise<void> {
     await this.jobs.create(record);
@@ -60,9 +67,9 @@ export class VertexTuning {
       });
       return;
     }
-    let examples: TrainingExample[];
+    let data: TrainingData;
     try {
-      examples = await this.jobs.readTrainingData(record.id);
+      data = await this.jobs.readTrainingData(record.id);
     } catch (e) {
       await this.finish(record, 'JOB_STATE_FAILED', {
         code: RPC_CODES.DATA_LOSS.number,
@@ -74,15 +81,21 @@ export class VertexTuning {
     record.snapshots = (checkpoint?.snapshots ?? []).map((s) => ({ ...s, computeTime: toTimestamp(s.computeTime) }));
     this.options.log(`[vertex] resuming tuningJobs/${record.id} at step ${record.snapshots.length}/${record.plan.totalSteps}`);
     await this.jobs.save(record);
-    this.submit(record, examples);
+    this.submit(record, data);
   }
 
   /** PENDING: reads and checks the datasets, then starts training (RUNNING). */
   private async prepare(record: TuningJobRecord): Promise<void> {
     let training: ParsedDataset;
+    let validation: ParsedDataset | undefined;
     try {
       training = await this.readDataset(record.spec.trainingDatasetUri);
-      if (record.spec.validationDatasetUri) await this.readDataset(record.spec.validationDatasetUri);
+      if (record.spec.validationDatasetUri) {
+        validation = await this.readDataset(record.spec.validationDatasetUri);
+        if (validation.examples.length > MAX_VALIDATION_EXAMPLES) {
+          throw new DatasetError(`${record.spec.validationDatasetUri} holds ${validation.examples.length} examples; a validation dataset holds at most ${MAX_VALIDATION_EXAMPLES}.`);
+        }
+      }
     } catch (e) {
       if (record.state !== 'JOB_STATE_PENDING') return;
       const code = e instanceof StorageError && e.httpStatus === 404 ? RPC_CODES.NOT_FOUND.number : RPC_CODES.INVALID_ARGUMENT.number;
@@ -95,6 +108,10 @@ export class VertexTuning {
     const resolved = resolveHyperparameters(n, { epochCount: record.spec.epochCount, learningRateMultiplier: record.spec.learningRateMultiplier });
     const steps = totalSteps(n, resolved.epochCount, resolved.batchSize);
     record.plan = { exampleCount: n, ...resolved, totalSteps: steps, seed: newTrainingSeed() };
+    if (!record.spec.exportLastCheckpointOnly) {
+      record.checkpointEndpointIds = Array.from({ length: resolved.epochCount - 1 }, numericId);
+      this.jobs.indexEndpoints(record);
+    }
     record.dataStats = {
       supervisedTuningDataStats: {
         tuningDatasetExampleCount: String(n),
@@ -109,68 +126,48 @@ export class VertexTuning {
         totalTruncatedExampleCount: '0',
       },
     };
-    await this.jobs.writeTrainingData(record.id, training.examples);
+    const data: TrainingData = { examples: training.examples, ...(validation ? { validation: validation.examples } : {}) };
+    await this.jobs.writeTrainingData(record.id, data);
     const now = timestamp();
     record.state = 'JOB_STATE_RUNNING';
     record.startTime = now;
     record.updateTime = now;
     await this.jobs.save(record);
-    this.submit(record, training.examples);
+    this.submit(record, data);
   }
 
   private async readDataset(uri: string): Promise<ParsedDataset> {
     return parseDataset(await this.objects.readGsUri(uri), uri);
   }
 
-  private submit(record: TuningJobRecord, examples: TrainingExample[]): void {
+  private submit(record: TuningJobRecord, { examples, validation }: TrainingData): void {
     const plan = record.plan;
     if (!plan) return;
-    this.running.add(record.id);
-    const alive = (): boolean => this.running.has(record.id) && record.state === 'JOB_STATE_RUNNING';
-    this.queue.submit(
+    this.runner.run(
+      record.id,
       {
         jobId: jobIdOf(record),
         examples,
+        ...(validation ? { validationExamples: validation, evaluationInterval: evaluationIntervalOf(plan.totalSteps) } : {}),
+        epochWeightsFiles: record.checkpointEndpointIds?.map((_, i) => this.jobs.fileOf(record.id, epochWeightsFile(i + 1))),
         epochCount: plan.epochCount,
         batchSize: plan.batchSize,
         learningRate: plan.learningRate,
         checkpointFile: this.jobs.fileOf(record.id, CHECKPOINT_FILE),
         weightsFile: this.jobs.fileOf(record.id, WEIGHTS_FILE),
         seed: plan.seed,
-        stepDelayMs: this.options.stepDelayMs,
       },
       {
+        wanted: () => record.state === 'JOB_STATE_RUNNING',
         onStep: (report) => {
-          if (!alive()) return;
-          const snapshots = record.snapshots;
-          while (snapshots.length > 0 && snapshots[snapshots.length - 1].step >= report.step) snapshots.pop();
-          snapshots.push({ step: report.step, epoch: report.epoch, meanLoss: report.meanLoss, computeTime: toTimestamp(report.computeTime) });
+          recordStep(record.snapshots, report);
           record.resumesWithoutProgress = 0;
           record.updateTime = timestamp();
-          this.saveSoon(record);
+          this.runner.saveSoon(record.id, () => this.jobs.save(record));
         },
-        onDone: () => {
-          if (!alive()) return;
-          this.running.delete(record.id);
-          void this.succeed(record);
-        },
-        onError: (error) => {
-          if (!alive()) return;
-          this.running.delete(record.id);
-          void this.finish(record, 'JOB_STATE_FAILED', { code: RPC_CODES.INTERNAL.number, message: `Tuning failed: ${error.message}` });
-        },
+        onDone: () => void this.succeed(record),
+        onError: (error) => void this.finish(record, 'JOB_STATE_FAILED', { code: RPC_CODES.INTERNAL.number, message: `Tuning failed: ${error.message}` }),
       },
-    );
-  }
-
-  private saveSoon(record: TuningJobRecord): void {
-    if (this.saveTimers.has(record.id)) return;
-    this.saveTimers.set(
-      record.id,
-      setTimeout(() => {
-        this.saveTimers.delete(record.id);
-        void this.jobs.save(record).catch(() => undefined);
-      }, PROGRESS_SAVE_INTERVAL_MS),
     );
   }
 
@@ -186,9 +183,8 @@ export class VertexTuning {
   }
 
   private async finish(record: TuningJobRecord, state: JobState, error?: { code: number; message: string }): Promise<void> {
-    clearTimeout(this.saveTimers.get(record.id));
-    this.saveTimers.delete(record.id);
-    this.running.delete(record.id);
+    this.runner.cancelSave(record.id);
+    this.runner.release(record.id);
     const now = timestamp();
     record.state = state;
     record.endTime = now;
@@ -201,31 +197,28 @@ export class VertexTuning {
   /** Stops a job that has not ended; false when it already had. */
   async cancel(record: TuningJobRecord): Promise<boolean> {
     if (TERMINAL_STATES.includes(record.state)) return false;
-    if (this.running.delete(record.id)) this.queue.cancel(jobIdOf(record));
+    this.runner.stop(record.id);
     await this.finish(record, 'JOB_STATE_CANCELLED', { code: RPC_CODES.CANCELLED.number, message: 'CANCELLED' });
     return true;
   }
 
-  /** The trained model behind a SUCCEEDED job, loaded once. */
-  model(record: TuningJobRecord): Promise<GenerationModel> {
-    let loaded = this.models.get(record.id);
-    if (!loaded) {
-      loaded = this.trainer.loadTrainedModel(this.jobs.fileOf(record.id, WEIGHTS_FILE));
-      loaded.catch(() => this.models.delete(record.id));
-      this.models.set(record.id, loaded);
-      if (this.models.size > 64) this.models.delete(this.models.keys().next().value as string);
-    }
-    return loaded;
+  /** The trained model behind a SUCCEEDED job, or the weights of one of its earlier epochs, loaded once. */
+  model(record: TuningJobRecord, epoch?: number): Promise<GenerationModel> {
+    const key = epoch === undefined ? record.id : `${record.id}@${epoch}`;
+    return this.runner.model(key, this.jobs.fileOf(record.id, epoch === undefined ? WEIGHTS_FILE : epochWeightsFile(epoch)));
+  }
+
+  /** Drops a deleted endpoint's loaded model; an earlier epoch's weights file goes with it. */
+  forget(record: TuningJobRecord, epoch?: number): void {
+    this.runner.forgetModel(epoch === undefined ? record.id : `${record.id}@${epoch}`);
+    if (epoch !== undefined) void fsp.rm(this.jobs.fileOf(record.id, epochWeightsFile(epoch)), { force: true }).catch(() => undefined);
   }
 
   async close(): Promise<void> {
-    for (const [id, timer] of this.saveTimers) {
-      clearTimeout(timer);
+    for (const id of this.runner.close()) {
       const record = this.jobs.get(id);
       if (record) await this.jobs.save(record).catch(() => undefined);
     }
-    this.saveTimers.clear();
-    this.running.clear();
     await this.jobs.flush();
   }
 }

@@ -16,7 +16,7 @@ import { projectNumberOf } from '../../src/server/vertex/names';
 import type { TuningJobRecord } from '../../src/server/vertex/tuningJobStore';
 import { type BenchContext, medianMs } from './context';
 
-const AREA = 'vertex';
+const AREA = 'vertex backend';
 const UPLOAD_BYTES = 50 * 1024 * 1024;
 const UPLOAD_RUNS = 3;
 const JOBS = 1_000;
