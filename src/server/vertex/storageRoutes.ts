@@ -296,6 +296,7 @@ export class StorageApi {
     } else {
       for await (const chunk of ex.req) void chunk;
     }
+    if (range.restOfObject && range.total === undefined) range.total = persisted;
     if (range.total !== undefined && persisted > range.total) {
       throw new StorageError(400, 'invalid', `Received ${persisted} bytes, more than the declared total of ${range.total}.`);
     }
@@ -315,11 +316,14 @@ export class StorageApi {
 }
 
 /** `bytes a-b/total`, `bytes a-b/*`, `bytes *\/total` or `bytes *\/*`. */
-function parseContentRange(value: string | undefined): { first?: number; total?: number } {
+// A chunk ("bytes 0-262143/" then a total or a star), a status query ("bytes" star "/1000"), or the
+// rest of the object in this one request ("bytes 0-" star "/" star, as Google's Node.js client sends
+// in its single-request mode): then the object is complete when the body ends.
+function parseContentRange(value: string | undefined): { first?: number; total?: number; restOfObject?: boolean } {
   if (value === undefined) return { first: 0 };
-  const m = /^bytes (?:(\d+)-(\d+)|\*)\/(\d+|\*)$/.exec(value.trim());
-  if (!m) throw new StorageError(400, 'invalid', `Content-Range must look like "bytes 0-262143/*" or "bytes */1000"; got ${JSON.stringify(value)}.`);
-  return { first: m[1] === undefined ? undefined : Number(m[1]), total: m[3] === '*' ? undefined : Number(m[3]) };
+  const m = /^bytes (?:(\d+)-(\d+|\*)|\*)\/(\d+|\*)$/.exec(value.trim());
+  if (!m) throw new StorageError(400, 'invalid', `Content-Range must look like "bytes 0-262143/*", "bytes 0-*/*" or "bytes */1000"; got ${JSON.stringify(value)}.`);
+  return { first: m[1] === undefined ? undefined : Number(m[1]), total: m[3] === '*' ? undefined : Number(m[3]), restOfObject: m[2] === '*' };
 }
 
 function parseJson(buf: Buffer): Record<string, unknown> {
