@@ -11,9 +11,12 @@ import { LOCATION_RE, NUMERIC_ID_RE, PROJECT_RE, numericId, parentName, projectN
 import { StorageError } from './objectStore';
 import { StorageApi, sendStorageError } from './storageRoutes';
 import { compileEndpointFilter, deleteOperation, endpointIdOf, liveEndpoints, toEndpoint, toModel } from './deployments';
-import type { EndpointTarget, TuningJobRecord, TuningJobStore } from './tuningJobStore';
+import { type EndpointTarget, TERMINAL_STATES, type TuningJobRecord, type TuningJobStore } from './tuningJobStore';
 import { ADAPTER_SIZES, ADAPTER_SIZE_BY_NUMBER, TUNABLE_BASE_MODELS, endpointName, jobName, toTuningJob } from './tuningJobWire';
 import type { VertexTuning } from './vertexTuning';
+
+/** Pending or running tuning jobs a project may have in one location; the next create is refused with 429. */
+export const MAX_UNFINISHED_TUNING_JOBS = 16;
 
 const S = 'scalar' as const;
 const A = 'any' as const;
@@ -210,6 +213,13 @@ export class VertexApi {
       }
     }
     if (violations.length > 0) throw invalidFields(violations);
+    const unfinished = this.jobs.all().filter((r) => r.projectNumber === path.projectNumber && r.location === path.location && !TERMINAL_STATES.includes(r.state)).length;
+    if (unfinished >= MAX_UNFINISHED_TUNING_JOBS) {
+      throw new ServerError(
+        'RESOURCE_EXHAUSTED',
+        `The following quota metrics exceed quota limits: aiplatform.googleapis.com/concurrent_tuning_jobs (${unfinished} of ${MAX_UNFINISHED_TUNING_JOBS} pending or running in ${parentName(path.projectNumber, path.location)}). Cancel a job or wait for one to end, then try again.`,
+      );
+    }
     const now = timestamp();
     const record: TuningJobRecord = {
       v: 1,

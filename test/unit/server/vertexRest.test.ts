@@ -3,6 +3,7 @@ import { createHash } from 'node:crypto';
 import { rmSync } from 'node:fs';
 import { type Harness, call, startServer, tempDir } from './harness';
 import { waitFor } from '../../harness/waitFor';
+import { MAX_UNFINISHED_TUNING_JOBS } from '../../../src/server/vertex/vertexApi';
 
 const PARENT = 'projects/my-proj/locations/us-central1';
 const TRAIN = [
@@ -201,6 +202,32 @@ describe('local server: Vertex AI tuning surface over REST', function () {
     assert.equal(after.json.state, 'JOB_STATE_CANCELLED');
     assert.deepEqual(after.json.error, { code: 1, message: 'CANCELLED' });
     assert.equal(after.json.tunedModel, undefined);
+  });
+
+  it('a create beyond the pending-or-running limit of a project and location gets 429 RESOURCE_EXHAUSTED; another location is not affected', async () => {
+    const parent = 'projects/quota-proj/locations/us-central1';
+    const body = { baseModel: 'gemini-2.5-flash', supervisedTuningSpec: { trainingDatasetUri: 'gs://tuning-data/sets/train.jsonl', hyperParameters: { epochCount: 100 } } };
+    const created: string[] = [];
+    try {
+      for (let i = 0; i < MAX_UNFINISHED_TUNING_JOBS; i++) {
+        const r = await call(h.url, 'POST', `/v1/${parent}/tuningJobs`, body);
+        assert.equal(r.status, 200, r.text);
+        created.push(r.json.name);
+      }
+      const refused = await call(h.url, 'POST', `/v1/${parent}/tuningJobs`, body);
+      assert.equal(refused.status, 429);
+      assert.equal(refused.json.error.status, 'RESOURCE_EXHAUSTED');
+      assert.match(refused.json.error.message, /^The following quota metrics exceed quota limits: aiplatform\.googleapis\.com\/concurrent_tuning_jobs .*Cancel a job or wait/);
+      const elsewhere = await call(h.url, 'POST', '/v1/projects/quota-proj/locations/europe-west4/tuningJobs', body);
+      assert.equal(elsewhere.status, 200, elsewhere.text);
+      created.push(elsewhere.json.name);
+      assert.equal((await call(h.url, 'POST', `/v1/${created[0]}:cancel`, {})).status, 200);
+      const again = await call(h.url, 'POST', `/v1/${parent}/tuningJobs`, body);
+      assert.equal(again.status, 200, 'a cancelled job frees its place');
+      created.push(again.json.name);
+    } finally {
+      for (const name of created) await call(h.url, 'POST', `/v1/${name}:cancel`, {});
+    }
   });
 
   it('list filters on state and pages with pageSize and pageToken', async () => {
