@@ -227,6 +227,8 @@ export interface StepCache {
   nn: Vec;
   hn: Vec;
   s: Vec;
+  /** the attention query Wq · s */
+  q: Vec;
   loc: Vec;
   alphaPrev: Vec;
   alpha: Vec;
@@ -254,7 +256,6 @@ export class Network {
   // scratch
   private readonly xg: Vec;
   private readonly hg: Vec;
-  private readonly q: Vec;
   private readonly logits: Vec;
 
   constructor(
@@ -271,7 +272,6 @@ export class Network {
     this.U = this.D + 2 * this.H;
     this.xg = new Float64Array(3 * this.S);
     this.hg = new Float64Array(3 * this.S);
-    this.q = new Float64Array(this.H);
     this.logits = new Float64Array(VOCAB);
   }
 
@@ -324,6 +324,7 @@ export class Network {
       nn: new Float64Array(S),
       hn: new Float64Array(S),
       s: new Float64Array(S),
+      q: new Float64Array(H),
       loc: new Float64Array(OFFSETS.length),
       alphaPrev: new Float64Array(n),
       alpha: new Float64Array(n),
@@ -373,7 +374,7 @@ export class Network {
       nn[k] = Math.tanh(xg[2 * S + k] + r[k] * hn[k]);
       s[k] = (1 - z[k]) * nn[k] + z[k] * sPrev[k];
     }
-    const q = this.q;
+    const q = out.q;
     matVec(w, L.wq, H, S, s, 0, q, 0);
     matVec(w, L.wl, OFFSETS.length, S, s, 0, out.loc, 0, L.bl);
     const alpha = out.alpha;
@@ -502,9 +503,14 @@ export class Network {
     const n = enc.n;
     const dH = new Float64Array(n * H);
     const dg = new Float64Array(H);
+    // each of ds, dc and dalpha alternates between two buffers: this step's and the previous one's
     let ds = new Float64Array(S);
+    let dsPrev = new Float64Array(S);
     let dc = new Float64Array(H);
+    let dcPrev = new Float64Array(H);
     let dalpha = new Float64Array(n);
+    let dalphaPrev = new Float64Array(n);
+    const dwide = new Float64Array(this.config.wideRank);
     const dlogits = new Float64Array(VOCAB);
     const da = new Float64Array(A);
     const dsc = new Float64Array(S + H);
@@ -533,7 +539,7 @@ export class Network {
       const hasWide = cache.wideKeys.length > 0;
       if (hasWide) {
         outerAdd(grad, L.wproj, VOCAB, R, dlogits, 0, cache.wide, 0);
-        const dwide = new Float64Array(R);
+        dwide.fill(0);
         matTVecAdd(w, L.wproj, VOCAB, R, dlogits, 0, dwide, 0);
         const inv = 1 / Math.sqrt(cache.wideKeys.length);
         for (const key of cache.wideKeys) for (let k = 0; k < R; k++) grad[L.wide + key * R + k] += dwide[k] * inv;
@@ -576,11 +582,10 @@ export class Network {
       }
       for (let j = 0; j < n; j++) dscore[j] = alpha[j] * (dalpha[j] - dot);
       // score_j = q·h_j + Σ loc_o · alphaPrev[j − offset_o]
-      const q = this.q;
-      matVec(w, L.wq, H, S, cache.s, 0, q, 0);
+      const q = cache.q;
       dq.fill(0);
       dloc.fill(0);
-      const dalphaPrev = new Float64Array(n);
+      dalphaPrev.fill(0);
       for (let j = 0; j < n; j++) {
         const d = dscore[j];
         if (d === 0) continue;
@@ -600,7 +605,6 @@ export class Network {
       outerAdd(grad, L.wl, OFFSETS.length, S, dloc, 0, cache.s, 0, L.bl);
       matTVecAdd(w, L.wl, OFFSETS.length, S, dloc, 0, ds, 0);
       // GRU
-      const dsPrev = new Float64Array(S);
       const { z, r, nn, hn, sPrev } = cache;
       for (let k = 0; k < S; k++) {
         const d = ds[k];
@@ -624,12 +628,13 @@ export class Network {
       matTVecAdd(w, L.wh, 3 * S, S, dhg, 0, dsPrev, 0);
       const e = L.emb + cache.prev * D;
       for (let d = 0; d < D; d++) grad[e + d] += du[d];
-      const dcPrev = du.slice(D, D + H);
+      dcPrev.set(du.subarray(D, D + H));
       for (let k = 0; k < H; k++) dg[k] += du[D + H + k];
-      ds = dsPrev;
-      dc = dcPrev;
+      [ds, dsPrev] = [dsPrev, ds];
+      [dc, dcPrev] = [dcPrev, dc];
       // the first step's previous attention is the fixed start, not a result
-      dalpha = t > 0 ? dalphaPrev : new Float64Array(n);
+      if (t > 0) [dalpha, dalphaPrev] = [dalphaPrev, dalpha];
+      else dalpha.fill(0);
     }
     // c_0 = h_0; s_0 = tanh(Ws g + bs)
     for (let k = 0; k < H; k++) dH[k] += dc[k];
