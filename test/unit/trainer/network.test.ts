@@ -132,7 +132,7 @@ describe('local model: training mechanics', function () {
     assert.notDeepEqual(seen.slice(0, 10), seen.slice(10, 20), 'each epoch has its own order');
   });
 
-  it('scales every update with the learning rate (Adam step = learning rate × batch size / 4 × LEARNING_RATE_SCALE)', () => {
+  it('scales every update with the learning rate (Adam step = learning rate × max(1, batch size / 4) × LEARNING_RATE_SCALE)', () => {
     const delta = (learningRate: number) => {
       const trainer = new Trainer({ examples: COLORS_FR, epochCount: 1, batchSize: 4, learningRate, seed: 2, start: tinyStart() });
       const before = Float64Array.from(trainer.network.weights);
