@@ -227,6 +227,8 @@ export interface StepCache {
   nn: Vec;
   hn: Vec;
   s: Vec;
+  /** the attention query Wq · s */
+  q: Vec;
   loc: Vec;
   alphaPrev: Vec;
   alpha: Vec;
@@ -234,6 +236,8 @@ export interface StepCache {
   sc: Vec;
   a: Vec;
   p: Vec;
+  /** the generated distribution without the wide part (filled only when asked for) */
+  pd: Vec;
   pgen: number;
   /** output position, the wide part's buckets there and their summed vector */
   t: number;
@@ -252,7 +256,6 @@ export class Network {
   // scratch
   private readonly xg: Vec;
   private readonly hg: Vec;
-  private readonly q: Vec;
   private readonly logits: Vec;
 
   constructor(
@@ -269,7 +272,6 @@ export class Network {
     this.U = this.D + 2 * this.H;
     this.xg = new Float64Array(3 * this.S);
     this.hg = new Float64Array(3 * this.S);
-    this.q = new Float64Array(this.H);
     this.logits = new Float64Array(VOCAB);
   }
 
@@ -322,6 +324,7 @@ export class Network {
       nn: new Float64Array(S),
       hn: new Float64Array(S),
       s: new Float64Array(S),
+      q: new Float64Array(H),
       loc: new Float64Array(OFFSETS.length),
       alphaPrev: new Float64Array(n),
       alpha: new Float64Array(n),
@@ -329,6 +332,7 @@ export class Network {
       sc: new Float64Array(S + H),
       a: new Float64Array(A),
       p: new Float64Array(VOCAB),
+      pd: new Float64Array(VOCAB),
       pgen: 0,
       t: 0,
       wideKeys: new Int32Array(0),
@@ -344,7 +348,7 @@ export class Network {
   }
 
   /** One decoder step after token `prev`, from (sPrev, cPrev, alphaPrev), into `out`. */
-  step(enc: Encoded, t: number, prev: number, sPrev: Vec, cPrev: Vec, alphaPrev: Vec, out: StepCache): void {
+  step(enc: Encoded, t: number, prev: number, sPrev: Vec, cPrev: Vec, alphaPrev: Vec, out: StepCache, withoutWide = false): void {
     const { D, H, S, A, U } = this;
     const L = this.layout;
     const w = this.weights;
@@ -370,7 +374,7 @@ export class Network {
       nn[k] = Math.tanh(xg[2 * S + k] + r[k] * hn[k]);
       s[k] = (1 - z[k]) * nn[k] + z[k] * sPrev[k];
     }
-    const q = this.q;
+    const q = out.q;
     matVec(w, L.wq, H, S, s, 0, q, 0);
     matVec(w, L.wl, OFFSETS.length, S, s, 0, out.loc, 0, L.bl);
     const alpha = out.alpha;
@@ -401,6 +405,13 @@ export class Network {
     for (let k = 0; k < A; k++) out.a[k] = Math.tanh(out.a[k]);
     const logits = this.logits;
     matVec(w, L.wv, VOCAB, A, out.a, 0, logits, 0, L.bv);
+    if (withoutWide) {
+      let dmax = -Infinity;
+      for (let v = 0; v < VOCAB; v++) if (logits[v] > dmax) dmax = logits[v];
+      let dsum = 0;
+      for (let v = 0; v < VOCAB; v++) dsum += out.pd[v] = Math.exp(logits[v] - dmax);
+      for (let v = 0; v < VOCAB; v++) out.pd[v] /= dsum;
+    }
     const R = this.config.wideRank;
     if (R > 0 && this.config.wideBuckets > 0 && enc.hashes.length > 0) {
       if (out.wideKeys.length !== enc.hashes.length) out.wideKeys = new Int32Array(enc.hashes.length);
@@ -445,38 +456,61 @@ export class Network {
    * prompt `input`; with `grad`, adds `scale` × its gradient.
    */
   sequenceLoss(input: Int32Array, target: Int32Array, grad?: Float64Array, scale = 1): number {
+    return this.run(input, target, grad, scale, false).nll;
+  }
+
+  /**
+   * What fine-tuning minimizes: the negative log-likelihood of the whole model plus that of the
+   * network without its wide part (`denseNll`). The second term keeps the dense network learning
+   * the transformation itself instead of leaving every example to the wide part, which is what
+   * lets it answer inputs it has not seen; the wide part learns from the first term only. With
+   * `grad`, adds `scale` × the gradient of `nll + denseNll`.
+   */
+  tuningLoss(input: Int32Array, target: Int32Array, grad?: Float64Array, scale = 1): { nll: number; denseNll: number } {
+    return this.run(input, target, grad, scale, true);
+  }
+
+  private run(input: Int32Array, target: Int32Array, grad: Float64Array | undefined, scale: number, denseTerm: boolean): { nll: number; denseNll: number } {
     const enc = this.encode(input);
     const caches: StepCache[] = [];
     let { s, c, alpha } = this.start(enc);
     let nll = 0;
+    let denseNll = 0;
     let prev = BOUNDARY_ID;
     const copies: number[] = [];
     for (let t = 0; t < target.length; t++) {
       const cache = this.newCache(enc.n);
-      this.step(enc, t, prev, s, c, alpha, cache);
-      const { p, copy } = Network.probability(enc, cache, target[t]);
+      this.step(enc, t, prev, s, c, alpha, cache, denseTerm);
+      const y = target[t];
+      const { p, copy } = Network.probability(enc, cache, y);
       nll -= Math.log(Math.max(p, MIN_PROBABILITY));
+      if (denseTerm) denseNll -= Math.log(Math.max(cache.pgen * cache.pd[y] + (1 - cache.pgen) * copy, MIN_PROBABILITY));
       caches.push(cache);
       copies.push(copy);
       s = cache.s;
       c = cache.c;
       alpha = cache.alpha;
-      prev = target[t];
+      prev = y;
     }
-    if (grad) this.backward(enc, caches, copies, target, grad, scale);
-    return nll;
+    if (grad) this.backward(enc, caches, copies, target, grad, scale, denseTerm);
+    return { nll, denseNll };
   }
 
-  private backward(enc: Encoded, caches: StepCache[], copies: number[], target: Int32Array, grad: Float64Array, scale: number): void {
+  private backward(enc: Encoded, caches: StepCache[], copies: number[], target: Int32Array, grad: Float64Array, scale: number, denseTerm: boolean): void {
     const { D, H, S, A, U, W } = this;
     const L = this.layout;
     const w = this.weights;
     const n = enc.n;
     const dH = new Float64Array(n * H);
     const dg = new Float64Array(H);
+    // each of ds, dc and dalpha alternates between two buffers: this step's and the previous one's
     let ds = new Float64Array(S);
+    let dsPrev = new Float64Array(S);
     let dc = new Float64Array(H);
+    let dcPrev = new Float64Array(H);
     let dalpha = new Float64Array(n);
+    let dalphaPrev = new Float64Array(n);
+    const dwide = new Float64Array(this.config.wideRank);
     const dlogits = new Float64Array(VOCAB);
     const da = new Float64Array(A);
     const dsc = new Float64Array(S + H);
@@ -500,20 +534,32 @@ export class Network {
       dlogits[y] += k0;
       const copyCoef = coef * (1 - pgen);
       for (let j = 0; j < n; j++) if (enc.ids[j] === y) dalpha[j] += copyCoef;
-      for (let k = 0; k < S + H; k++) {
-        dsc[k] = dgate * w[L.wp + k];
-        grad[L.wp + k] += dgate * cache.sc[k];
-      }
-      grad[L.bp] += dgate;
-      outerAdd(grad, L.wv, VOCAB, A, dlogits, 0, cache.a, 0, L.bv);
+      let dgateAll = dgate;
       const R = this.config.wideRank;
-      if (cache.wideKeys.length > 0) {
+      const hasWide = cache.wideKeys.length > 0;
+      if (hasWide) {
         outerAdd(grad, L.wproj, VOCAB, R, dlogits, 0, cache.wide, 0);
-        const dwide = new Float64Array(R);
+        dwide.fill(0);
         matTVecAdd(w, L.wproj, VOCAB, R, dlogits, 0, dwide, 0);
         const inv = 1 / Math.sqrt(cache.wideKeys.length);
         for (const key of cache.wideKeys) for (let k = 0; k < R; k++) grad[L.wide + key * R + k] += dwide[k] * inv;
       }
+      if (denseTerm) {
+        const pyd = Math.max(pgen * cache.pd[y] + (1 - pgen) * copies[t], MIN_PROBABILITY);
+        const coefd = -scale / pyd;
+        dgateAll += coefd * (cache.pd[y] - copies[t]) * pgen * (1 - pgen);
+        const kd = coefd * pgen * cache.pd[y];
+        for (let v = 0; v < VOCAB; v++) dlogits[v] -= kd * cache.pd[v];
+        dlogits[y] += kd;
+        const copyCoefD = coefd * (1 - pgen);
+        for (let j = 0; j < n; j++) if (enc.ids[j] === y) dalpha[j] += copyCoefD;
+      }
+      for (let k = 0; k < S + H; k++) {
+        dsc[k] = dgateAll * w[L.wp + k];
+        grad[L.wp + k] += dgateAll * cache.sc[k];
+      }
+      grad[L.bp] += dgateAll;
+      outerAdd(grad, L.wv, VOCAB, A, dlogits, 0, cache.a, 0, L.bv);
       da.fill(0);
       matTVecAdd(w, L.wv, VOCAB, A, dlogits, 0, da, 0);
       for (let k = 0; k < A; k++) da[k] *= 1 - cache.a[k] * cache.a[k];
@@ -536,11 +582,10 @@ export class Network {
       }
       for (let j = 0; j < n; j++) dscore[j] = alpha[j] * (dalpha[j] - dot);
       // score_j = q·h_j + Σ loc_o · alphaPrev[j − offset_o]
-      const q = this.q;
-      matVec(w, L.wq, H, S, cache.s, 0, q, 0);
+      const q = cache.q;
       dq.fill(0);
       dloc.fill(0);
-      const dalphaPrev = new Float64Array(n);
+      dalphaPrev.fill(0);
       for (let j = 0; j < n; j++) {
         const d = dscore[j];
         if (d === 0) continue;
@@ -560,7 +605,6 @@ export class Network {
       outerAdd(grad, L.wl, OFFSETS.length, S, dloc, 0, cache.s, 0, L.bl);
       matTVecAdd(w, L.wl, OFFSETS.length, S, dloc, 0, ds, 0);
       // GRU
-      const dsPrev = new Float64Array(S);
       const { z, r, nn, hn, sPrev } = cache;
       for (let k = 0; k < S; k++) {
         const d = ds[k];
@@ -584,12 +628,13 @@ export class Network {
       matTVecAdd(w, L.wh, 3 * S, S, dhg, 0, dsPrev, 0);
       const e = L.emb + cache.prev * D;
       for (let d = 0; d < D; d++) grad[e + d] += du[d];
-      const dcPrev = du.slice(D, D + H);
+      dcPrev.set(du.subarray(D, D + H));
       for (let k = 0; k < H; k++) dg[k] += du[D + H + k];
-      ds = dsPrev;
-      dc = dcPrev;
+      [ds, dsPrev] = [dsPrev, ds];
+      [dc, dcPrev] = [dcPrev, dc];
       // the first step's previous attention is the fixed start, not a result
-      dalpha = t > 0 ? dalphaPrev : new Float64Array(n);
+      if (t > 0) [dalpha, dalphaPrev] = [dalphaPrev, dalpha];
+      else dalpha.fill(0);
     }
     // c_0 = h_0; s_0 = tanh(Ws g + bs)
     for (let k = 0; k < H; k++) dH[k] += dc[k];

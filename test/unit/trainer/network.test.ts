@@ -1,7 +1,7 @@
 import * as assert from 'node:assert/strict';
 import { inputIds, layoutOf, Network, targetIds } from '../../../src/server/trainer/network';
 import { Rng } from '../../../src/server/trainer/rng';
-import { LEARNING_RATE_SCALE, Trainer } from '../../../src/server/trainer/trainer';
+import { LEARNING_RATE_SCALE, REFERENCE_BATCH_SIZE, Trainer } from '../../../src/server/trainer/trainer';
 import { COLORS_FR, lookupDataset } from './datasets';
 import { referenceNll } from './referenceLoss';
 import { BASE_MODEL_TIMEOUT_MS, baseStart, tinyStart, TINY, train } from './support';
@@ -38,40 +38,52 @@ describe('local model: the network', function () {
       const reference = referenceNll(layoutOf(TINY), weights, inputIds(input), targetIds(output));
       assert.ok(Number.isFinite(ours) && ours > 0);
       assert.ok(Math.abs(ours - reference) <= 1e-9 * Math.max(1, reference), `${JSON.stringify(input)}: network ${ours}, reference ${reference}`);
+      const tuning = net.tuningLoss(inputIds(input), targetIds(output));
+      const denseReference = referenceNll(layoutOf(TINY), weights, inputIds(input), targetIds(output), true);
+      assert.ok(Math.abs(tuning.nll - reference) <= 1e-9 * Math.max(1, reference), `${JSON.stringify(input)}: tuning nll ${tuning.nll}, reference ${reference}`);
+      assert.ok(Math.abs(tuning.denseNll - denseReference) <= 1e-9 * Math.max(1, denseReference), `${JSON.stringify(input)}: without the wide part ${tuning.denseNll}, reference ${denseReference}`);
+      assert.ok(Math.abs(tuning.denseNll - tuning.nll) > 1e-6, 'the wide part changes the loss');
     }
   });
 
-  it('computes the gradient exactly (finite differences)', () => {
-    const weights = perturbedWeights();
-    const net = new Network(TINY, weights);
-    const encoded = PAIRS.map(([i, o]) => [inputIds(i), targetIds(o)] as const);
-    const loss = () => encoded.reduce((sum, [i, o]) => sum + net.sequenceLoss(i, o), 0);
-    const grad = new Float64Array(weights.length);
-    for (const [i, o] of encoded) net.sequenceLoss(i, o, grad);
-    // every weight with a gradient, sampled, plus a sample of the rest (whose gradient must be 0)
-    const seed = 20240601;
-    const rng = Rng.fromSeed(seed);
-    const nonzero = [...grad.keys()].filter((i) => grad[i] !== 0);
-    const chosen = new Set<number>();
-    while (chosen.size < 300) chosen.add(nonzero[rng.below(nonzero.length)]);
-    for (let k = 0; k < 60; k++) chosen.add(rng.below(weights.length));
-    const L = layoutOf(TINY);
-    for (const part of ['emb', 'wc', 'bag', 'wm', 'ws', 'wx', 'wh', 'wq', 'wl', 'wa', 'wv', 'wp', 'wide', 'wproj'] as const) {
-      assert.ok(nonzero.some((i) => i >= L[part] && i < L[part] + 4096), `some weight of ${part} has a gradient`);
-    }
-    for (const i of chosen) {
-      const saved = weights[i];
-      weights[i] = saved + 1e-2;
-      const up = loss();
-      const upAt = weights[i];
-      weights[i] = saved - 1e-2;
-      const down = loss();
-      const downAt = weights[i];
-      weights[i] = saved;
-      const numeric = (up - down) / (upAt - downAt);
-      assert.ok(Math.abs(numeric - grad[i]) <= 2e-3 * Math.max(0.05, Math.abs(numeric)), `weight ${i} (seed ${seed}): analytic ${grad[i]} vs numeric ${numeric}`);
-    }
-  });
+  for (const objective of ['likelihood', 'tuning'] as const) {
+    it(`computes the gradient of the ${objective === 'likelihood' ? 'negative log-likelihood' : 'fine-tuning objective (with the term without the wide part)'} exactly (finite differences)`, () => {
+      const weights = perturbedWeights();
+      const net = new Network(TINY, weights);
+      const encoded = PAIRS.map(([i, o]) => [inputIds(i), targetIds(o)] as const);
+      const of = (i: Int32Array, o: Int32Array, grad?: Float64Array): number => {
+        if (objective === 'likelihood') return net.sequenceLoss(i, o, grad);
+        const { nll, denseNll } = net.tuningLoss(i, o, grad);
+        return nll + denseNll;
+      };
+      const loss = () => encoded.reduce((sum, [i, o]) => sum + of(i, o), 0);
+      const grad = new Float64Array(weights.length);
+      for (const [i, o] of encoded) of(i, o, grad);
+      // every weight with a gradient, sampled, plus a sample of the rest (whose gradient must be 0)
+      const seed = 20240601;
+      const rng = Rng.fromSeed(seed);
+      const nonzero = [...grad.keys()].filter((i) => grad[i] !== 0);
+      const chosen = new Set<number>();
+      while (chosen.size < 300) chosen.add(nonzero[rng.below(nonzero.length)]);
+      for (let k = 0; k < 60; k++) chosen.add(rng.below(weights.length));
+      const L = layoutOf(TINY);
+      for (const part of ['emb', 'wc', 'bag', 'wm', 'ws', 'wx', 'wh', 'wq', 'wl', 'wa', 'wv', 'wp', 'wide', 'wproj'] as const) {
+        assert.ok(nonzero.some((i) => i >= L[part] && i < L[part] + 4096), `some weight of ${part} has a gradient`);
+      }
+      for (const i of chosen) {
+        const saved = weights[i];
+        weights[i] = saved + 1e-2;
+        const up = loss();
+        const upAt = weights[i];
+        weights[i] = saved - 1e-2;
+        const down = loss();
+        const downAt = weights[i];
+        weights[i] = saved;
+        const numeric = (up - down) / (upAt - downAt);
+        assert.ok(Math.abs(numeric - grad[i]) <= 2e-3 * Math.max(0.05, Math.abs(numeric)), `weight ${i} (seed ${seed}): analytic ${grad[i]} vs numeric ${numeric}`);
+      }
+    });
+  }
 });
 
 describe('local model: training mechanics', function () {
@@ -125,7 +137,7 @@ describe('local model: training mechanics', function () {
     assert.notDeepEqual(seen.slice(0, 10), seen.slice(10, 20), 'each epoch has its own order');
   });
 
-  it('scales every update with the learning rate (Adam step = learning rate × LEARNING_RATE_SCALE)', () => {
+  it('scales every update with the learning rate (Adam step = learning rate × max(1, batch size / 4) × LEARNING_RATE_SCALE)', () => {
     const delta = (learningRate: number) => {
       const trainer = new Trainer({ examples: COLORS_FR, epochCount: 1, batchSize: 4, learningRate, seed: 2, start: tinyStart() });
       const before = Float64Array.from(trainer.network.weights);
@@ -145,6 +157,13 @@ describe('local model: training mechanics', function () {
     const L = layoutOf(TINY);
     const step = 0.001 * LEARNING_RATE_SCALE;
     assert.ok(Math.abs(Math.abs(base[L.bv + 'e'.charCodeAt(0)]) - step) < step * 1e-3);
+    // a batch of 16 steps 16/REFERENCE_BATCH_SIZE times as far as a batch of 4 at the same rate
+    const big = new Trainer({ examples: COLORS_FR, epochCount: 1, batchSize: 16, learningRate: 0.0005, seed: 2, start: tinyStart() });
+    const before = big.network.weights[L.bv + 'e'.charCodeAt(0)];
+    big.step();
+    const bigStep = 0.0005 * (16 / REFERENCE_BATCH_SIZE) * LEARNING_RATE_SCALE;
+    const moved16 = Math.abs(big.network.weights[L.bv + 'e'.charCodeAt(0)] - before);
+    assert.ok(Math.abs(moved16 - bigStep) < bigStep * 1e-3, `batch 16 moved ${moved16}, expected ${bigStep}`);
   });
 
   it('stays finite with an absurd learning rate', () => {

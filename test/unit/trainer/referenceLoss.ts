@@ -3,9 +3,10 @@ import { BOUNDARY_ID, type Layout, ngramHashes, VOCAB, wideBucketsAt } from '../
 /**
  * The negative log-likelihood of docs/local-model.md, written again from the formulas with plain
  * arrays and no shared code beyond the weight layout and the hashing of n-grams: an independent
- * check of the network's forward pass.
+ * check of the network's forward pass. `withoutWide` leaves the wide part's logits out (the second
+ * term of what fine-tuning minimizes).
  */
-export function referenceNll(layout: Layout, w: Float32Array, input: Int32Array, target: Int32Array): number {
+export function referenceNll(layout: Layout, w: Float32Array, input: Int32Array, target: Int32Array, withoutWide = false): number {
   const { embed: D, hidden: H, state: S, outHidden: A, window: Wn, buckets: B, wideBuckets, wideRank: R } = layout.config;
   const matrix = (off: number, rows: number, cols: number): number[][] =>
     Array.from({ length: rows }, (_, r) => Array.from({ length: cols }, (_, c) => w[off + r * cols + c]));
@@ -64,7 +65,7 @@ export function referenceNll(layout: Layout, w: Float32Array, input: Int32Array,
     const sc = [...s, ...c];
     const a = tanh(add(mul(matrix(layout.wa, A, S + H), sc), vector(layout.ba, A)));
     let logits = add(mul(matrix(layout.wv, VOCAB, A), a), vector(layout.bv, VOCAB));
-    if (R > 0 && hashes.length > 0) {
+    if (!withoutWide && R > 0 && hashes.length > 0) {
       const keys = new Int32Array(hashes.length);
       wideBucketsAt(Uint32Array.from(hashes), t, prev, wideBuckets, keys);
       const wide = new Array<number>(R).fill(0).map((_, k) => [...keys].reduce((acc, key) => acc + w[layout.wide + key * R + k], 0) / Math.sqrt(keys.length));
