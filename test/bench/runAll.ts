@@ -1,4 +1,5 @@
 // `npm run bench`: runs every out/test/bench/*.bench.js, writes bench/results.json, prints one table.
+// `npm run bench -- vertex trainer` runs only the files whose names contain one of those words.
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
@@ -11,10 +12,13 @@ interface Row extends BenchRecord {
 }
 
 async function main(): Promise<void> {
+  const only = process.argv.slice(2);
   const files = fs
     .readdirSync(__dirname)
     .filter((f) => f.endsWith('.bench.js'))
+    .filter((f) => only.length === 0 || only.some((word) => f.toLowerCase().includes(word.toLowerCase())))
     .sort();
+  if (files.length === 0) throw new Error(`no bench file's name contains ${only.map((w) => JSON.stringify(w)).join(' or ')}; the files are out/test/bench/*.bench.js`);
   const rows: Row[] = [];
   const errors: Array<{ file: string; error: string }> = [];
   for (const file of files) {
