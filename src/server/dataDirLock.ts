@@ -10,7 +10,7 @@ export { DATA_DIR_IN_USE_EXIT_CODE, LOCK_FILE, findFolderServer, type ServerLock
  * One data folder has one server: each model is kept in the memory of the server that serves
  * it, so a second server on the same folder would never see the first one's models and could
  * resume the same unfinished job. The server that starts first holds `server.lock`; it names
- * the process, and once the server listens, its address and the API key clients must send.
+ * the process, and once the server listens, its address (never its API key).
  */
 
 export class DataDirInUseError extends Error {
@@ -29,7 +29,7 @@ export class DataDirInUseError extends Error {
 
 export interface DataDirLock {
   /** Records where the server listens, for the clients that find the folder's server through the lock. */
-  publish(where: { url: string; port: number; apiKey?: string }): Promise<void>;
+  publish(where: { url: string; port: number }): Promise<void>;
   /** Removes the lock, unless another server has taken it over since. */
   release(): Promise<void>;
 }

@@ -128,7 +128,7 @@ async function serve(opts: LocalServerOptions, log: (line: string) => void, lock
   limitConnections(server, limits, log);
   port = await listen(server, opts.port ?? 0, host);
   const urlHost = host.includes(':') ? `[${host}]` : host;
-  await lock.publish({ url: `http://${urlHost}:${port}`, port, ...(opts.apiKey ? { apiKey: opts.apiKey } : {}) });
+  await lock.publish({ url: `http://${urlHost}:${port}`, port });
   log(`[http] serving ${store.size} tuned models from ${store.dataDir}${faultsEnabled ? ' (fault injection on)' : ''}`);
   let closing: Promise<void> | undefined;
   return {

@@ -19,8 +19,8 @@ export interface ServerLockInfo {
   /** Set once the server listens. */
   url?: string;
   port?: number;
-  /** The API key the server requires, when it requires one (the file is readable by its owner only). */
-  apiKey?: string;
+  // Never the API key: keys live in SecretStorage or the environment, never in a file. A window
+  // that uses this server sends the key it holds itself.
 }
 
 export async function readServerLock(file: string): Promise<ServerLockInfo | undefined> {
