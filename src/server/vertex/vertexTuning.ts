@@ -110,6 +110,8 @@ export class VertexTuning {
       },
     };
     await this.jobs.writeTrainingData(record.id, training.examples);
+    // A cancel that came while the data was being written has already ended the job.
+    if (record.state !== 'JOB_STATE_PENDING') return;
     const now = timestamp();
     record.state = 'JOB_STATE_RUNNING';
     record.startTime = now;

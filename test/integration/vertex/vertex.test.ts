@@ -43,7 +43,7 @@ describe('vertex backend: tuning jobs in the tree through the local Vertex AI tw
     // The twin's token is the local server's key; the extension finds it where it finds the key for a local server.
     process.env.GEMINI_API_KEY = KEY;
     await vscode.commands.executeCommand('geminiTuning.clearApiKey');
-    server = await startTestServer(api.extensionPath, { apiKey: KEY, stepDelayMs: 300 });
+    server = await startTestServer(api.extensionPath, { apiKey: KEY, stepDelayMs: 2_000 });
     client = new VertexClient({ project: PROJECT, location: LOCATION, baseUrl: server.url, accessToken: async () => KEY });
     uploader = new StorageUploader({ baseUrl: server.url, accessToken: async () => KEY });
     const bucket = await fetch(`${server.url}/storage/v1/b?project=${PROJECT}`, {
@@ -95,7 +95,8 @@ describe('vertex backend: tuning jobs in the tree through the local Vertex AI tw
     const uploaded = await uploader.upload({
       bucket: BUCKET,
       object: 'tree/training.jsonl',
-      source: { bytes: Buffer.from(examplesToVertexJsonl([{ textInput: 'cat', output: 'chat' }, { textInput: 'dog', output: 'chien' }])) },
+      // Slow steps and many examples keep the job running for minutes: the cancel must find it running.
+      source: { bytes: Buffer.from(examplesToVertexJsonl(Array.from({ length: 12 }, (_, i) => ({ textInput: `word ${i}`, output: `mot ${i}` })))) },
     });
     const created = await client.tuningJobs.create({
       baseModel: 'gemini-2.5-flash',
@@ -111,6 +112,8 @@ describe('vertex backend: tuning jobs in the tree through the local Vertex AI tw
 
     const node = treeHooks(api).provider.nodeFor(name);
     assert.ok(node, 'the tree has an item for the job');
+    const item = await treeHooks(api).provider.getTreeItem(node);
+    assert.equal(item.contextValue, 'vertexTuningJob.creating', 'its menu offers what Vertex AI serves: details, copy name, cancel');
     const prompts = new ScriptedPrompts().confirmWith(true, (message) => assert.match(message, /vertex in the tree/));
     const scope = api.prompts.use(prompts);
     try {
@@ -119,7 +122,11 @@ describe('vertex backend: tuning jobs in the tree through the local Vertex AI tw
       scope.dispose();
     }
     assert.equal(prompts.remaining, 0);
-    await whenStore(api, () => api.store.get(name)?.state === 'cancelled', 'the job to show as cancelled');
+    await whenStore(api, () => api.store.get(name)?.state === 'cancelled', 'the job to show as cancelled').catch(async (error: Error) => {
+      const status = api.store.status;
+      const detail = status.kind === 'error' ? `error: ${String((status.error as Error)?.message ?? status.error)}` : status.kind;
+      throw new Error(`${error.message}; store ${detail}, holds it as ${api.store.get(name)?.state}, backend ${api.backend.kind} ${api.backend.health.kind}; the twin says ${(await client.tuningJobs.get(name)).state}`);
+    });
     assert.equal(groupOf(api, name), 'Cancelled');
     assert.equal((await client.tuningJobs.get(name)).state, 'JOB_STATE_CANCELLED', 'the twin cancelled the job');
   });
