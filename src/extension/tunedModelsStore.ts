@@ -19,11 +19,18 @@ export interface TunedModelsApi {
   };
 }
 
+/** A backend whose adapter lists neutral models itself (Vertex AI's `VertexBackend`). */
+export interface NeutralListing {
+  listModels(opts?: { signal?: AbortSignal }): AsyncIterable<TunedModelInfo>;
+}
+
 /** Where the store gets its client; `BackendConnection` is one. */
 export interface TunedModelsSource {
   /** The client was replaced (backend switched, key changed, server restarted). */
   readonly onDidChange: Event<void>;
   getClient(): Promise<TunedModelsApi>;
+  /** The current backend's own listing when it has one; undefined for the Gemini API's wire listing through `getClient`. */
+  neutralListing?(): Promise<NeutralListing> | undefined;
   /** Told the outcome of every refresh, so that the connection can show its health. */
   reportOutcome?(error: unknown): void;
 }
@@ -74,6 +81,8 @@ export class TunedModelsStore extends DisposableBase implements vscode.Disposabl
 
   private byName = new Map<string, TunedModel>();
   private infos = new Map<string, TunedModelInfo>();
+  /** Models of a backend listed through `neutralListing`, by name. */
+  private neutral = new Map<string, TunedModelInfo>();
   private ordered: readonly TunedModelInfo[] = [];
   private readonly operations = new Map<string, Operation>();
   /** Operation names of models being followed, by model name. */
@@ -196,6 +205,7 @@ export class TunedModelsStore extends DisposableBase implements vscode.Disposabl
   private onSourceChanged(): void {
     this.resetForNewQuery();
     this.byName.clear();
+    this.neutral.clear();
     this.operations.clear();
     this.operationNames.clear();
     this.publish();
@@ -213,6 +223,21 @@ export class TunedModelsStore extends DisposableBase implements vscode.Disposabl
     const startedAt = Date.now();
     if (!this.baselineLoaded) this.setStatus({ kind: 'loading' });
     try {
+      const neutralListing = this.source.neutralListing?.();
+      if (neutralListing) {
+        const listing = await neutralListing;
+        const listedInfos: TunedModelInfo[] = [];
+        for await (const model of listing.listModels()) {
+          if (generation !== this.generation) return;
+          if (model.name && matchesFilter(model, this._filter)) listedInfos.push(model);
+        }
+        if (generation !== this.generation || this.isDisposed) return;
+        this.applyNeutral(listedInfos);
+        this.source.reportOutcome?.(undefined);
+        this.setStatus({ kind: 'ready' });
+        this.log.debug(`listed ${listedInfos.length} tuning jobs in ${Date.now() - startedAt} ms`);
+        return;
+      }
       const client = await this.source.getClient();
       const listed: TunedModel[] = [];
       const pageSize = this.options.pageSize ?? 1000;
@@ -326,6 +351,35 @@ export class TunedModelsStore extends DisposableBase implements vscode.Disposabl
     this.poller.afterRefresh({ inFlight, progressed });
   }
 
+  /** As `apply`, for a backend that lists neutral models: they replace whatever was held. */
+  private applyNeutral(listed: readonly TunedModelInfo[]): void {
+    const previousInfos = this.infos;
+    const next = new Map<string, TunedModelInfo>();
+    for (const model of listed) next.set(model.name, model);
+    let progressed = next.size !== this.neutral.size;
+    for (const [name, model] of next) {
+      const before = this.neutral.get(name);
+      if (before?.state !== model.state || before?.updateTime !== model.updateTime || before?.progress?.completedSteps !== model.progress?.completedSteps) progressed = true;
+    }
+    this.byName.clear();
+    this.operations.clear();
+    this.operationNames.clear();
+    this.neutral = next;
+    const wasLoaded = this.baselineLoaded;
+    this.baselineLoaded = true;
+    this.publish();
+    const changes: StateChange[] = [];
+    if (wasLoaded) {
+      for (const [name, model] of this.infos) {
+        const before = previousInfos.get(name);
+        if (!before) changes.push({ model, previous: undefined });
+        else if (before.state !== model.state) changes.push({ model, previous: before.state });
+      }
+    }
+    this.fireStateChanges(changes);
+    this.poller.afterRefresh({ inFlight: listed.some((m) => isInFlight(m.state)), progressed });
+  }
+
   private fireStateChanges(changes: readonly StateChange[]): void {
     if (changes.length === 0) return;
     for (const change of changes) this.stateEmitter.fire(change);
@@ -335,6 +389,7 @@ export class TunedModelsStore extends DisposableBase implements vscode.Disposabl
   private publish(): void {
     const infos = new Map<string, TunedModelInfo>();
     for (const [name, model] of this.byName) infos.set(name, fromGeminiTunedModel({ ...model, name }, this.operations.get(name)));
+    for (const [name, model] of this.neutral) infos.set(name, model);
     this.infos = infos;
     this.ordered = [...infos.values()];
     this._version++;
@@ -347,6 +402,13 @@ export class TunedModelsStore extends DisposableBase implements vscode.Disposabl
     this.statusEmitter.fire(status);
     this.changeEmitter.fire();
   }
+}
+
+/** The Gemini API filters on the server; a neutral listing is filtered here, on the name and display name. */
+function matchesFilter(model: TunedModelInfo, filter: string): boolean {
+  if (!filter) return true;
+  const needle = filter.toLowerCase();
+  return model.name.toLowerCase().includes(needle) || (model.displayName?.toLowerCase().includes(needle) ?? false);
 }
 
 function isWireInFlight(state: TunedModel['state']): boolean {

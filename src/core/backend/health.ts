@@ -25,6 +25,8 @@ export class BackendUnavailableError extends Error {
 export function healthFromOutcome(error: unknown): BackendHealth {
   if (error === undefined) return { kind: 'connected' };
   if (error instanceof MissingApiKeyError) return { kind: 'noKey', message: error.message };
+  // Vertex AI's CredentialsError, known by name so that its module loads only with that backend.
+  if (error instanceof Error && error.name === 'CredentialsError') return { kind: 'noKey', message: error.message };
   if (error instanceof ApiError) {
     if (error.reason === 'API_KEY_INVALID' || (error.httpStatus === 400 && /api key/i.test(error.message))) {
       return { kind: 'badKey', message: 'The API key was rejected: it is not valid.' };

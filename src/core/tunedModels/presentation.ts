@@ -66,16 +66,20 @@ export function modelIcon(model: TunedModelInfo): ModelIcon {
   }
 }
 
-/** `contextValue` of a model item; menus in package.json match on it with `viewItem =~ /^tunedModel\./`. */
+/**
+ * `contextValue` of a model item; menus in package.json match on it with `viewItem =~ /^tunedModel\./`.
+ * Vertex AI tuning jobs are `vertexTuningJob.*`, so that they get only the menu entries their backend serves.
+ */
 export function modelContextValue(model: TunedModelInfo): string {
+  const prefix = model.backend === 'vertex' ? 'vertexTuningJob' : 'tunedModel';
   switch (model.state) {
     case 'active':
-      return 'tunedModel.active';
+      return `${prefix}.active`;
     case 'failed':
     case 'cancelled':
-      return 'tunedModel.failed';
+      return `${prefix}.failed`;
     default:
-      return 'tunedModel.creating';
+      return `${prefix}.creating`;
   }
 }
 

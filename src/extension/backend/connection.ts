@@ -8,7 +8,9 @@ import { describeError, type Log } from '../../core/util/log';
 import { BackendUnavailableError, type BackendHealth, healthFromOutcome, MissingApiKeyError } from '../../core/backend/health';
 import { LocalServerProcess, type LocalServerState } from '../../core/backend/localServerProcess';
 import { type ApiKeySource, type Secrets } from './secrets';
-import { type BackendKind, GEMINI_API_BASE_URL, type Settings } from './settings';
+import { type BackendKind, GEMINI_API_BASE_URL, type Settings, vertexRegionalBaseUrl } from './settings';
+import type { VertexBackend } from '../../core/tuning/vertexBackend';
+import type { VertexConnection } from './vertexConnection';
 
 /** Set by `npm start` and the test host: use this running local server instead of starting one. */
 export const LOCAL_SERVER_URL_ENV = 'GEMINI_TUNING_LOCAL_SERVER_URL';
@@ -50,6 +52,7 @@ export class BackendConnection extends DisposableBase implements vscode.Disposab
   private _health: BackendHealth = { kind: 'unknown' };
   private _apiKeySource: ApiKeySource = { kind: 'none' };
   private localServer: LocalServerProcess | undefined;
+  private vertex: Promise<VertexConnection> | undefined;
   /** The key the current client sends, to tell a real change from a repeated event. */
   private keyInUse: string | undefined;
   private readonly env: NodeJS.ProcessEnv;
@@ -75,6 +78,7 @@ export class BackendConnection extends DisposableBase implements vscode.Disposab
   /** The endpoint requests go to; undefined while the local server is starting. */
   get baseUrl(): string | undefined {
     if (this._kind === 'gemini') return this.deps.settings.baseUrl ?? GEMINI_API_BASE_URL;
+    if (this._kind === 'vertex') return this.deps.settings.baseUrl ?? vertexRegionalBaseUrl(this.deps.settings.vertexLocation);
     return this.localUrlOverride() ?? this.localServer?.url ?? this.resolvedBaseUrl;
   }
 
@@ -103,6 +107,12 @@ export class BackendConnection extends DisposableBase implements vscode.Disposab
    */
   getClient(): Promise<GeminiClient> {
     if (this.isDisposed) return Promise.reject(new BackendUnavailableError('The extension is shutting down.'));
+    if (this._kind === 'vertex') {
+      // Not a health problem: the backend is fine, this feature just does not speak to it yet.
+      return Promise.reject(
+        new BackendUnavailableError('The Vertex AI backend lists and cancels tuning jobs in the Tuned Models view; this feature needs the local tuning server or the Gemini API. Run "Gemini Tuning: Switch Backend" to use one of them.'),
+      );
+    }
     if (!this.entry) {
       const entry = this.createClient();
       this.entry = entry;
@@ -116,6 +126,28 @@ export class BackendConnection extends DisposableBase implements vscode.Disposab
     return this.entry.then((e) => e.client);
   }
 
+  /**
+   * The Vertex AI backend, when it is the current one. Its modules (and google-auth-library, at
+   * the first token) load here, not at activation. Rejects with what to set when the project is missing.
+   */
+  async getVertexBackend(): Promise<VertexBackend> {
+    if (this.isDisposed) throw new BackendUnavailableError('The extension is shutting down.');
+    if (this._kind !== 'vertex') throw new BackendUnavailableError('The current backend is not Vertex AI. Run "Gemini Tuning: Switch Backend" to use it.');
+    if (!this.vertex) {
+      const opening = this.openVertex();
+      this.vertex = opening;
+      opening.catch(() => {
+        if (this.vertex === opening) this.vertex = undefined;
+      });
+    }
+    return (await this.vertex).backend;
+  }
+
+  /** The neutral listing of the current backend, for the store: Vertex AI's jobs; undefined for the Gemini API's wire listing. */
+  neutralListing(): Promise<VertexBackend> | undefined {
+    return this._kind === 'vertex' ? this.getVertexBackend() : undefined;
+  }
+
   /** Feeds the result of any request into the health shown to the user. */
   reportOutcome(error: unknown): void {
     if (error !== undefined && isAbortError(error)) return;
@@ -125,8 +157,14 @@ export class BackendConnection extends DisposableBase implements vscode.Disposab
   /** Makes one cheap request to learn whether the backend answers and accepts the credentials. */
   async checkHealth(): Promise<BackendHealth> {
     try {
-      const client = await this.getClient();
-      await client.models.list({ pageSize: 1 });
+      if (this._kind === 'vertex') {
+        const jobs = (await this.getVertexBackend()).listModels();
+        await jobs.next();
+        await jobs.return(undefined);
+      } else {
+        const client = await this.getClient();
+        await client.models.list({ pageSize: 1 });
+      }
       this.reportOutcome(undefined);
     } catch (error) {
       this.deps.log.warn(`health check failed: ${describeError(error)}`);
@@ -217,6 +255,42 @@ export class BackendConnection extends DisposableBase implements vscode.Disposab
     }
   }
 
+  /** Whether `url` is a local tuning server, whose Vertex AI twin takes its own token rather than Google credentials. */
+  private isLocalServerUrl(url: string): boolean {
+    if (url === this.env[LOCAL_SERVER_URL_ENV]?.trim().replace(/\/+$/, '')) return true;
+    try {
+      const host = new URL(url).hostname;
+      return host === '127.0.0.1' || host === 'localhost' || host === '[::1]';
+    } catch {
+      return false;
+    }
+  }
+
+  private async openVertex(): Promise<VertexConnection> {
+    const settings = this.deps.settings;
+    const project = settings.vertexProject;
+    if (!project) {
+      throw new BackendUnavailableError('No Google Cloud project is set for Vertex AI. Run "Gemini Tuning: Switch Backend" and pick Vertex AI, or set geminiTuning.vertex.project.');
+    }
+    const baseUrl = settings.baseUrl;
+    // The local server's twin accepts the token given to it (by default its API key), or any token when it has none.
+    const localServerToken = baseUrl && this.isLocalServerUrl(baseUrl) ? ((await this.deps.secrets.resolveApiKey(this.env)).key ?? 'local-tuning-server') : undefined;
+    const { openVertexConnection } = await import('./vertexConnection.js');
+    const log = this.deps.log;
+    const opened = openVertexConnection({
+      project,
+      location: settings.vertexLocation,
+      baseUrl,
+      stagingBucket: settings.vertexStagingBucket,
+      localServerToken,
+      proxy: settings.proxy,
+      env: this.env,
+      log: (line) => log.trace(line),
+    });
+    log.info(`connected to Vertex AI at ${baseUrl ?? vertexRegionalBaseUrl(settings.vertexLocation)} for ${project} in ${settings.vertexLocation}${localServerToken !== undefined ? ' with the local server token' : ' with Application Default Credentials'}`);
+    return opened;
+  }
+
   private async createClient(): Promise<ClientEntry> {
     const kind = this._kind;
     let baseUrl: string;
@@ -278,6 +352,9 @@ export class BackendConnection extends DisposableBase implements vscode.Disposab
   }
 
   private async closeClient(): Promise<void> {
+    const vertex = this.vertex;
+    this.vertex = undefined;
+    if (vertex) void vertex.then((v) => v.close(), () => undefined);
     const entry = this.entry;
     this.entry = undefined;
     if (!entry) return;

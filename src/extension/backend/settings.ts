@@ -5,14 +5,25 @@ export const SECTION = 'geminiTuning';
 export const enum SettingKey {
   Backend = 'backend',
   BaseUrl = 'baseUrl',
+  VertexProject = 'vertex.project',
+  VertexLocation = 'vertex.location',
+  VertexStagingBucket = 'vertex.stagingBucket',
   PollingInitialDelayMs = 'polling.initialDelayMs',
   PollingMaxDelayMs = 'polling.maxDelayMs',
   PollingUnfocusedDelayMs = 'polling.unfocusedDelayMs',
 }
 
-export type BackendKind = 'local' | 'gemini';
+export type BackendKind = 'local' | 'gemini' | 'vertex';
 
 export const GEMINI_API_BASE_URL = 'https://generativelanguage.googleapis.com';
+export const DEFAULT_VERTEX_LOCATION = 'us-central1';
+
+/** The Vertex AI host that serves `location` (as `vertexBaseUrl` in core/vertex, which loads only with the backend). */
+export function vertexRegionalBaseUrl(location: string): string {
+  if (location === 'global') return 'https://aiplatform.googleapis.com';
+  if (location === 'us' || location === 'eu') return `https://aiplatform.${location}.rep.googleapis.com`;
+  return `https://${location}-aiplatform.googleapis.com`;
+}
 
 export interface PollingSettings {
   readonly initialDelayMs: number;
@@ -29,7 +40,8 @@ export interface ProxySettings {
 /** Typed reads of the extension's settings; every reaction to a change is guarded by `affects`. */
 export class Settings {
   get backend(): BackendKind {
-    return config().get<string>(SettingKey.Backend) === 'gemini' ? 'gemini' : 'local';
+    const value = config().get<string>(SettingKey.Backend);
+    return value === 'gemini' || value === 'vertex' ? value : 'local';
   }
 
   setBackend(kind: BackendKind): Thenable<void> {
@@ -50,12 +62,28 @@ export class Settings {
    * counts there.
    */
   get baseUrl(): string | undefined {
-    const inspected = config().inspect<string>(SettingKey.BaseUrl);
-    const value = vscode.workspace.isTrusted
-      ? (inspected?.workspaceFolderValue ?? inspected?.workspaceValue ?? inspected?.globalValue)
-      : inspected?.globalValue;
-    const trimmed = value?.trim().replace(/\/+$/, '');
-    return trimmed ? trimmed : undefined;
+    return trustedValue(SettingKey.BaseUrl)?.replace(/\/+$/, '') || undefined;
+  }
+
+  /**
+   * The Google Cloud project of the Vertex AI backend. It decides where jobs are created with the
+   * person's credentials, so, like `baseUrl`, a workspace cannot set it in Restricted Mode.
+   */
+  get vertexProject(): string | undefined {
+    return trustedValue(SettingKey.VertexProject);
+  }
+
+  setVertexProject(project: string): Thenable<void> {
+    return config().update(SettingKey.VertexProject, project, vscode.ConfigurationTarget.Global);
+  }
+
+  get vertexLocation(): string {
+    return config().get<string>(SettingKey.VertexLocation)?.trim() || DEFAULT_VERTEX_LOCATION;
+  }
+
+  /** Where training data is uploaded; a workspace cannot send it elsewhere in Restricted Mode. */
+  get vertexStagingBucket(): string | undefined {
+    return trustedValue(SettingKey.VertexStagingBucket)?.replace(/^gs:\/\//, '').replace(/\/+$/, '') || undefined;
   }
 
   /** True when a workspace value for `baseUrl` exists but is being ignored in Restricted Mode. */
@@ -92,6 +120,7 @@ export class Settings {
         if (
           e.affectsConfiguration(`${SECTION}.${SettingKey.Backend}`) ||
           e.affectsConfiguration(`${SECTION}.${SettingKey.BaseUrl}`) ||
+          e.affectsConfiguration(`${SECTION}.vertex`) ||
           e.affectsConfiguration('http.proxy') ||
           e.affectsConfiguration('http.proxyStrictSSL') ||
           e.affectsConfiguration('http.noProxy')
@@ -112,6 +141,16 @@ export class Settings {
 
 function config(): vscode.WorkspaceConfiguration {
   return vscode.workspace.getConfiguration(SECTION);
+}
+
+/** A setting that redirects requests or data: in Restricted Mode only the user's own value counts. */
+function trustedValue(key: SettingKey): string | undefined {
+  const inspected = config().inspect<string>(key);
+  const value = vscode.workspace.isTrusted
+    ? (inspected?.workspaceFolderValue ?? inspected?.workspaceValue ?? inspected?.globalValue)
+    : inspected?.globalValue;
+  const trimmed = value?.trim();
+  return trimmed ? trimmed : undefined;
 }
 
 function clamp(value: number, min: number, max: number): number {

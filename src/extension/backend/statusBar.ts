@@ -20,9 +20,9 @@ export function registerBackendStatusBar(connection: BackendConnection): vscode.
 
 function render(item: vscode.StatusBarItem, connection: BackendConnection): void {
   const health = connection.health;
-  const backendLabel = connection.kind === 'local' ? 'Local' : 'Gemini API';
+  const backendLabel = connection.kind === 'local' ? 'Local' : connection.kind === 'vertex' ? 'Vertex AI' : 'Gemini API';
   const icon = connection.kind === 'local' ? '$(server-process)' : '$(cloud)';
-  const { suffix, background, healthText } = describeHealth(health);
+  const { suffix, background, healthText } = describeHealth(health, connection.kind === 'vertex');
   item.text = `${icon} ${backendLabel}${suffix}`;
   item.backgroundColor = background ? new vscode.ThemeColor(background) : undefined;
   item.accessibilityInformation = { label: `Gemini Tuning backend: ${backendLabel}, ${healthText}` };
@@ -43,7 +43,7 @@ function render(item: vscode.StatusBarItem, connection: BackendConnection): void
   item.tooltip = tooltip;
 }
 
-function describeHealth(health: BackendHealth): { suffix: string; background?: string; healthText: string } {
+function describeHealth(health: BackendHealth, vertex: boolean): { suffix: string; background?: string; healthText: string } {
   switch (health.kind) {
     case 'connected':
       return { suffix: '', healthText: 'connected' };
@@ -56,6 +56,6 @@ function describeHealth(health: BackendHealth): { suffix: string; background?: s
     case 'badKey':
       return { suffix: ' $(key) bad key', background: 'statusBarItem.errorBackground', healthText: 'the API key was rejected' };
     case 'noKey':
-      return { suffix: ' $(key) no key', background: 'statusBarItem.warningBackground', healthText: 'no API key' };
+      return { suffix: ' $(key) no key', background: 'statusBarItem.warningBackground', healthText: vertex ? 'no Google Cloud credentials' : 'no API key' };
   }
 }

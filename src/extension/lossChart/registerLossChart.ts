@@ -27,7 +27,7 @@ export interface LossChartDeps {
   context: Pick<vscode.ExtensionContext, 'extensionUri'>;
   log: vscode.LogOutputChannel;
   store: ChartModelsStore;
-  connection: Pick<BackendConnection, 'onDidChange' | 'getClient'>;
+  connection: Pick<BackendConnection, 'onDidChange' | 'getClient' | 'getVertexBackend' | 'kind'>;
   /** asks where to save exports, so that integration tests can answer in place of a person */
   prompts: Required<Pick<Prompts, 'saveFile'>>;
   /** present only when the extension runs its tests */

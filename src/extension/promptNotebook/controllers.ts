@@ -8,7 +8,7 @@ import { type NotebookClient, notebookSettings, type PromptRunner } from './exec
 export interface NotebookBackend {
   readonly onDidChange: vscode.Event<void>;
   getClient(): Promise<NotebookClient>;
-  readonly kind?: 'local' | 'gemini';
+  readonly kind?: 'local' | 'gemini' | 'vertex';
 }
 
 /** The tuned models of the current backend; `TunedModelsStore` is one. */
@@ -128,7 +128,7 @@ export class PromptControllers implements vscode.Disposable {
   }
 
   private backendLabel(): string {
-    return this.backend.kind === 'gemini' ? 'Gemini API' : 'local tuning server';
+    return this.backend.kind === 'gemini' ? 'Gemini API' : this.backend.kind === 'vertex' ? 'Vertex AI' : 'local tuning server';
   }
 
   private sync(): void {

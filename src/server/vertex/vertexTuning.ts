@@ -128,6 +128,8 @@ export class VertexTuning {
     };
     const data: TrainingData = { examples: training.examples, ...(validation ? { validation: validation.examples } : {}) };
     await this.jobs.writeTrainingData(record.id, data);
+    // A cancel that came while the data was being written has already ended the job.
+    if (record.state !== 'JOB_STATE_PENDING') return;
     const now = timestamp();
     record.state = 'JOB_STATE_RUNNING';
     record.startTime = now;

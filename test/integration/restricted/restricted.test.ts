@@ -269,6 +269,41 @@ describe('restricted mode: an untrusted workspace cannot make the extension send
     assert.deepEqual(trap.requests, []);
   });
 
+  it('ignores geminiTuning.vertex.project and .stagingBucket from the workspace, for Vertex AI chosen by the user', async () => {
+    const config = vscode.workspace.getConfiguration('geminiTuning');
+    await config.update('vertex.project', 'users-own-project', vscode.ConfigurationTarget.Global);
+    const settingsFile = path.join(folder.fsPath, '.vscode', 'settings.json');
+    fs.mkdirSync(path.dirname(settingsFile), { recursive: true });
+    const marker = 54_322;
+    fs.writeFileSync(
+      settingsFile,
+      JSON.stringify({ 'geminiTuning.vertex.project': 'workspace-project', 'geminiTuning.vertex.stagingBucket': 'workspace-bucket', 'geminiTuning.polling.unfocusedDelayMs': marker }, null, 2),
+    );
+    written.push(path.dirname(settingsFile));
+    await waitFor(() => vscode.workspace.getConfiguration('geminiTuning').inspect<number>('polling.unfocusedDelayMs')?.workspaceValue === marker, 'VS Code to read the workspace settings file', { timeoutMs: 30_000 });
+    const before = user.requests.length;
+    try {
+      await config.update('backend', 'vertex', vscode.ConfigurationTarget.Global);
+      await waitFor(() => api.backend.kind === 'vertex', 'the Vertex AI backend', { timeoutMs: 30_000 });
+      await api.store.refresh();
+      const vertexRequests = user.requests.slice(before).filter((r) => r.url.includes('/tuningJobs'));
+      const projects = [...new Set(vertexRequests.map((r) => /\/projects\/([^/]+)\//.exec(r.url)?.[1]))];
+      const ok = api.store.status.kind === 'ready' && projects.length === 1 && projects[0] === 'users-own-project';
+      recordSweepCase({
+        area: AREA,
+        tried: "workspace .vscode/settings.json sets geminiTuning.vertex.project and .stagingBucket; the user's backend is Vertex AI",
+        outcome: `tree ${api.store.status.kind}; Vertex AI requests went to project(s) ${JSON.stringify(projects)}`,
+        ok,
+      });
+      assert.equal(api.store.status.kind, 'ready');
+      assert.deepEqual(projects, ['users-own-project'], "only the user's project is asked");
+    } finally {
+      await config.update('backend', undefined, vscode.ConfigurationTarget.Global);
+      await config.update('vertex.project', undefined, vscode.ConfigurationTarget.Global);
+      await waitFor(() => api.backend.kind === 'local', 'the local backend again', { timeoutMs: 30_000 });
+    }
+  });
+
   it('control: the recorders do see requests when the user points the extension at them', async () => {
     // Without this, "zero requests" could mean a recorder that records nothing.
     const client = await api.backend.getClient();

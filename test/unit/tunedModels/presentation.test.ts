@@ -89,6 +89,9 @@ describe('tree item presentation', () => {
     assert.equal(modelContextValue(model('a', 'CREATING')), 'tunedModel.creating');
     assert.equal(modelContextValue(model('a', 'ACTIVE')), 'tunedModel.active');
     assert.equal(modelContextValue(model('a', 'FAILED')), 'tunedModel.failed');
+    // Vertex AI jobs get only the menu entries that backend serves (details, copy name, cancel).
+    assert.equal(modelContextValue({ ...model('a', 'CREATING'), backend: 'vertex' }), 'vertexTuningJob.creating');
+    assert.equal(modelContextValue({ ...model('a', 'FAILED'), backend: 'vertex' }), 'vertexTuningJob.failed');
   });
 
   it('puts every detail in the tooltip', () => {

@@ -1,6 +1,8 @@
 import * as assert from 'node:assert/strict';
 import { type ListOperationsResponse, type Operation, type TunedModel } from '../../../src/core/api/types';
 import { fromGeminiTunedModel } from '../../../src/core/tuning/geminiApi';
+import { VertexBackend, type VertexTuningClient } from '../../../src/core/tuning/vertexBackend';
+import type { TuningJob } from '../../../src/core/vertex/types';
 import { CoalescingRunner } from '../../../src/core/util/coalesce';
 import { Emitter, nextEvent } from '../../../src/core/util/event';
 import { type StateChange, type TunedModelsApi, TunedModelsStore } from '../../../src/extension/tunedModelsStore';
@@ -294,5 +296,55 @@ describe('CoalescingRunner', () => {
     assert.equal(runs, 2);
     await runner.run();
     assert.equal(runs, 3);
+  });
+});
+
+describe('TunedModelsStore over a neutral listing (Vertex AI tuning jobs)', () => {
+  let store: TunedModelsStore | undefined;
+  afterEach(() => store?.dispose());
+
+  const JOB = 'projects/123/locations/us-central1/tuningJobs/9';
+  function vertexSource(jobs: { current: TuningJob[] }) {
+    const client = {
+      tuningJobs: { listAll: async function* () { yield* jobs.current; } },
+    } as unknown as VertexTuningClient;
+    const backend = new VertexBackend({ client, uploader: { upload: () => Promise.reject(new Error('no uploads here')) } });
+    const changes = new Emitter<void>();
+    const outcomes: unknown[] = [];
+    return {
+      onDidChange: changes.event,
+      getClient: () => Promise.reject(new Error('a neutral listing never asks for the Gemini client')),
+      neutralListing: () => Promise.resolve(backend),
+      reportOutcome: (e: unknown) => outcomes.push(e),
+      outcomes,
+    };
+  }
+
+  it('lists the jobs as neutral models, follows a running one, and reports RUNNING → CANCELLED', async () => {
+    const jobs = { current: [{ name: JOB, state: 'JOB_STATE_RUNNING', tunedModelDisplayName: 'from vertex', createTime: '2026-11-21T00:00:00Z' }] as TuningJob[] };
+    const src = vertexSource(jobs);
+    store = new TunedModelsStore(src, { focus, polling: fastPolling });
+    await store.refresh();
+    assert.equal(store.status.kind, 'ready');
+    assert.equal(store.get(JOB)?.backend, 'vertex');
+    assert.equal(store.get(JOB)?.state, 'creating');
+    assert.equal(store.get(JOB)?.displayName, 'from vertex');
+    assert.equal(store.isPolling, true, 'a running job is followed');
+
+    const changed = nextEvent<StateChange>(store.onDidChangeState);
+    jobs.current = [{ ...jobs.current[0], state: 'JOB_STATE_CANCELLED' }];
+    const change = await changed;
+    assert.equal(change.model.name, JOB);
+    assert.equal(change.previous, 'creating');
+    assert.equal(change.model.state, 'cancelled');
+    assert.equal(store.isPolling, false);
+    assert.ok(src.outcomes.every((o) => o === undefined));
+  });
+
+  it('filters on the display name, here rather than on the server', async () => {
+    const jobs = { current: [{ name: JOB, state: 'JOB_STATE_SUCCEEDED', tunedModelDisplayName: 'kept' }, { name: `${JOB}0`, state: 'JOB_STATE_SUCCEEDED', tunedModelDisplayName: 'other' }] as TuningJob[] };
+    store = new TunedModelsStore(vertexSource(jobs), { focus, polling: fastPolling });
+    await store.setFilter('KEPT');
+    assert.deepEqual(store.models.map((model) => model.name), [JOB]);
   });
 });

@@ -26,6 +26,7 @@ export function showBackendMenu(deps: ShowBackendMenuDeps): () => Promise<void> 
         command: BackendCommands.switchBackend,
         args: [other],
       },
+      { label: '$(arrow-swap) Switch Backend…', command: BackendCommands.switchBackend },
       { label: '$(key) Set API Key…', command: BackendCommands.setApiKey },
       ...(hasStoredKey ? [{ label: '$(trash) Clear API Key', command: BackendCommands.clearApiKey }] : []),
       { label: '$(refresh) Retry Connection', command: BackendCommands.retryConnection },
@@ -33,7 +34,7 @@ export function showBackendMenu(deps: ShowBackendMenuDeps): () => Promise<void> 
       { label: '$(output) Show Log', command: BackendCommands.showLog },
       ...(local ? [{ label: '$(output) Show Local Server Log', command: BackendCommands.showServerLog }] : []),
     ];
-    const picked = await prompts.pick(items, { title: `Gemini Tuning: ${connection.kind === 'local' ? 'local server' : 'Gemini API'}` });
+    const picked = await prompts.pick(items, { title: `Gemini Tuning: ${connection.kind === 'local' ? 'local server' : connection.kind === 'vertex' ? 'Vertex AI' : 'Gemini API'}` });
     if (picked) await vscode.commands.executeCommand(picked.command, ...(picked.args ?? []));
   };
 }

@@ -2,30 +2,48 @@ import { type Log } from '../../../core/util/log';
 import { type Prompts } from '../../ui/prompts';
 import { type BackendConnection } from '../connection';
 import { type BackendKind, type Settings } from '../settings';
+import { defaultGoogleCloudProject, isProjectId } from '../googleCloudProject';
 
 export interface SwitchBackendDeps {
   readonly connection: Pick<BackendConnection, 'kind'>;
-  readonly settings: Pick<Settings, 'backend' | 'setBackend'>;
+  readonly settings: Pick<Settings, 'backend' | 'setBackend' | 'vertexProject' | 'setVertexProject'>;
   readonly prompts: Prompts;
   readonly log: Log;
+  readonly env?: NodeJS.ProcessEnv;
 }
+
+const KINDS: readonly BackendKind[] = ['local', 'gemini', 'vertex'];
 
 /** "Switch Backend": to the backend given, or to the one the person picks; the connection follows the setting. */
 export function switchBackend(deps: SwitchBackendDeps): (target?: unknown) => Promise<BackendKind | undefined> {
   const { connection, settings, prompts, log } = deps;
   return async (target) => {
-    let kind: BackendKind | undefined = target === 'local' || target === 'gemini' ? target : undefined;
+    let kind: BackendKind | undefined = KINDS.find((k) => k === target);
     if (!kind) {
       const picked = await prompts.pick(
         [
           { label: '$(server-process) Local tuning server', description: 'trains a small local model', backend: 'local' as const },
           { label: '$(cloud) Gemini API', description: 'needs an API key', backend: 'gemini' as const },
+          { label: '$(cloud) Vertex AI', description: 'tunes Gemini models in a Google Cloud project', backend: 'vertex' as const },
         ].map((item) => ({ ...item, picked: item.backend === connection.kind, detail: item.backend === connection.kind ? 'current' : undefined })),
         { title: 'Gemini Tuning: Backend', placeHolder: 'Where tuned models are created and listed' },
       );
       kind = picked?.backend;
     }
     if (!kind) return undefined;
+    if (kind === 'vertex' && !settings.vertexProject) {
+      const suggested = await defaultGoogleCloudProject(deps.env ?? process.env);
+      const project = await prompts.input({
+        title: 'Gemini Tuning: Vertex AI project',
+        prompt: `The Google Cloud project whose tuning jobs are listed and created (saved as geminiTuning.vertex.project)${suggested ? `; suggested from ${suggested.source}` : ''}`,
+        value: suggested?.project,
+        placeHolder: 'my-project-id',
+        ignoreFocusOut: true,
+        validateInput: (value) => (isProjectId(value.trim()) ? undefined : 'A project ID is 6–30 lowercase letters, digits and hyphens, starting with a letter (or a project number).'),
+      });
+      if (!project?.trim()) return undefined;
+      await settings.setVertexProject(project.trim());
+    }
     if (kind !== settings.backend) {
       await settings.setBackend(kind);
       log.info(`backend switched to ${kind}`);

@@ -19,7 +19,7 @@ import { fileSystemFor, specPathOf } from '../workspaceFileSystem';
  * the Tuned Models view follow the new model at once.
  */
 export interface SpecBackend {
-  readonly kind: 'local' | 'gemini';
+  readonly kind: 'local' | 'gemini' | 'vertex';
   submitter(): Promise<TuningJobSubmitter<CreateRequest['model']>>;
 }
 
