@@ -42,7 +42,12 @@ export function evaluatedExamples(
 }
 
 export function describeEvaluation(model: string, overall: OverallScore): string {
-  return `evaluated ${model} on ${overall.count} examples: exact ${overall.exactMatches}/${overall.count}, mean F1 ${overall.meanF1.toFixed(3)}`;
+  return `evaluated ${model} on ${overall.count} examples: exact ${overall.exactMatches}/${overall.count}, mean token F1 ${overall.meanTokenF1.toFixed(3)}, mean edit similarity ${overall.meanEditSimilarity.toFixed(3)}`;
+}
+
+/** The headline of one cell's score output: the three measures side by side. */
+export function describeExampleScore(score: ExampleScore): string {
+  return `${score.exactMatch ? '✓ exact match' : '✗ not an exact match'} · token F1 ${formatPercent(score.tokenF1)} · edit similarity ${formatPercent(score.editSimilarity)}`;
 }
 
 export const RESULTS_HEADING = '## Results';
@@ -52,7 +57,7 @@ export function evaluationBook(model: string, specName: string, examples: readon
   const cells: TunebookCell[] = [
     {
       kind: 'markdown',
-      source: `# Evaluation of ${markdownCodeSpan(model)}\n\nHeld-out examples from ${markdownCodeSpan(specName)} (${examples.length}), run at temperature 0. Each answer is scored by exact match (ignoring surrounding whitespace) and character-level F1 against the expected output.`,
+      source: `# Evaluation of ${markdownCodeSpan(model)}\n\nHeld-out examples from ${markdownCodeSpan(specName)} (${examples.length}), run at temperature 0. Each answer is scored against the expected output by exact match and token F1 (both as in SQuAD: ignoring case, punctuation, articles and spacing) and by edit similarity (1 − edit distance / the longer length).`,
     },
     ...examples.map(
       (e): TunebookCell => ({ kind: 'prompt', source: e.textInput, metadata: { evaluation: { expected: e.output, where: e.where } } }),
@@ -73,11 +78,14 @@ export function resultsMarkdown(rows: readonly { input: string; score: ExampleSc
   const lines = [
     RESULTS_HEADING,
     '',
-    `**Exact match ${overall.exactMatches}/${overall.count} (${formatPercent(overall.exactMatchRate)}) · mean character F1 ${formatPercent(overall.meanF1)}**`,
+    `**Exact match ${overall.exactMatches}/${overall.count} (${formatPercent(overall.exactMatchRate)}) · mean token F1 ${formatPercent(overall.meanTokenF1)} · mean edit similarity ${formatPercent(overall.meanEditSimilarity)}**`,
     '',
-    '| # | Input | Exact | F1 |',
-    '|---:|---|:---:|---:|',
-    ...rows.map((r, i) => `| ${i + 1} | ${tableCell(r.input)} | ${r.score ? (r.score.exactMatch ? '✓' : '✗') : 'failed'} | ${r.score ? formatPercent(r.score.f1) : '—'} |`),
+    '| # | Input | Exact | Token F1 | Edit similarity |',
+    '|---:|---|:---:|---:|---:|',
+    ...rows.map(
+      (r, i) =>
+        `| ${i + 1} | ${tableCell(r.input)} | ${r.score ? (r.score.exactMatch ? '✓' : '✗') : 'failed'} | ${r.score ? formatPercent(r.score.tokenF1) : '—'} | ${r.score ? formatPercent(r.score.editSimilarity) : '—'} |`,
+    ),
   ];
   return lines.join('\n');
 }

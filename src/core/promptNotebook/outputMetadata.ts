@@ -38,7 +38,8 @@ export interface ScoreOutputMetadata {
   role: 'score';
   expected: string;
   exactMatch: boolean;
-  f1: number;
+  tokenF1: number;
+  editSimilarity: number;
 }
 
 export interface NoticeOutputMetadata {

@@ -14,7 +14,8 @@ import {
   type ScoreOutputMetadata,
 } from '../../core/promptNotebook/outputMetadata';
 import { buildPromptRequest, type ChatTurn } from '../../core/promptNotebook/generateRequest';
-import { formatPercent, scoreExample, type ExampleScore } from '../../core/promptNotebook/scoring';
+import { describeExampleScore } from '../../core/promptNotebook/evaluation';
+import { FAILED_SCORE, scoreExample, type ExampleScore } from '../../core/promptNotebook/scoring';
 import { outputText } from './serializer';
 import { GenerationAccumulator, OutputBatcher, pumpStream } from '../../core/promptNotebook/streaming';
 
@@ -69,8 +70,8 @@ function errorOutput(name: string, message: string, kind: NoticeOutputMetadata['
 }
 
 function scoreOutput(expected: string, score: ExampleScore): vscode.NotebookCellOutput {
-  const meta: ScoreOutputMetadata = { role: 'score', expected, exactMatch: score.exactMatch, f1: score.f1 };
-  const headline = `${score.exactMatch ? '✓ exact match' : '✗ not an exact match'} · character F1 ${formatPercent(score.f1)}`;
+  const meta: ScoreOutputMetadata = { role: 'score', expected, ...score };
+  const headline = describeExampleScore(score);
   const markdown = score.exactMatch ? `**${headline}**` : `**${headline}**\n\nExpected:\n\n\`\`\`\n${expected.replace(/```/g, '`\u200b``')}\n\`\`\``;
   return new vscode.NotebookCellOutput(
     [vscode.NotebookCellOutputItem.text(markdown, 'text/markdown'), vscode.NotebookCellOutputItem.text(`${headline}\nExpected: ${expected}`, 'text/plain')],
@@ -215,7 +216,7 @@ export class PromptRunner {
       const expected = expectedAnswer(cell.metadata);
       let score: ExampleScore | undefined;
       if (expected !== undefined && !cancelled) {
-        score = ok ? scoreExample(text, expected) : { exactMatch: false, f1: 0 };
+        score = ok ? scoreExample(text, expected) : FAILED_SCORE;
         outputs.push(scoreOutput(expected, score));
       }
       await replaceOutputs(execution, outputs);

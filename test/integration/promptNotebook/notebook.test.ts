@@ -366,21 +366,26 @@ describe('prompt notebook', function () {
     const result = await vscode.commands.executeCommand<EvaluationResult>('geminiTuning.evaluateTunedModel', specUri, model);
     assert.ok(result, 'the evaluation ran');
     assert.equal(result.perCell.length, 3);
-    // France: the trained answer exactly. Spain: 31 characters, one differs ("." vs "!").
-    // Peru: "The capital of Peru is Lima." (28 chars) vs "Lima": 4 shared, P = 4/28, R = 1 → F1 = 0.25.
-    assert.deepEqual(result.perCell.map((c) => c.score?.exactMatch), [true, false, false]);
-    assert.equal(result.perCell[0].score?.f1, 1);
-    assert.ok(Math.abs(result.perCell[1].score!.f1 - 30 / 31) < 1e-12, `F1 ${result.perCell[1].score?.f1}`);
-    assert.ok(Math.abs(result.perCell[2].score!.f1 - 0.25) < 1e-12, `F1 ${result.perCell[2].score?.f1}`);
-    assert.equal(result.overall.exactMatches, 1);
-    assert.ok(Math.abs(result.overall.meanF1 - (1 + 30 / 31 + 0.25) / 3) < 1e-12);
+    // France: the trained answer exactly. Spain: 31 characters, the last differs ("." vs "!"):
+    // equal once punctuation is dropped, so exact and token F1 1; edit similarity 1 − 1/31.
+    // Peru: "The capital of Peru is Lima." vs "Lima": tokens "capital of peru is lima" vs "lima",
+    // P = 1/5, R = 1 → token F1 1/3; "Lima" is inside the 28 characters, 24 deletions → 4/28.
+    const near = (actual: number | undefined, expected: number, what: string): void => assert.ok(Math.abs((actual ?? NaN) - expected) < 1e-12, `${what}: ${actual} is not ${expected}`);
+    assert.deepEqual(result.perCell.map((c) => c.score?.exactMatch), [true, true, false]);
+    [1, 1, 1 / 3].forEach((f1, i) => near(result.perCell[i].score?.tokenF1, f1, `token F1 of cell ${i + 1}`));
+    [1, 30 / 31, 4 / 28].forEach((sim, i) => near(result.perCell[i].score?.editSimilarity, sim, `edit similarity of cell ${i + 1}`));
+    assert.equal(result.overall.exactMatches, 2);
+    near(result.overall.meanTokenF1, 7 / 9, 'mean token F1');
+    near(result.overall.meanEditSimilarity, (1 + 30 / 31 + 4 / 28) / 3, 'mean edit similarity');
 
     const notebook = vscode.workspace.notebookDocuments.find((n) => !n.isClosed && n.uri.toString() === result.notebook.toString())!;
     const prompts = notebook.getCells().filter((c) => c.kind === vscode.NotebookCellKind.Code);
     assert.deepEqual(prompts.map((c) => c.document.getText()), ['France', 'Spain', 'Peru']);
     for (const cell of prompts) assert.ok(cell.outputs.some((o) => o.metadata?.role === 'score'), `cell ${cell.index} shows its score`);
+    const peruScore = prompts[2].outputs.find((o) => o.metadata?.role === 'score')?.items.find((i) => i.mime === 'text/plain');
+    assert.match(new TextDecoder().decode(peruScore?.data), /^✗ not an exact match · token F1 33\.3% · edit similarity 14\.3%\n/);
     const results = notebook.cellAt(notebook.cellCount - 1).document.getText();
-    assert.match(results, /Exact match 1\/3 \(33\.3%\) · mean character F1 73\.9%/);
+    assert.match(results, /Exact match 2\/3 \(66\.7%\) · mean token F1 77\.8% · mean edit similarity 70\.4%/);
   });
 
   it('adds an output as a training example to a spec (comments kept) and to a JSONL file', async () => {

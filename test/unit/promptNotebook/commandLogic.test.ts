@@ -1,7 +1,8 @@
 import * as assert from 'node:assert/strict';
 import type { TunedModel } from '../../../src/core/api/types';
 import { fromGeminiTunedModel } from '../../../src/core/tuning/geminiApi';
-import { describeEvaluation, evaluatedExamples, heldOutExamples, noHeldOutMessage } from '../../../src/core/promptNotebook/evaluation';
+import { describeEvaluation, describeExampleScore, evaluatedExamples, heldOutExamples, noHeldOutMessage, resultsMarkdown } from '../../../src/core/promptNotebook/evaluation';
+import { overallScore } from '../../../src/core/promptNotebook/scoring';
 import { baseModelOf, modelChoices, modelNameOf, noBaseModelMessage } from '../../../src/core/promptNotebook/modelChoice';
 import { promptBookFor } from '../../../src/core/promptNotebook/promptBook';
 import { answerChoices, answerPreview, defaultAnswer } from '../../../src/core/promptNotebook/trainingAnswers';
@@ -102,8 +103,8 @@ describe('prompt notebook commands: the logic behind them', () => {
 
     it('pairs prompts with expected outputs and keeps a score only for runs that succeeded', () => {
       const examples = ['A', 'B', 'C'].map((o, i) => ({ textInput: `in ${i}`, output: o, where: `validation.examples[${i}]` }));
-      const score = { exactMatch: true, f1: 1 };
-      const rows = evaluatedExamples(['in 0', 'in 1', 'in 2'], examples, [{ ok: true, text: 'A', score }, { ok: false, text: 'par', score: { exactMatch: false, f1: 0 } }]);
+      const score = { exactMatch: true, tokenF1: 1, editSimilarity: 1 };
+      const rows = evaluatedExamples(['in 0', 'in 1', 'in 2'], examples, [{ ok: true, text: 'A', score }, { ok: false, text: 'par', score: { exactMatch: false, tokenF1: 0, editSimilarity: 0 } }]);
       assert.deepEqual(rows, [
         { input: 'in 0', expected: 'A', answer: 'A', score },
         { input: 'in 1', expected: 'B', answer: 'par', score: undefined },
@@ -114,8 +115,32 @@ describe('prompt notebook commands: the logic behind them', () => {
     it('says what is missing and what was measured', () => {
       assert.equal(noHeldOutMessage('capitals.tuning.yaml'), 'capitals.tuning.yaml has no validation: examples to evaluate on. Add held-out examples under validation: (examples or examplesFile).');
       assert.equal(
-        describeEvaluation('tunedModels/a', { count: 3, exactMatches: 1, exactMatchRate: 1 / 3, meanF1: 0.7391 }),
-        'evaluated tunedModels/a on 3 examples: exact 1/3, mean F1 0.739',
+        describeEvaluation('tunedModels/a', { count: 3, exactMatches: 2, exactMatchRate: 2 / 3, meanTokenF1: 7 / 9, meanEditSimilarity: 0.70353 }),
+        'evaluated tunedModels/a on 3 examples: exact 2/3, mean token F1 0.778, mean edit similarity 0.704',
+      );
+    });
+
+    it('shows the three measures side by side, per example and overall', () => {
+      const peru = { exactMatch: false, tokenF1: 1 / 3, editSimilarity: 4 / 28 };
+      assert.equal(describeExampleScore(peru), '✗ not an exact match · token F1 33.3% · edit similarity 14.3%');
+      const rows = [
+        { input: 'France', score: { exactMatch: true, tokenF1: 1, editSimilarity: 1 } },
+        { input: 'Peru', score: peru },
+        { input: 'Chile', score: undefined },
+      ];
+      assert.equal(
+        resultsMarkdown(rows, overallScore(rows.map((r) => r.score))),
+        [
+          '## Results',
+          '',
+          '**Exact match 1/3 (33.3%) · mean token F1 44.4% · mean edit similarity 38.1%**',
+          '',
+          '| # | Input | Exact | Token F1 | Edit similarity |',
+          '|---:|---|:---:|---:|---:|',
+          '| 1 | France | ✓ | 100.0% | 100.0% |',
+          '| 2 | Peru | ✗ | 33.3% | 14.3% |',
+          '| 3 | Chile | failed | — | — |',
+        ].join('\n'),
       );
     });
   });

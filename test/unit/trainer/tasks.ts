@@ -1,4 +1,3 @@
-import { charF1 } from '../../../src/core/promptNotebook/scoring';
 import { Rng } from '../../../src/server/trainer/rng';
 import { type TrainingPair } from '../../../src/server/trainer/trainer';
 
@@ -106,6 +105,31 @@ export function nearestNeighbour(train: readonly TrainingPair[], input: string):
     }
   }
   return best.output;
+}
+
+/**
+ * Character-level F1 over multisets of code points: a coarse progress signal for the local
+ * character-level model's learning curves (docs/local-model.md), not an answer-quality score.
+ */
+function charF1(prediction: string, reference: string): number {
+  const p = Array.from(prediction.trim());
+  const r = Array.from(reference.trim());
+  if (p.length === 0 && r.length === 0) return 1;
+  if (p.length === 0 || r.length === 0) return 0;
+  const counts = new Map<string, number>();
+  for (const c of r) counts.set(c, (counts.get(c) ?? 0) + 1);
+  let shared = 0;
+  for (const c of p) {
+    const n = counts.get(c) ?? 0;
+    if (n > 0) {
+      shared++;
+      counts.set(c, n - 1);
+    }
+  }
+  if (shared === 0) return 0;
+  const precision = shared / p.length;
+  const recall = shared / r.length;
+  return (2 * precision * recall) / (precision + recall);
 }
 
 export interface Score {
