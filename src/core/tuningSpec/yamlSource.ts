@@ -108,6 +108,13 @@ export class YamlSource {
         out.push({ file: this.file, range: firstLineRangeFromOffsets(this.lineCounter, this.text, unclosed.range![0], unclosed.range![1]), severity: 'error', code: 'yaml-syntax', message: 'This quoted value is never closed: add the closing quote where it ends' });
         continue;
       }
+      const flowKind = /^Flow (map|sequence)\b.*end with an? [}\]]/i.exec(error.message)?.[1];
+      const unclosedFlow = flowKind ? this.unclosedFlowCollectionBefore(error.pos[0], flowKind === 'map' ? '}' : ']') : undefined;
+      if (unclosedFlow) {
+        const [open, close] = isMap(unclosedFlow) ? ['{', '}'] : ['[', ']'];
+        out.push({ file: this.file, range: firstLineRangeFromOffsets(this.lineCounter, this.text, unclosedFlow.range![0], unclosedFlow.range![1]), severity: 'error', code: 'yaml-syntax', message: `This ${open} is never closed: add the closing ${close} where it ends` });
+        continue;
+      }
       const culprit = indentationCulprit(this.text, error.code, error.message, positionAt(this.lineCounter, error.pos[0]).line, positionAt(this.lineCounter, error.pos[1]));
       if (culprit) {
         // One bad line makes the parser report two or three errors; the line is what matters.
@@ -148,6 +155,27 @@ export class YamlSource {
       else if (isSeq(node)) stack.push(...node.items);
     }
     return undefined;
+  }
+
+  /**
+   * The unclosed flow map (`close` is `}`) or sequence (`]`) that opened last before `offset`: the
+   * parser reports the missing bracket where the next line starts, not where it opened.
+   */
+  private unclosedFlowCollectionBefore(offset: number, close: '}' | ']'): Node | undefined {
+    let found: Node | undefined;
+    const stack: unknown[] = [this.doc.contents];
+    while (stack.length > 0) {
+      const node = stack.pop();
+      const kindMatches = close === '}' ? isMap(node) : isSeq(node);
+      if (kindMatches && (node as { flow?: boolean }).flow) {
+        const range = (node as Node).range;
+        const closed = range != null && this.text.slice(range[0], range[1]).trimEnd().endsWith(close);
+        if (range && !closed && range[0] < offset && (!found || range[0] > found.range![0])) found = node as Node;
+      }
+      if (isMap(node)) for (const pair of node.items) stack.push(pair.key, pair.value);
+      else if (isSeq(node)) stack.push(...node.items);
+    }
+    return found;
   }
 
   /** Iterative, so a hostile document cannot overflow the stack here. */

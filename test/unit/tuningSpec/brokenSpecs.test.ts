@@ -65,6 +65,16 @@ describe('a broken spec gets honest feedback', () => {
     assert.equal(await firstErrorLine('unclosed-quote.tuning.yaml'), 1);
   });
 
+  for (const [open, close, value] of [['{', '}', '{path: x.jsonl'], ['[', ']', '[a, b']] as const) {
+    it(`an unclosed ${open}: the error is where it opens, not on the line where the parser gives up`, async () => {
+      const text = ['displayName: flow', 'baseModel: models/gemini-1.5-flash-001-tuning', `examplesFile: ${value}`, '', '# a comment', 'hyperparameters:', '  epochCount: 3', ''].join('\n');
+      const result = await validateSpec(text, 'flow.tuning.yaml', { fs: nodeFileSystem });
+      const first = result.diagnostics.find((d) => d.severity === 'error');
+      assert.equal(first?.range.start.line, 2, JSON.stringify(result.diagnostics));
+      assert.equal(first?.message, `This ${open} is never closed: add the closing ${close} where it ends`);
+    });
+  }
+
   it('when the YAML does not parse, the CodeLens says so and shows no figures', async () => {
     for (const name of ['indent-too-deep.tuning.yaml', 'indent-too-shallow.tuning.yaml', 'yaml-syntax.tuning.yaml', 'unclosed-quote.tuning.yaml']) {
       const result = await validateFixture(name);
