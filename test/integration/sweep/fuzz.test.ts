@@ -335,6 +335,7 @@ function lensProblems(lenses: readonly vscode.CodeLens[], expected: SpecValidati
   const errors = expected.diagnostics.filter((d) => d.severity === 'error').length;
   if (errors === 0 || expected.diagnostics.some((d) => d.code === 'yaml-limits')) return [];
   const titles = lenses.map((l) => l.command?.title ?? '');
-  const wanted = errors === 1 ? '1 error' : `${errors} errors`;
+  // Counts are written with thousands separators, as everywhere in the editor ("34,999 errors").
+  const wanted = errors === 1 ? '1 error' : `${new Intl.NumberFormat('en-US').format(errors)} errors`;
   return titles.some((t) => t.includes(wanted)) ? [] : [`no CodeLens says "${wanted}": ${JSON.stringify(titles)}`];
 }
