@@ -335,20 +335,8 @@ export class TunedModelsStore extends DisposableBase implements vscode.Disposabl
       if (!model || !isWireInFlight(model.state)) this.operationNames.delete(name);
     }
     this.byName = next;
-    const wasLoaded = this.baselineLoaded;
-    this.baselineLoaded = true;
-    this.publish();
-    const changes: StateChange[] = [];
-    if (wasLoaded) {
-      for (const [name, model] of this.infos) {
-        const before = previousInfos.get(name);
-        if (!before) changes.push({ model, previous: undefined });
-        else if (previous.get(name)?.state !== next.get(name)?.state) changes.push({ model, previous: before.state });
-      }
-    }
-    this.fireStateChanges(changes);
     const inFlight = [...next.values()].some((m) => isWireInFlight(m.state));
-    this.poller.afterRefresh({ inFlight, progressed });
+    this.publishAndAnnounce(previousInfos, (name) => previous.get(name)?.state !== next.get(name)?.state, { inFlight, progressed });
   }
 
   /** As `apply`, for a backend that lists neutral models: they replace whatever was held. */
@@ -365,6 +353,18 @@ export class TunedModelsStore extends DisposableBase implements vscode.Disposabl
     this.operations.clear();
     this.operationNames.clear();
     this.neutral = next;
+    this.publishAndAnnounce(previousInfos, (_name, before, model) => before.state !== model.state, { inFlight: listed.some((m) => isInFlight(m.state)), progressed });
+  }
+
+  /**
+   * Publishes the new models, then announces each one that appeared or whose state changed (not on
+   * the first load), and tells the poller how the refresh went.
+   */
+  private publishAndAnnounce(
+    previousInfos: ReadonlyMap<string, TunedModelInfo>,
+    stateChanged: (name: string, before: TunedModelInfo, model: TunedModelInfo) => boolean,
+    refresh: { inFlight: boolean; progressed: boolean },
+  ): void {
     const wasLoaded = this.baselineLoaded;
     this.baselineLoaded = true;
     this.publish();
@@ -373,11 +373,11 @@ export class TunedModelsStore extends DisposableBase implements vscode.Disposabl
       for (const [name, model] of this.infos) {
         const before = previousInfos.get(name);
         if (!before) changes.push({ model, previous: undefined });
-        else if (before.state !== model.state) changes.push({ model, previous: before.state });
+        else if (stateChanged(name, before, model)) changes.push({ model, previous: before.state });
       }
     }
     this.fireStateChanges(changes);
-    this.poller.afterRefresh({ inFlight: listed.some((m) => isInFlight(m.state)), progressed });
+    this.poller.afterRefresh(refresh);
   }
 
   private fireStateChanges(changes: readonly StateChange[]): void {

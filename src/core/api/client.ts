@@ -1,6 +1,7 @@
 import { ApiError, NetworkError } from './errors';
-import { streamGeneration } from './generationStream';
+import { streamGenerateContentCall, streamGeneration } from './generationStream';
 import {
+  encodeName,
   Transport,
   formatMs,
   sleep,
@@ -271,16 +272,7 @@ export class GeminiClient {
    */
   streamGenerateContent(model: string, request: GenerateContentRequest, opts: StreamOptions = {}): AsyncIterable<GenerateContentResponse> {
     const resource = generationModelName(model);
-    const call: Call = {
-      method: 'streamGenerateContent',
-      httpMethod: 'POST',
-      path: `${encodeName(resource)}:streamGenerateContent`,
-      query: { alt: 'sse' },
-      body: request,
-      resource,
-      idempotent: false,
-      signal: opts.signal,
-    };
+    const call = streamGenerateContentCall('streamGenerateContent', resource, request, opts.signal);
     const idleMs = opts.idleTimeoutMs ?? this.#streamIdleTimeoutMs;
     return { [Symbol.asyncIterator]: () => this.#stream(call, idleMs) };
   }
@@ -451,8 +443,4 @@ function permissionParent(name: string): string {
 /** Like js-genai: `models/…` and `tunedModels/…` are kept, a bare name means `models/{name}`. */
 function generationModelName(name: string): string {
   return prefixed(name, 'models', GENERATION_MODEL_NAME, 'tunedModels/{model} or models/{model}');
-}
-
-function encodeName(name: string): string {
-  return name.split('/').map(encodeURIComponent).join('/');
 }

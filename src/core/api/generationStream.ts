@@ -1,8 +1,23 @@
 import { ApiError, StreamInterruptedError, type StreamInterruption } from './errors';
 import { SseBufferOverflowError, SseParser, type SseEventKind } from './sse';
-import { AttemptControl, formatMs, type Call, type Transport } from './transport';
+import { AttemptControl, encodeName, formatMs, type Call, type Transport } from './transport';
 import type { ErrorEnvelope, GenerateContentResponse } from './types';
 
+
+/** The call that streams a model's or endpoint's answer as server-sent events; never retried. */
+export function streamGenerateContentCall(method: string, resource: string, request: unknown, signal: AbortSignal | undefined, apiVersion?: Call['apiVersion']): Call {
+  return {
+    method,
+    httpMethod: 'POST',
+    ...(apiVersion ? { apiVersion } : {}),
+    path: `${encodeName(resource)}:streamGenerateContent`,
+    query: { alt: 'sse' },
+    body: request,
+    resource,
+    idempotent: false,
+    signal,
+  };
+}
 /**
  * Runs one generation stream (`alt=sse`) over `transport`, for every API that streams
  * GenerateContentResponse chunks (the Gemini API, the local server, Vertex AI endpoints). Yields

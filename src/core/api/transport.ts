@@ -597,3 +597,8 @@ export function describeFailure(err: ApiError | NetworkError): string {
 export function formatMs(ms: number): string {
   return ms >= 1000 ? `${(ms / 1000).toFixed(ms % 1000 === 0 ? 0 : 1)} s` : `${Math.round(ms)} ms`;
 }
+
+/** A resource name as a URL path: each segment encoded, the slashes kept. */
+export function encodeName(name: string): string {
+  return name.split('/').map(encodeURIComponent).join('/');
+}

@@ -1,5 +1,5 @@
-import { streamGeneration } from '../api/generationStream';
-import { Transport, type Call, type TransportOptions } from '../api/transport';
+import { streamGenerateContentCall, streamGeneration } from '../api/generationStream';
+import { encodeName, Transport, type TransportOptions } from '../api/transport';
 import type { GenerateContentRequest, GenerateContentResponse } from '../api/types';
 import type {
   CreateTuningJobRequest,
@@ -163,17 +163,7 @@ export class VertexClient {
   /** Streams an answer as server-sent events; errors as `GeminiClient.streamGenerateContent`. */
   streamGenerateContent(endpoint: string, request: GenerateContentRequest, opts: CallOptions & { idleTimeoutMs?: number } = {}): AsyncIterable<GenerateContentResponse> {
     const resource = checkName(endpoint, ENDPOINT_NAME, 'projects/{project}/locations/{location}/endpoints/{id}');
-    const call: Call = {
-      method: 'endpoints.streamGenerateContent',
-      httpMethod: 'POST',
-      apiVersion: VERTEX_API_VERSION,
-      path: `${encodeName(resource)}:streamGenerateContent`,
-      query: { alt: 'sse' },
-      body: request,
-      resource,
-      idempotent: false,
-      signal: opts.signal,
-    };
+    const call = streamGenerateContentCall('endpoints.streamGenerateContent', resource, request, opts.signal, VERTEX_API_VERSION);
     const idleMs = opts.idleTimeoutMs ?? this.#streamIdleTimeoutMs;
     return { [Symbol.asyncIterator]: () => streamGeneration(this.#transport, call, idleMs) };
   }
@@ -335,8 +325,4 @@ function checkName(name: string, pattern: RegExp, shape: string): string {
     throw new TypeError(`expected a Vertex AI resource name like ${shape}, got ${JSON.stringify(String(name).slice(0, 120))}`);
   }
   return name;
-}
-
-function encodeName(name: string): string {
-  return name.split('/').map(encodeURIComponent).join('/');
 }
