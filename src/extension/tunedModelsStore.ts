@@ -92,6 +92,8 @@ export class TunedModelsStore extends DisposableBase implements vscode.Disposabl
   private _version = 0;
   /** Bumped when the backend or filter changes, so a load that started before is discarded. */
   private generation = 0;
+  /** Models deleted since the current listing began: its pages may predate the deletion. */
+  private readonly removedWhileListing = new Set<string>();
   private baselineLoaded = false;
   private readonly runner = new CoalescingRunner(() => this.load());
   private readonly poller: InFlightPoller;
@@ -189,8 +191,9 @@ export class TunedModelsStore extends DisposableBase implements vscode.Disposabl
     }
   }
 
-  /** Drops a model the caller deleted. */
+  /** Drops a model the caller deleted; a listing already under way when it went does not bring it back. */
   remove(name: string): void {
+    this.removedWhileListing.add(name);
     if (!this.byName.delete(name)) return;
     this.operations.delete(name);
     this.operationNames.delete(name);
@@ -221,6 +224,8 @@ export class TunedModelsStore extends DisposableBase implements vscode.Disposabl
   private async load(): Promise<void> {
     const generation = this.generation;
     const startedAt = Date.now();
+    this.removedWhileListing.clear();
+    const stillThere = (name: string | undefined): boolean => name === undefined || !this.removedWhileListing.has(name);
     if (!this.baselineLoaded) this.setStatus({ kind: 'loading' });
     try {
       const neutralListing = this.source.neutralListing?.();
@@ -232,7 +237,7 @@ export class TunedModelsStore extends DisposableBase implements vscode.Disposabl
           if (model.name && matchesFilter(model, this._filter)) listedInfos.push(model);
         }
         if (generation !== this.generation || this.isDisposed) return;
-        this.applyNeutral(listedInfos);
+        this.applyNeutral(listedInfos.filter((m) => stillThere(m.name)));
         this.source.reportOutcome?.(undefined);
         this.setStatus({ kind: 'ready' });
         this.log.debug(`listed ${listedInfos.length} tuning jobs in ${Date.now() - startedAt} ms`);
@@ -248,7 +253,7 @@ export class TunedModelsStore extends DisposableBase implements vscode.Disposabl
       if (generation !== this.generation || this.isDisposed) return;
       const operations = await this.fetchOperations(client, listed, generation);
       if (generation !== this.generation || this.isDisposed) return;
-      this.apply(listed, operations);
+      this.apply(listed.filter((m) => stillThere(m.name)), operations);
       this.source.reportOutcome?.(undefined);
       this.setStatus({ kind: 'ready' });
       this.log.debug(`listed ${listed.length} tuned models in ${Date.now() - startedAt} ms`);
