@@ -126,6 +126,15 @@ export class StorageUploader {
     }
   }
 
+  /** Creates `bucket` in `project` unless it exists already (409). */
+  async ensureBucket(bucket: string, project: string, signal?: AbortSignal): Promise<void> {
+    checkBucket(bucket);
+    const call: Call = { method: 'storage.buckets.insert', httpMethod: 'POST', path: '', resource: `gs://${bucket}`, idempotent: false, signal };
+    const query = new URLSearchParams({ project });
+    const response = await this.#request(call, `${this.#basePath}/storage/v1/b?${query}`, 'POST', { 'content-type': 'application/json; charset=UTF-8' }, [Buffer.from(JSON.stringify({ name: bucket }))], signal);
+    if (response.status !== 200 && response.status !== 409) throw this.#error(call, response);
+  }
+
   async close(): Promise<void> {
     const dispatcher = this.#dispatcher;
     this.#dispatcher = undefined;

@@ -68,7 +68,7 @@ export class BackendConnection extends DisposableBase implements vscode.Disposab
       }),
     );
     this._register({ dispose: () => void this.closeClient() });
-    if (this._kind === 'local' && !this.localUrlOverride()) this.ensureLocalServer().start();
+    if (this.runsLocalServer) this.ensureLocalServer().start();
   }
 
   get kind(): BackendKind {
@@ -78,7 +78,7 @@ export class BackendConnection extends DisposableBase implements vscode.Disposab
   /** The endpoint requests go to; undefined while the local server is starting. */
   get baseUrl(): string | undefined {
     if (this._kind === 'gemini') return this.deps.settings.baseUrl ?? GEMINI_API_BASE_URL;
-    if (this._kind === 'vertex') return this.deps.settings.baseUrl ?? vertexRegionalBaseUrl(this.deps.settings.vertexLocation);
+    if (this._kind === 'vertex' && !this.vertexOnLocalServer) return this.deps.settings.baseUrl ?? vertexRegionalBaseUrl(this.deps.settings.vertexLocation);
     return this.localUrlOverride() ?? this.localServer?.url ?? this.resolvedBaseUrl;
   }
 
@@ -98,7 +98,12 @@ export class BackendConnection extends DisposableBase implements vscode.Disposab
 
   /** Whether requests go to a local server this window started (rather than a given URL). */
   get runsLocalServer(): boolean {
-    return this._kind === 'local' && !this.localUrlOverride();
+    return (this._kind === 'local' || this.vertexOnLocalServer) && !this.localUrlOverride();
+  }
+
+  /** The Vertex AI backend on the local server's offline twin (`geminiTuning.vertex.endpoint`), unless `baseUrl` names an endpoint. */
+  private get vertexOnLocalServer(): boolean {
+    return this._kind === 'vertex' && this.deps.settings.vertexOnLocalServer && !this.deps.settings.baseUrl;
   }
 
   /**
@@ -272,7 +277,8 @@ export class BackendConnection extends DisposableBase implements vscode.Disposab
     if (!project) {
       throw new BackendUnavailableError('No Google Cloud project is set for Vertex AI. Run "Gemini Tuning: Switch Backend" and pick Vertex AI, or set geminiTuning.vertex.project.');
     }
-    const baseUrl = settings.baseUrl;
+    const baseUrl = this.vertexOnLocalServer ? await this.localServerUrl() : settings.baseUrl;
+    if (this.vertexOnLocalServer) this.resolvedBaseUrl = baseUrl;
     // The local server's twin accepts the token given to it (by default its API key), or any token when it has none.
     const localServerToken = baseUrl && this.isLocalServerUrl(baseUrl) ? ((await this.deps.secrets.resolveApiKey(this.env)).key ?? 'local-tuning-server') : undefined;
     const { openVertexConnection } = await import('./vertexConnection.js');
@@ -291,6 +297,20 @@ export class BackendConnection extends DisposableBase implements vscode.Disposab
     return opened;
   }
 
+  /** The URL of the local server in use: the one given, or the one this window runs, once it is ready. */
+  private async localServerUrl(): Promise<string> {
+    const override = this.localUrlOverride();
+    if (override) return override;
+    if (this._health.kind === 'unknown') this.setHealth({ kind: 'starting' });
+    const server = this.ensureLocalServer();
+    server.start();
+    try {
+      return await server.whenReady();
+    } catch (error) {
+      throw new BackendUnavailableError(error instanceof Error ? error.message : String(error));
+    }
+  }
+
   private async createClient(): Promise<ClientEntry> {
     const kind = this._kind;
     let baseUrl: string;
@@ -303,19 +323,7 @@ export class BackendConnection extends DisposableBase implements vscode.Disposab
       if (!resolved.key) throw new MissingApiKeyError();
       apiKey = resolved.key;
     } else {
-      const override = this.localUrlOverride();
-      if (override) {
-        baseUrl = override;
-      } else {
-        if (this._health.kind === 'unknown') this.setHealth({ kind: 'starting' });
-        const server = this.ensureLocalServer();
-        server.start();
-        try {
-          baseUrl = await server.whenReady();
-        } catch (error) {
-          throw new BackendUnavailableError(error instanceof Error ? error.message : String(error));
-        }
-      }
+      baseUrl = await this.localServerUrl();
     }
     if (kind !== this._kind) throw new BackendUnavailableError('The backend changed while connecting.');
     const log = this.deps.log;

@@ -8,6 +8,7 @@ export const enum SettingKey {
   VertexProject = 'vertex.project',
   VertexLocation = 'vertex.location',
   VertexStagingBucket = 'vertex.stagingBucket',
+  VertexEndpoint = 'vertex.endpoint',
   PollingInitialDelayMs = 'polling.initialDelayMs',
   PollingMaxDelayMs = 'polling.maxDelayMs',
   PollingUnfocusedDelayMs = 'polling.unfocusedDelayMs',
@@ -84,6 +85,18 @@ export class Settings {
   /** Where training data is uploaded; a workspace cannot send it elsewhere in Restricted Mode. */
   get vertexStagingBucket(): string | undefined {
     return trustedValue(SettingKey.VertexStagingBucket)?.replace(/^gs:\/\//, '').replace(/\/+$/, '') || undefined;
+  }
+
+  /**
+   * Whether the Vertex AI backend talks to the local tuning server's offline twin of Vertex AI
+   * instead of Google: no account, and jobs train the local model.
+   */
+  get vertexOnLocalServer(): boolean {
+    return config().get<string>(SettingKey.VertexEndpoint) === 'localServer';
+  }
+
+  setVertexOnLocalServer(onLocalServer: boolean): Thenable<void> {
+    return config().update(SettingKey.VertexEndpoint, onLocalServer ? 'localServer' : undefined, vscode.ConfigurationTarget.Global);
   }
 
   /** True when a workspace value for `baseUrl` exists but is being ignored in Restricted Mode. */

@@ -5,6 +5,9 @@ import { StorageUploader } from '../../core/vertex/storageUpload';
 import { VertexBackend } from '../../core/tuning/vertexBackend';
 import type { ProxySettings } from './settings';
 
+/** Where training data goes on the local server's Vertex AI twin when no staging bucket is set. */
+export const LOCAL_SERVER_STAGING_BUCKET = 'local-tuning-staging';
+
 export interface VertexConnectionOptions {
   readonly project: string;
   readonly location: string;
@@ -43,7 +46,21 @@ export function openVertexConnection(opts: VertexConnectionOptions): VertexConne
     proxy: opts.proxy,
     log: opts.log,
   });
-  const backend = new VertexBackend({ client, uploader, stagingBucket: opts.stagingBucket, log: opts.log });
+  const onLocalServer = opts.localServerToken !== undefined;
+  const stagingBucket = opts.stagingBucket ?? (onLocalServer ? LOCAL_SERVER_STAGING_BUCKET : undefined);
+  let bucketReady: Promise<void> | undefined;
+  // The local server's Cloud Storage is this machine's own folder, so its staging bucket is made on first use.
+  const upload: StorageUploader['upload'] = async (upload) => {
+    if (onLocalServer && stagingBucket) {
+      bucketReady ??= uploader.ensureBucket(stagingBucket, opts.project, upload.signal).catch((error: unknown) => {
+        bucketReady = undefined;
+        throw error;
+      });
+      await bucketReady;
+    }
+    return uploader.upload(upload);
+  };
+  const backend = new VertexBackend({ client, uploader: { upload }, stagingBucket, log: opts.log });
   return {
     backend,
     close: async () => {

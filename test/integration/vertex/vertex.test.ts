@@ -56,7 +56,7 @@ describe('vertex backend: tuning jobs in the tree through the local Vertex AI tw
 
   after(async () => {
     await resetSettings();
-    for (const key of ['vertex.project', 'vertex.location', 'vertex.stagingBucket']) await config().update(key, undefined, vscode.ConfigurationTarget.Global);
+    for (const key of ['vertex.project', 'vertex.location', 'vertex.stagingBucket', 'vertex.endpoint']) await config().update(key, undefined, vscode.ConfigurationTarget.Global);
     for (const [variable, value] of Object.entries(savedEnv)) {
       if (value === undefined) delete process.env[variable];
       else process.env[variable] = value;
@@ -70,7 +70,7 @@ describe('vertex backend: tuning jobs in the tree through the local Vertex AI tw
     process.env.GOOGLE_CLOUD_PROJECT = PROJECT;
     await config().update('baseUrl', server.url, vscode.ConfigurationTarget.Global);
     const prompts = new ScriptedPrompts()
-      .pickLabel(/Vertex AI/)
+      .pickLabel(/Vertex AI$/)
       .inputWith(PROJECT, (options) => {
         assert.equal(options.value, PROJECT, 'the project is prefilled from GOOGLE_CLOUD_PROJECT');
         assert.match(options.prompt ?? '', /GOOGLE_CLOUD_PROJECT/);
@@ -147,5 +147,39 @@ describe('vertex backend: tuning jobs in the tree through the local Vertex AI tw
     assert.match(health.message, /gcloud auth application-default login/);
     assert.ok(health.message.includes(missing), `the message names the credentials file it looked at: ${health.message}`);
     assert.match(api.testHooks?.backend?.statusBar.text ?? '', /Vertex AI .*no key/);
+  });
+
+  it('Vertex AI, offline: runs on the local server with no Google account, its staging bucket made on first upload', async () => {
+    const missing = path.join(os.tmpdir(), `no-such-credentials-${process.pid}.json`);
+    process.env.GOOGLE_APPLICATION_CREDENTIALS = missing;
+    process.env.METADATA_SERVER_DETECTION = 'none';
+    delete process.env.GOOGLE_CLOUD_PROJECT;
+    await config().update('baseUrl', undefined, vscode.ConfigurationTarget.Global);
+    await config().update('vertex.project', undefined, vscode.ConfigurationTarget.Global);
+    const prompts = new ScriptedPrompts().pickLabel(/Vertex AI, offline/);
+    const scope = api.prompts.use(prompts);
+    try {
+      assert.equal(await vscode.commands.executeCommand('geminiTuning.switchBackend'), 'vertex');
+    } finally {
+      scope.dispose();
+    }
+    assert.equal(prompts.remaining, 0, 'no project is asked for');
+    assert.equal(config().get('vertex.endpoint'), 'localServer');
+    assert.equal(config().get('vertex.project'), 'local-project');
+    await whenHealth(api, 'connected');
+    assert.match(api.backend.baseUrl ?? '', /^http:\/\/127\.0\.0\.1:\d+$/, 'requests go to the local server the extension runs');
+
+    const backend = await api.backend.getVertexBackend();
+    const job = await backend.submitJob({
+      baseModel: 'gemini-2.5-flash',
+      displayName: 'offline vertex job',
+      epochCount: 1,
+      training: { examples: Array.from({ length: 8 }, (_, i) => ({ textInput: `ein ${i}`, output: `one ${i}` })) },
+    });
+    assert.match(job.model.name, /^projects\/\d+\/locations\/us-central1\/tuningJobs\/\d+$/, 'the job lives on the Vertex AI twin, named as Google names jobs');
+    await api.store.refresh();
+    assert.equal(api.store.get(job.model.name)?.backend, 'vertex', 'the job is listed in the tree');
+    const ended = await job.whenDone({ initialDelayMs: 200, maxDelayMs: 1_000 });
+    assert.equal(ended.state, 'active', ended.stateDetail);
   });
 });
