@@ -177,6 +177,35 @@ describe('vertex spec: tuning specs for Vertex AI against the local twin', funct
     assert.equal(fs.readFileSync(file, 'utf8'), spec, 'the spec is left as written');
   });
 
+  it('refuses a Gemini API spec on Vertex AI, saying what to change, and sends nothing', async () => {
+    const file = path.join(workspace, 'gemini-on-vertex.tuning.yaml');
+    fs.writeFileSync(file, 'baseModel: models/gemini-1.5-flash-001-tuning\nexamplesFile: data/capitals-25.jsonl\n');
+    const jobsBefore = await jobNames(client);
+    const outcome = await vscode.commands.executeCommand<CreateOutcome>('geminiTuning.createTunedModelFromSpec', vscode.Uri.file(file));
+    assert.equal(outcome.status, 'refused', JSON.stringify(outcome));
+    assert.ok(outcome.status === 'refused' && /Add "platform: vertex"/.test(outcome.reason) && /Switch Backend/.test(outcome.reason), JSON.stringify(outcome));
+    assert.deepEqual(await jobNames(client), jobsBefore);
+  });
+
+  it('a staging bucket that does not exist: Create says to check or create it, and creates no job', async () => {
+    const file = path.join(workspace, 'no-bucket.tuning.yaml');
+    fs.writeFileSync(file, 'platform: vertex\nbaseModel: gemini-2.5-flash\nexamplesFile: data/capitals-25.jsonl\n');
+    const jobsBefore = await jobNames(client);
+    const changed = nextEvent(api.backend.onDidChange);
+    await config().update('vertex.stagingBucket', 'no-such-bucket-here', vscode.ConfigurationTarget.Global);
+    await changed;
+    try {
+      const outcome = await vscode.commands.executeCommand<CreateOutcome>('geminiTuning.createTunedModelFromSpec', vscode.Uri.file(file));
+      assert.equal(outcome.status, 'failed', JSON.stringify(outcome));
+      assert.ok(outcome.status === 'failed' && /no-such-bucket-here/.test(outcome.message) && /gcloud storage buckets create/.test(outcome.message), outcome.status === 'failed' ? outcome.message : '');
+    } finally {
+      const restored = nextEvent(api.backend.onDidChange);
+      await config().update('vertex.stagingBucket', BUCKET, vscode.ConfigurationTarget.Global);
+      await restored;
+    }
+    assert.deepEqual(await jobNames(client), jobsBefore);
+  });
+
   it('Cancel on the upload notification stops the upload and creates no job', async () => {
     fs.writeFileSync(path.join(workspace, 'cancelled.jsonl'), contentsLines(2_000, 1_000));
     const file = path.join(workspace, 'cancelled.tuning.yaml');
