@@ -251,6 +251,7 @@ function createOnVertex(deps: CreateTunedModelDeps, backend: SpecBackend, uri: v
             // The notification's bar covers the training upload, and the validation upload after it.
             const overall = hasValidation ? (which === 'training' ? percent * 0.8 : 80 + percent * 0.2) : percent;
             report(`uploading ${which} data: ${percent}% of ${megabytes(p.totalBytes)}`, Math.floor(overall));
+            if (percent === 100 && (which === 'validation' || !hasValidation)) report('creating the tuning job…');
           },
         });
         const model = job.model.name;
