@@ -37,7 +37,7 @@ export function activate(context: vscode.ExtensionContext): GeminiTuningApi {
 
     context.subscriptions.push(registerTunedModelsTree({ connection, store, prompts, logChannel: log, testHooks }));
 
-    context.subscriptions.push(registerSpecFeatures({ context, log, backend: tuningJobSubmitter(connection, (op) => store.track(op)), prompts }));
+    context.subscriptions.push(registerSpecFeatures({ context, log, backend: tuningJobSubmitter(connection, (op) => store.track(op), (model) => store.upsert(model)), prompts, testHooks }));
 
     context.subscriptions.push(registerPromptNotebook({ context, log, connection, store, testHooks }));
 

@@ -74,8 +74,13 @@ export interface TunedModelsTreeTestHooks {
   readonly treeView: vscode.TreeView<TunedModelsNode>;
 }
 
-// eslint-disable-next-line @typescript-eslint/no-empty-object-type
-export interface TuningSpecEditorTestHooks {}
+/** The Create notification of a spec, as a person would see and press it. */
+export interface TuningSpecEditorTestHooks {
+  /** Every message the Create notifications reported, oldest first. */
+  readonly createProgress: readonly string[];
+  /** Presses Cancel on the Create notification at its first message that `when` accepts, as it shows. */
+  cancelCreateWhen(when: (message: string) => boolean): void;
+}
 
 export interface BackendTestHooks {
   /** The backend status bar item as shown: text, tooltip, background colour, command. */

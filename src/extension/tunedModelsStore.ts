@@ -181,6 +181,13 @@ export class TunedModelsStore extends DisposableBase implements vscode.Disposabl
 
   /** Replaces one model with a newer copy the caller got from the backend (after a patch, say). */
   upsert(model: TunedModelInfo): void {
+    if (model.name && model.backend === 'vertex') {
+      // A job just created: shown now, then kept up to date by the listing the poller runs while it is in flight.
+      this.neutral.set(model.name, model);
+      this.publish();
+      void this.refresh();
+      return;
+    }
     if (!model.name || model.backend !== 'gemini') return;
     const previous = this.infos.get(model.name);
     this.byName.set(model.name, model.raw as TunedModel);

@@ -110,7 +110,10 @@ export class VertexBackend implements TuningBackend, TuningJobSubmitter<VertexJo
       ...(request.description ? { description: request.description } : {}),
       ...(request.labels ? { labels: { ...request.labels } } : {}),
     };
-    const created = await this.#client.tuningJobs.create(body, { signal: opts.signal });
+    // A cancel stops the uploads. Once they are done the create goes out whole: cut in flight, it could
+    // leave a job the service made and nobody was told of.
+    if (opts.signal?.aborted) throw new ApiError({ httpStatus: 499, status: 'CANCELLED', message: 'cancelled before the tuning job was created; no job was made', method: 'tuningJobs.create', httpMethod: 'POST', resource: 'tuningJobs' });
+    const created = await this.#client.tuningJobs.create(body);
     const name = created.name;
     if (!name) throw new Error('Vertex AI created a tuning job but did not say its name; look for it in the Google Cloud console.');
     this.#opts.log?.(`created ${name} on ${trainingDatasetUri}`);

@@ -1,5 +1,6 @@
 import { cursorContext } from './cursorContext';
 import { type Position, type Range } from './positions';
+import { GEMINI_ONLY, textSaysVertex, VERTEX_ONLY } from './vertexSpec';
 import { excludedBy, fieldDocumentation, first, propertiesAt, schemasAt, typeLabel, type SchemaNode } from './schemaNavigator';
 
 export interface SpecCompletion {
@@ -34,14 +35,18 @@ function keySnippet(key: string, nodes: readonly SchemaNode[]): string {
  * at the cursor that it does not hold yet (nor one the schema forbids beside those it holds), or the values the schema lists for the key at the
  * cursor (an enum, or documented examples).
  */
-export function specCompletions(text: string, position: Position): SpecCompletion[] {
+export function specCompletions(text: string, position: Position, options: { vertexBaseModels?: readonly string[] } = {}): SpecCompletion[] {
   const context = cursorContext(text, position);
   if (!context) return [];
+  // Only the keys of the spec's platform: a Gemini API spec is never offered Vertex AI's, nor the reverse.
+  const vertex = textSaysVertex(text);
+  const otherPlatform = (vertex ? GEMINI_ONLY : VERTEX_ONLY).map((p) => p.join('.'));
   if (context.kind === 'key') {
     const out: SpecCompletion[] = [];
     const excluded = excludedBy(context.path, context.existingKeys);
     for (const [key, nodes] of propertiesAt(context.path)) {
       if (context.existingKeys.includes(key) || excluded.has(key)) continue;
+      if (otherPlatform.includes([...context.path, key].join('.'))) continue;
       out.push({ label: key, kind: 'key', insertText: keySnippet(key, nodes), replace: context.replace, detail: typeLabel(nodes), documentation: fieldDocumentation([...context.path, key]) });
     }
     return out;
@@ -50,6 +55,14 @@ export function specCompletions(text: string, position: Position): SpecCompletio
   const values = new Set<string>();
   for (const node of nodes) for (const v of [...(node.enum ?? []), ...(node.examples ?? [])]) values.add(String(v));
   if (types(nodes).has('boolean')) values.add('true').add('false');
+  if (context.path.length === 1 && context.path[0] === 'baseModel') {
+    // Gemini API models are named models/…; Vertex AI's come from the setting when the editor passes it.
+    for (const value of [...values]) if (value.startsWith('models/') === vertex) values.delete(value);
+    if (vertex && options.vertexBaseModels?.length) {
+      values.clear();
+      for (const model of options.vertexBaseModels) values.add(model);
+    }
+  }
   const documentation = fieldDocumentation(context.path);
   return [...values].map((value) => ({ label: value, kind: 'value' as const, insertText: value.replace(/[$}\\]/g, '\\$&'), replace: context.replace, detail: typeLabel(nodes), documentation }));
 }

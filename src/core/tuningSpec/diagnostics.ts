@@ -22,7 +22,11 @@ export type DiagnosticCode =
   | 'json-array'
   | 'csv-row'
   | 'csv-header'
-  | 'too-many-problems';
+  | 'too-many-problems'
+  | 'platform-field'
+  | 'vertex-limit'
+  | 'vertex-base-model'
+  | 'vertex-data';
 
 export interface RelatedLocation {
   file: string;

@@ -113,7 +113,8 @@ export function schemaDiagnostics(source: YamlSource, data: unknown): SpecDiagno
   const out: SpecDiagnostic[] = [];
   const seen = new Set<string>();
   for (const error of errors) {
-    if (error.keyword === 'if') continue;
+    // `if` and `propertyNames` wrap the error that says what is wrong, which is reported on its own.
+    if (error.keyword === 'if' || error.keyword === 'propertyNames') continue;
     if (summarized.some((prefix) => error.schemaPath.startsWith(prefix))) continue;
     const path = pathOf(error.instancePath);
     let diagnostic: SpecDiagnostic;

@@ -10,6 +10,8 @@ export type ExamplesFileEntry = string | ExamplesFileRef;
 
 /** A tuning spec as written (after the schema accepted it). */
 export interface TuningSpec {
+  /** `vertex` for a Vertex AI tuning job; absent or `gemini-api` for the Gemini API. */
+  platform?: 'gemini-api' | 'vertex';
   displayName?: string;
   description?: string;
   tunedModelId?: string;
@@ -24,12 +26,22 @@ export interface TuningSpec {
     learningRateMultiplier?: number;
     epochCount?: number;
     batchSize?: number;
+    /** Vertex AI only. */
+    adapterSize?: number;
   };
+  /** Vertex AI only: the system instruction of every converted example. */
+  systemInstruction?: string;
+  /** Vertex AI only: labels of the tuning job. */
+  labels?: Record<string, string>;
+  /** Vertex AI only: training data in Vertex AI's JSONL. */
+  contentsFile?: string;
   examples?: SpecExample[];
   examplesFile?: ExamplesFileEntry | ExamplesFileEntry[];
   validation?: {
     examples?: SpecExample[];
     examplesFile?: ExamplesFileEntry | ExamplesFileEntry[];
+    /** Vertex AI only. */
+    contentsFile?: string;
   };
 }
 

@@ -1,12 +1,24 @@
 import * as path from 'node:path';
 import { readExamplesFile, type DataFileResult, type ReadOptions } from './dataFiles';
-import { hasErrors, plural, sortDiagnostics, type SpecDiagnostic } from './diagnostics';
+import { formatCount, hasErrors, plural, sortDiagnostics, type SpecDiagnostic } from './diagnostics';
 import { duplicateDiagnostics, exampleProblems, leakedValidationDiagnostics, MIN_TRAINING_EXAMPLES, type ExampleOrigin, type LoadedExample } from './examples';
 import { throwIfAborted } from './specFileSystem';
 import { fileRefsOf, type LocatedFileRef, type TuningSpec } from './specModel';
 import { schemaDiagnostics } from './schemaCheck';
 import { summarize, type SpecSummary } from './summary';
 import { YamlSource, type JsonPath } from './yamlSource';
+import {
+  convertedExampleTokenDiagnostics,
+  exampleTokens,
+  isVertexSpec,
+  platformFieldDiagnostics,
+  readContentsFile,
+  summarizeVertex,
+  vertexBaseModelDiagnostics,
+  vertexHyperparameterDiagnostics,
+  VERTEX_LIMITS,
+  type ContentsFileResult,
+} from './vertexSpec';
 
 /**
  * Remembers data files by size and modification time, so that typing in a spec does not re-read
@@ -15,7 +27,8 @@ import { YamlSource, type JsonPath } from './yamlSource';
  * validating the spec itself.
  */
 export class DataFileCache {
-  private readonly entries = new Map<string, { stamp: string; result: DataFileResult; checkedAt: number }>();
+  // Examples files and Vertex AI contents files share it, under keys that say which reading it was.
+  private readonly entries = new Map<string, { stamp: string; result: unknown; checkedAt: number }>();
 
   constructor(
     private readonly capacity = 32,
@@ -23,20 +36,20 @@ export class DataFileCache {
   ) {}
 
   /** The entry, if it was checked less than `freshForMs` ago. */
-  fresh(key: string): DataFileResult | undefined {
+  fresh<T = DataFileResult>(key: string): T | undefined {
     const entry = this.entries.get(key);
-    return entry && Date.now() - entry.checkedAt < this.freshForMs ? entry.result : undefined;
+    return entry && Date.now() - entry.checkedAt < this.freshForMs ? (entry.result as T) : undefined;
   }
 
-  get(key: string, stamp: string): DataFileResult | undefined {
+  get<T = DataFileResult>(key: string, stamp: string): T | undefined {
     const entry = this.entries.get(key);
     if (!entry || entry.stamp !== stamp) return undefined;
     this.entries.delete(key);
     this.entries.set(key, { ...entry, checkedAt: Date.now() });
-    return entry.result;
+    return entry.result as T;
   }
 
-  set(key: string, stamp: string, result: DataFileResult): void {
+  set(key: string, stamp: string, result: unknown): void {
     this.entries.delete(key);
     this.entries.set(key, { stamp, result, checkedAt: Date.now() });
     while (this.entries.size > this.capacity) this.entries.delete(this.entries.keys().next().value as string);
@@ -50,6 +63,18 @@ export class DataFileCache {
 
 export interface ValidateSpecOptions extends ReadOptions {
   cache?: DataFileCache;
+  /** The tunable Vertex AI base models (the setting geminiTuning.vertex.baseModels); without it any model ID passes. */
+  vertexBaseModels?: readonly string[];
+}
+
+/** What a Vertex AI spec's data came to, beyond the converted examples in `training`/`validation`. */
+export interface VertexSpecData {
+  /** The training `contentsFile`, when the spec names one. */
+  trainingContents?: ContentsFileResult;
+  validationContents?: ContentsFileResult;
+  /** Estimated tokens of one pass over all training examples. */
+  tokensPerEpoch: number;
+  validationCount: number;
 }
 
 export interface SpecValidation {
@@ -67,6 +92,10 @@ export interface SpecValidation {
   summary: SpecSummary | undefined;
   /** False when the YAML does not parse into a structure: only its syntax errors are reported. */
   structureReadable: boolean;
+  /** Which API the spec tunes on (`platform: vertex`, else the Gemini API). */
+  platform: 'gemini-api' | 'vertex';
+  /** Present for a Vertex AI spec. */
+  vertex?: VertexSpecData;
 }
 
 /** The inline examples that are valid; `rejected` is called for each item that is not (the schema reports why). */
@@ -92,7 +121,7 @@ function inlineExamples(source: YamlSource, value: unknown, at: JsonPath, reject
 export async function validateSpec(text: string, specFile: string, options: ValidateSpecOptions): Promise<SpecValidation> {
   const source = new YamlSource(text, specFile);
   const diagnostics: SpecDiagnostic[] = source.syntaxDiagnostics();
-  const result: SpecValidation = { specFile, diagnostics, hasErrors: false, spec: undefined, training: [], validation: [], dataFiles: [], summary: undefined, structureReadable: source.structureReadable };
+  const result: SpecValidation = { specFile, diagnostics, hasErrors: false, spec: undefined, training: [], validation: [], dataFiles: [], summary: undefined, structureReadable: source.structureReadable, platform: 'gemini-api' };
   if (!result.structureReadable) return finish(result);
   const limitsHit = diagnostics.some((d) => d.code === 'yaml-limits');
   const { data, diagnostic } = limitsHit ? { data: undefined, diagnostic: undefined } : source.toData();
@@ -107,6 +136,10 @@ export async function validateSpec(text: string, specFile: string, options: Vali
   if (!data || typeof data !== 'object' || Array.isArray(data)) return finish(result);
   const spec = data as TuningSpec;
   result.spec = spec;
+  const vertex = isVertexSpec(spec);
+  if (vertex) result.platform = 'vertex';
+  diagnostics.push(...platformFieldDiagnostics(source, spec));
+  if (vertex) diagnostics.push(...vertexHyperparameterDiagnostics(source, spec), ...vertexBaseModelDiagnostics(source, spec, options.vertexBaseModels));
 
   const specDir = path.dirname(specFile);
   const trainingRefs = fileRefsOf(spec.examplesFile, ['examplesFile']);
@@ -138,27 +171,68 @@ export async function validateSpec(text: string, specFile: string, options: Vali
     await load(validationRefs, result.validation);
   }
 
+  let trainingContents: ContentsFileResult | undefined;
+  let validationContents: ContentsFileResult | undefined;
+  if (vertex) {
+    const loadContents = async (value: unknown, at: JsonPath): Promise<ContentsFileResult | undefined> => {
+      if (typeof value !== 'string' || value.trim() === '') return undefined;
+      throwIfAborted(options.signal);
+      const absolute = path.resolve(specDir, value);
+      result.dataFiles.push(absolute);
+      const read = await readContentsCached(absolute, value, options);
+      diagnostics.push(...read.diagnostics);
+      if (read.failure) diagnostics.push({ file: specFile, range: source.valueRange(at), severity: 'error', code: read.failure.code, message: read.failure.message });
+      return read;
+    };
+    const bothKinds = (parent: JsonPath, given: { examples?: unknown; examplesFile?: unknown; contentsFile?: unknown } | undefined) => {
+      if (given?.contentsFile !== undefined && (given.examples !== undefined || given.examplesFile !== undefined)) {
+        diagnostics.push({ file: specFile, range: source.keyRange(parent, 'contentsFile'), severity: 'error', code: 'vertex-data', message: `Use either contentsFile (Vertex AI JSONL) or examples/examplesFile (converted for you)${parent.length ? ' for the validation data' : ' for the training data'}, not both` });
+      }
+    };
+    bothKinds([], spec);
+    trainingContents = await loadContents(spec.contentsFile, ['contentsFile']);
+    if (spec.validation && typeof spec.validation === 'object') {
+      bothKinds(['validation'], spec.validation);
+      validationContents = await loadContents(spec.validation.contentsFile, ['validation', 'contentsFile']);
+    }
+    if (trainingContents?.failure) trainingComplete = false;
+    const system = typeof spec.systemInstruction === 'string' ? spec.systemInstruction : undefined;
+    diagnostics.push(...convertedExampleTokenDiagnostics(result.training, system), ...convertedExampleTokenDiagnostics(result.validation, system));
+    let tokensPerEpoch = trainingContents?.tokens ?? 0;
+    for (const e of result.training) tokensPerEpoch += exampleTokens(e.textInput, e.output, system);
+    const validationCount = result.validation.length + (validationContents?.exampleCount ?? 0);
+    if (validationCount > VERTEX_LIMITS.maxValidationExamples) {
+      diagnostics.push({ file: specFile, range: source.keyRange([], 'validation'), severity: 'error', code: 'vertex-limit', message: `${plural(validationCount, 'validation example')}; Vertex AI takes at most ${formatCount(VERTEX_LIMITS.maxValidationExamples)}` });
+    }
+    result.vertex = { trainingContents, validationContents, tokensPerEpoch, validationCount };
+  }
+
   diagnostics.push(...duplicateDiagnostics(result.training, 'training'));
   diagnostics.push(...duplicateDiagnostics(result.validation, 'validation'));
   diagnostics.push(...leakedValidationDiagnostics(result.training, result.validation));
 
-  const declaresData = spec.examples !== undefined || spec.examplesFile !== undefined;
+  const declaresData = spec.examples !== undefined || spec.examplesFile !== undefined || trainingContents !== undefined;
   if (declaresData && trainingComplete) {
-    const count = result.training.length;
-    const anchor = spec.examples !== undefined ? source.keyRange([], 'examples') : source.keyRange([], 'examplesFile');
+    const count = result.training.length + (trainingContents?.exampleCount ?? 0);
+    rowsWithProblems += trainingContents?.rowsWithProblems ?? 0;
+    const anchor = spec.examples !== undefined ? source.keyRange([], 'examples') : spec.examplesFile !== undefined ? source.keyRange([], 'examplesFile') : source.keyRange([], 'contentsFile');
     const withErrors = hasErrors(diagnostics);
+    const minimum = vertex ? VERTEX_LIMITS.recommendedMinExamples : MIN_TRAINING_EXAMPLES;
     if (count === 0 && !withErrors) {
       diagnostics.push({ file: specFile, range: anchor, severity: 'error', code: 'no-examples', message: 'The spec has no training examples' });
-    } else if (count > 0 && count < MIN_TRAINING_EXAMPLES && !diagnostics.some((d) => d.code === 'yaml-syntax' && d.severity === 'error')) {
+    } else if (count > 0 && count < minimum && !diagnostics.some((d) => d.code === 'yaml-syntax' && d.severity === 'error')) {
       diagnostics.push({
         file: specFile,
         range: anchor,
         severity: 'warning',
         code: 'too-few-examples',
-        message: `${plural(count, 'training example')}; the Gemini API's documented minimum is ${MIN_TRAINING_EXAMPLES}`,
+        message: vertex ? `${plural(count, 'training example')}; Vertex AI recommends starting with at least ${minimum}` : `${plural(count, 'training example')}; the Gemini API's documented minimum is ${MIN_TRAINING_EXAMPLES}`,
       });
     }
-    if (count > 0 || rowsWithProblems > 0) result.summary = summarize(spec, count, rowsWithProblems);
+    if (vertex && count > VERTEX_LIMITS.maxTrainingExamples) {
+      diagnostics.push({ file: specFile, range: anchor, severity: 'error', code: 'vertex-limit', message: `${plural(count, 'training example')}; Vertex AI takes at most ${formatCount(VERTEX_LIMITS.maxTrainingExamples)} text examples` });
+    }
+    if (count > 0 || rowsWithProblems > 0) result.summary = vertex ? summarizeVertex(spec, count, result.vertex?.tokensPerEpoch ?? 0, rowsWithProblems) : summarize(spec, count, rowsWithProblems);
   }
   return finish(result);
 }
@@ -180,6 +254,25 @@ async function readCached(absolute: string, ref: LocatedFileRef, options: Valida
   }
   const read = await readExamplesFile(absolute, ref, options);
   if (options.cache && stamp) options.cache.set(key, stamp, read);
+  return read;
+}
+
+async function readContentsCached(absolute: string, shownPath: string, options: ValidateSpecOptions): Promise<ContentsFileResult> {
+  const key = `${absolute}\u0000contents`;
+  const shown = (r: ContentsFileResult) => (r.failure ? { ...r, failure: { ...r.failure, message: r.failure.message.replace(/"[^"]*"/, `"${shownPath}"`) } } : r);
+  if (options.cache) {
+    const fresh = options.cache.fresh<ContentsFileResult>(key);
+    if (fresh) return shown(fresh);
+    try {
+      const s = await options.fs.stat(absolute);
+      const hit = options.cache.get<ContentsFileResult>(key, `${s.size}:${s.mtimeMs}`);
+      if (hit) return shown(hit);
+    } catch {
+      // Read below, which says what is wrong with the file.
+    }
+  }
+  const read = await readContentsFile(absolute, shownPath, options);
+  if (options.cache && read.stamp) options.cache.set(key, read.stamp, read);
   return read;
 }
 

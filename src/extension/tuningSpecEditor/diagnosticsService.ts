@@ -1,4 +1,5 @@
 import * as vscode from 'vscode';
+import { configuredVertexBaseModels, VERTEX_BASE_MODELS_SETTING } from './vertexBaseModels';
 import { type Log } from '../../core/util/log';
 import { CancelledError } from '../../core/tuningSpec/specFileSystem';
 import { type SpecDiagnostic, type Severity } from '../../core/tuningSpec/diagnostics';
@@ -70,6 +71,10 @@ export class SpecValidationService implements vscode.Disposable {
         else this.dataFileChanged(doc.uri);
       }),
       vscode.workspace.onDidCloseTextDocument((doc) => this.forget(doc.uri)),
+      vscode.workspace.onDidChangeConfiguration((e) => {
+        if (!e.affectsConfiguration(VERTEX_BASE_MODELS_SETTING)) return;
+        for (const doc of vscode.workspace.textDocuments) if (this.lastResult(doc.uri)?.platform === 'vertex') this.schedule(doc, 0);
+      }),
     );
     const watcher = vscode.workspace.createFileSystemWatcher('**/*.{jsonl,ndjson,csv,tsv,json}');
     this.subscriptions.push(watcher, watcher.onDidChange((uri) => this.dataFileChanged(uri)), watcher.onDidCreate((uri) => this.dataFileChanged(uri)), watcher.onDidDelete((uri) => this.dataFileChanged(uri)));
@@ -147,7 +152,7 @@ export class SpecValidationService implements vscode.Disposable {
     const version = doc.version;
     entry.version = version;
     const current = entry;
-    const pending = validateSpec(doc.getText(), specPathOf(doc.uri), { fs: fileSystemFor(doc.uri), signal: controller.signal, cache: this.cache }).then(
+    const pending = validateSpec(doc.getText(), specPathOf(doc.uri), { fs: fileSystemFor(doc.uri), signal: controller.signal, cache: this.cache, vertexBaseModels: configuredVertexBaseModels() }).then(
       (result) => {
         if (cancel.token.isCancellationRequested || this.entries.get(key) !== current) return undefined;
         current.result = result;

@@ -13,6 +13,8 @@ import { newTuningSpec } from './commands/newTuningSpec';
 import { validateTuningSpec } from './commands/validateTuningSpec';
 import { SpecValidationService } from './diagnosticsService';
 import { SPEC_GLOB } from './workspaceFileSystem';
+import { CreateProgressProbe } from './createProgressProbe';
+import { type TestHooks } from '../testHooks';
 
 export interface SpecFeatureDeps {
   readonly context: Pick<vscode.ExtensionContext, 'workspaceState'>;
@@ -21,6 +23,8 @@ export interface SpecFeatureDeps {
   readonly backend?: SpecBackend;
   /** How questions are asked; tests answer through it. */
   readonly prompts: Prompts;
+  /** Present in test mode: the spec editor fills its section. */
+  readonly testHooks?: TestHooks;
 }
 
 /** Tuning specs: diagnostics, CodeLens, completion, hover, quick fixes and the New / Validate / Create commands. */
@@ -30,6 +34,8 @@ export function registerSpecFeatures(deps: SpecFeatureDeps): vscode.Disposable {
   const validation = new SpecValidationService(log);
   const codeLens = new SpecCodeLensProvider(validation);
   const isTrusted = () => vscode.workspace.isTrusted;
+  const probe = deps.testHooks ? new CreateProgressProbe() : undefined;
+  if (deps.testHooks) deps.testHooks.tuningSpecEditor = probe;
   return vscode.Disposable.from(
     validation,
     codeLens,
@@ -40,7 +46,7 @@ export function registerSpecFeatures(deps: SpecFeatureDeps): vscode.Disposable {
     registerGuarded(
       SpecCommands.create,
       'Could not create a tuned model from the spec',
-      createTunedModelFromSpec({ workspaceState: deps.context.workspaceState, log, validation, backend: deps.backend, prompts, isTrusted }),
+      createTunedModelFromSpec({ workspaceState: deps.context.workspaceState, log, validation, backend: deps.backend, prompts, isTrusted, progressProbe: probe }),
       log,
     ),
     registerGuarded(SpecCommands.validate, 'Could not validate the tuning spec', validateTuningSpec({ validation, prompts }), log),

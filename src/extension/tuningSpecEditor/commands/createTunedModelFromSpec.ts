@@ -6,6 +6,10 @@ import { buildCreateRequest, type CreateRequest } from '../../../core/tuningSpec
 import { creationRefusal, previousCreation, rememberCreation, type SpecCreations } from '../../../core/tuningSpec/creationPolicy';
 import { CancelledError } from '../../../core/tuningSpec/specFileSystem';
 import { validateSpec, type SpecValidation } from '../../../core/tuningSpec/validateSpec';
+import { buildVertexJobRequest, type VertexCreateRequest } from '../../../core/tuningSpec/vertexRequest';
+import type { VertexBackend } from '../../../core/tuning/vertexBackend';
+import { explainVertexError } from '../../../core/vertex/errors';
+import { configuredVertexBaseModels } from '../vertexBaseModels';
 import { inertNotificationText } from '../../../core/util/inertText';
 import { type ErrorLog, showError } from '../../ui/notify';
 import { type Prompts } from '../../ui/prompts';
@@ -21,6 +25,10 @@ import { fileSystemFor, specPathOf } from '../workspaceFileSystem';
 export interface SpecBackend {
   readonly kind: 'local' | 'gemini' | 'vertex';
   submitter(): Promise<TuningJobSubmitter<CreateRequest['model']>>;
+  /** Vertex AI's backend, which uploads a spec's data and creates the tuning job. */
+  vertexSubmitter?(): Promise<Pick<VertexBackend, 'submitJob'>>;
+  /** Shows a job just created in the Tuned Models view at once. */
+  announce?(model: TunedModelInfo): void;
 }
 
 export interface CreateTunedModelDeps {
@@ -33,6 +41,8 @@ export interface CreateTunedModelDeps {
   readonly prompts: Prompts;
   /** Workspace trust, read at call time. */
   readonly isTrusted: () => boolean;
+  /** Test mode: sees what the notification reports, and may press its Cancel. */
+  readonly progressProbe?: { reported(message: string): boolean };
 }
 
 /** What "Create Tuned Model from Spec" did; returned to callers of `executeCommand`. */
@@ -42,6 +52,8 @@ export type CreateOutcome =
   | { status: 'cancelled' }
   | { status: 'failed'; model?: string; message: string }
   | { status: 'watching'; model: string }
+  /** A Vertex AI tuning job was created; the Tuned Models view follows it. */
+  | { status: 'submitted'; model: string }
   | { status: 'created'; model: string; state: string };
 
 /**
@@ -62,19 +74,26 @@ export function createTunedModelFromSpec(deps: CreateTunedModelDeps): (arg?: unk
     }
     const checked = await checkSpec(deps, uri);
     if ('outcome' in checked) return checked.outcome;
-    const { request } = checked;
+    const { result } = checked;
+    const name = path.basename(uri.path);
+    const mismatch = deps.backend ? platformMismatch(result.platform, deps.backend.kind) : undefined;
+    if (mismatch) {
+      showError(deps.log, `Could not create a tuned model from ${name}`, new Error(mismatch));
+      return { status: 'refused', reason: mismatch };
+    }
+    const request = result.platform === 'vertex' ? buildVertexJobRequest(result) : buildCreateRequest(result);
     if (!(await confirmIfUnchanged(deps, uri, request))) return { status: 'cancelled' };
     if (!deps.backend) {
       const message = 'No backend connection is available to create the tuned model.';
-      showError(deps.log, `Could not create a tuned model from ${path.basename(uri.path)}`, new Error(message));
+      showError(deps.log, `Could not create a tuned model from ${name}`, new Error(message));
       return { status: 'failed', message };
     }
-    return createAndFollow(deps, deps.backend, uri, request);
+    return 'request' in request ? createOnVertex(deps, deps.backend, uri, request) : createAndFollow(deps, deps.backend, uri, request);
   };
 }
 
 /** Validates the spec as it is now, with progress while its data files are read; the request to send, or why there is none. */
-async function checkSpec(deps: CreateTunedModelDeps, uri: vscode.Uri): Promise<{ request: CreateRequest } | { outcome: CreateOutcome }> {
+async function checkSpec(deps: CreateTunedModelDeps, uri: vscode.Uri): Promise<{ result: SpecValidation } | { outcome: CreateOutcome }> {
   const name = path.basename(uri.path);
   try {
     const result = await vscode.window.withProgress(
@@ -87,6 +106,7 @@ async function checkSpec(deps: CreateTunedModelDeps, uri: vscode.Uri): Promise<{
         return validateSpec(await specText(uri), specPathOf(uri), {
           fs: fileSystemFor(uri),
           signal: controller.signal,
+          vertexBaseModels: configuredVertexBaseModels(),
           onProgress: ({ file, bytesRead, totalBytes }) => {
             const percent = totalBytes > 0 ? Math.floor((bytesRead / totalBytes) * 100) : 100;
             if (percent >= reported + 5 || percent === 100) {
@@ -104,7 +124,7 @@ async function checkSpec(deps: CreateTunedModelDeps, uri: vscode.Uri): Promise<{
       void showProblems(`${name} has ${problems.length === 1 ? 'a problem' : `${problems.length} problems`}; no tuned model was created.`, problems);
       return { outcome: { status: 'invalid', problems } };
     }
-    return { request: buildCreateRequest(result) };
+    return { result };
   } catch (error) {
     if (error instanceof CancelledError) return { outcome: { status: 'cancelled' } };
     throw error;
@@ -112,7 +132,7 @@ async function checkSpec(deps: CreateTunedModelDeps, uri: vscode.Uri): Promise<{
 }
 
 /** True unless this spec, unchanged, already created a model and the person does not want another. */
-async function confirmIfUnchanged(deps: CreateTunedModelDeps, uri: vscode.Uri, request: CreateRequest): Promise<boolean> {
+async function confirmIfUnchanged(deps: CreateTunedModelDeps, uri: vscode.Uri, request: { fingerprint: string }): Promise<boolean> {
   const earlier = previousCreation(deps.workspaceState.get<SpecCreations>(SPEC_CREATIONS_STATE_KEY), uri.toString(), request.fingerprint);
   if (!earlier) return true;
   return deps.prompts.confirm(`This spec, unchanged, already created ${earlier.model}. Create another tuned model from it?`, {
@@ -178,6 +198,81 @@ function createAndFollow(deps: CreateTunedModelDeps, backend: SpecBackend, uri: 
         }
         showError(log, `Could not create a tuned model from ${name}`, error);
         return { status: 'failed', model, message: error instanceof Error ? error.message : String(error) };
+      }
+    },
+  );
+}
+
+/** Why a spec cannot be created on the current backend: a Vertex AI spec elsewhere, or a Gemini API spec on Vertex AI. */
+function platformMismatch(platform: SpecValidation['platform'], backend: SpecBackend['kind']): string | undefined {
+  if (platform === 'vertex' && backend !== 'vertex') {
+    const current = backend === 'local' ? 'the local tuning server' : 'the Gemini API';
+    return `This spec is for Vertex AI (platform: vertex) and the current backend is ${current}. Run "Gemini Tuning: Switch Backend" and pick Vertex AI, or remove "platform: vertex" and name a models/… base model to tune on ${current}.`;
+  }
+  if (platform !== 'vertex' && backend === 'vertex') {
+    return 'This spec is for the Gemini API and the current backend is Vertex AI. Add "platform: vertex" and name a Vertex AI base model (e.g. gemini-2.5-flash) to tune on Vertex AI, or run "Gemini Tuning: Switch Backend" to use the local tuning server or the Gemini API.';
+  }
+  return undefined;
+}
+
+function megabytes(bytes: number): string {
+  return `${(bytes / (1 << 20)).toFixed(1)} MB`;
+}
+
+/**
+ * Uploads the spec's data to Cloud Storage and creates the Vertex AI tuning job, with the upload's
+ * progress in a notification whose Cancel aborts the upload: then no job is created. The new job
+ * shows in the Tuned Models view at once, which follows it from there (tuning takes hours).
+ */
+function createOnVertex(deps: CreateTunedModelDeps, backend: SpecBackend, uri: vscode.Uri, vertex: VertexCreateRequest): Thenable<CreateOutcome> {
+  const { log } = deps;
+  const name = path.basename(uri.path);
+  return vscode.window.withProgress(
+    { location: vscode.ProgressLocation.Notification, title: `Vertex AI tuning job from ${name}`, cancellable: true },
+    async (progress, token): Promise<CreateOutcome> => {
+      const controller = new AbortController();
+      token.onCancellationRequested(() => controller.abort());
+      let shown = 0;
+      const report = (message: string, percent?: number) => {
+        const increment = percent !== undefined && percent > shown ? percent - shown : undefined;
+        if (increment !== undefined) shown = percent!;
+        progress.report({ message, ...(increment !== undefined ? { increment } : {}) });
+        if (deps.progressProbe?.reported(message)) controller.abort();
+      };
+      const hasValidation = vertex.request.validation !== undefined;
+      try {
+        if (!backend.vertexSubmitter) throw new Error('This editor build cannot create Vertex AI tuning jobs.');
+        report(`connecting to Vertex AI… (${vertex.summary.text})`);
+        const submitter = await backend.vertexSubmitter();
+        const job = await submitter.submitJob(vertex.request, {
+          signal: controller.signal,
+          onUploadProgress: (which, p) => {
+            const percent = p.totalBytes > 0 ? Math.floor((p.sentBytes / p.totalBytes) * 100) : 100;
+            // The notification's bar covers the training upload, and the validation upload after it.
+            const overall = hasValidation ? (which === 'training' ? percent * 0.8 : 80 + percent * 0.2) : percent;
+            report(`uploading ${which} data: ${percent}% of ${megabytes(p.totalBytes)}`, Math.floor(overall));
+            if (percent === 100 && (which === 'validation' || !hasValidation)) report('creating the tuning job…');
+          },
+        });
+        const model = job.model.name;
+        if (!model) throw new Error('Vertex AI answered without naming the new tuning job.');
+        await deps.workspaceState.update(
+          SPEC_CREATIONS_STATE_KEY,
+          rememberCreation(deps.workspaceState.get<SpecCreations>(SPEC_CREATIONS_STATE_KEY), uri.toString(), { fingerprint: vertex.fingerprint, model, createdAt: new Date().toISOString() }),
+        );
+        log.info(`created ${model} from ${uri.toString(true)} (${vertex.summary.text})`);
+        backend.announce?.(job.model);
+        revealModel(model);
+        report('created');
+        void vscode.window.showInformationMessage(inertNotificationText(`Created the Vertex AI tuning job ${model}. The Tuned Models view follows it; tuning on Vertex AI takes from minutes to hours.`));
+        return { status: 'submitted', model };
+      } catch (error) {
+        if (controller.signal.aborted) {
+          log.info(`creating a Vertex AI tuning job from ${uri.toString(true)} was cancelled during the upload; no job was created`);
+          return { status: 'cancelled' };
+        }
+        showError(log, `Could not create a Vertex AI tuning job from ${name}`, new Error(explainVertexError(error)));
+        return { status: 'failed', message: explainVertexError(error) };
       }
     },
   );
