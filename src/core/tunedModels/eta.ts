@@ -133,6 +133,16 @@ export function formatRemaining(ms: number): string {
   return `${s}s`;
 }
 
+/** The status bar's words for the running jobs, e.g. "2 tuning jobs · 45% · ETA 3m 05s". */
+export function describeJobs(summary: JobsSummary): string {
+  const parts = [summary.running === 1 ? '1 tuning job' : `${summary.running} tuning jobs`];
+  if (summary.percent !== undefined) parts.push(`${summary.percent}%`);
+  if (summary.remainingMs !== undefined) parts.push(`ETA ${formatRemaining(summary.remainingMs)}`);
+  else if (summary.atLeastMs !== undefined) parts.push(`ETA ≥ ${formatRemaining(summary.atLeastMs)}`);
+  else parts.push('ETA estimating…');
+  return parts.join(' · ');
+}
+
 /** What a job's estimate reads as, for tooltips and the chart header. */
 export function describeEstimate(estimate: JobEstimate): string {
   if (estimate.remainingMs !== undefined) return estimate.remainingMs === 0 ? 'finishing' : `about ${formatRemaining(estimate.remainingMs)} left`;

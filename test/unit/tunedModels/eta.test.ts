@@ -1,6 +1,7 @@
 import * as assert from 'node:assert/strict';
 import {
   describeEstimate,
+  describeJobs,
   estimateJob,
   formatRemaining,
   JobEtaTracker,
@@ -9,6 +10,7 @@ import {
   summarizeJobs,
   type JobEstimate,
 } from '../../../src/core/tunedModels/eta';
+import { modelTooltipMarkdown } from '../../../src/core/tunedModels/presentation';
 import { type TunedModelInfo, type TuningLossPoint } from '../../../src/core/tuning/model';
 
 const START = Date.parse('2026-12-03T10:00:00Z');
@@ -134,6 +136,12 @@ describe('ETA: several jobs', () => {
     assert.deepEqual(summary, { running: 2, percent: 16, atLeastMs: 20_000, estimating: 1 });
     assert.deepEqual(summarizeJobs([estimate(0, undefined)]), { running: 1, percent: undefined, atLeastMs: undefined, estimating: 1 });
   });
+
+  it('reads as jobs running, percent and ETA', () => {
+    assert.equal(describeJobs(summarizeJobs([estimate(50, 100, 20_000), estimate(10, 300, 90_000)])), '2 tuning jobs · 15% · ETA 1m 30s');
+    assert.equal(describeJobs(summarizeJobs([estimate(50, 100, 20_000), estimate(0, 200)])), '2 tuning jobs · 16% · ETA ≥ 20s');
+    assert.equal(describeJobs(summarizeJobs([estimate(1, 100)])), '1 tuning job · 1% · ETA estimating…');
+  });
 });
 
 describe('ETA: following a model list', () => {
@@ -164,5 +172,16 @@ describe('ETA: following a model list', () => {
     tracker.update([{ ...runningModel('tunedModels/a', 10, 10), state: 'active' }], START + 1000);
     assert.deepEqual(tracker.estimates(START + 1000), []);
     assert.equal(tracker.estimate('tunedModels/a', START + 1000), undefined);
+  });
+});
+
+describe('ETA: in the tree item tooltip', () => {
+  it('says the time left of a running job, and nothing of the kind once it has ended', () => {
+    const model = runningModel('tunedModels/a', 10, 50, snapshots(10, 800));
+    const tracker = new JobEtaTracker();
+    tracker.update([model], START + 10 * 800);
+    const estimate = tracker.estimate(model.name, START + 10 * 800);
+    assert.match(modelTooltipMarkdown(model, START + 10 * 800, estimate), /Time left: about 32s left/);
+    assert.doesNotMatch(modelTooltipMarkdown({ ...model, state: 'active' }, START, estimate), /Time left/);
   });
 });
