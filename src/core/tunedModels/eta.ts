@@ -19,9 +19,10 @@ export const MIN_STEPS_FOR_ESTIMATE = 3;
 export const RATE_HALF_LIFE_STEPS = 20;
 
 /**
- * Milliseconds per step, smoothed: an exponential moving average over the intervals between
- * successive samples, each weighted by the steps it covers (an interval of 5 steps counts as 5
- * intervals of one). Samples without a time are skipped; steps must ascend. Undefined until the
+ * Milliseconds per step, smoothed: a weighted mean of the intervals between successive samples,
+ * each weighted by the steps it covers and halved every `halfLifeSteps` steps of age (an
+ * exponential moving average, debiased so that the first, often slow, interval does not linger as
+ * its starting value). Samples without a time are skipped; steps must ascend. Undefined until the
  * samples span `MIN_STEPS_FOR_ESTIMATE` steps.
  */
 export function smoothedMsPerStep(
@@ -33,7 +34,8 @@ export function smoothedMsPerStep(
   let previousStep: number | undefined;
   let previousTime: number | undefined;
   let stepsMeasured = 0;
-  let smoothed: number | undefined;
+  let weightedSum = 0;
+  let totalWeight = 0;
   for (let i = 0; i < steps.length; i++) {
     const time = timesMs[i];
     if (time === null || time === undefined || !Number.isFinite(time)) continue;
@@ -41,15 +43,18 @@ export function smoothedMsPerStep(
     if (previousStep !== undefined && previousTime !== undefined && step > previousStep && time >= previousTime) {
       const span = step - previousStep;
       const perStep = (time - previousTime) / span;
-      // The interval's weight in the average: as if its `span` steps had each been averaged in.
-      const weight = 1 - keepPerStep ** span;
-      smoothed = smoothed === undefined ? perStep : smoothed + weight * (perStep - smoothed);
+      // Older intervals age by `span` steps; this one weighs as its `span` steps would have one by one.
+      const aged = keepPerStep ** span;
+      weightedSum = weightedSum * aged + (1 - aged) * perStep;
+      totalWeight = totalWeight * aged + (1 - aged);
       stepsMeasured += span;
     }
     previousStep = step;
     previousTime = time;
   }
-  return stepsMeasured >= MIN_STEPS_FOR_ESTIMATE ? smoothed : undefined;
+  if (stepsMeasured < MIN_STEPS_FOR_ESTIMATE || totalWeight <= 0) return undefined;
+  // To the microsecond: a steady pace reads as itself, without the division's rounding noise.
+  return Math.round((weightedSum / totalWeight) * 1000) / 1000;
 }
 
 /** Why a running job has no estimate yet. */

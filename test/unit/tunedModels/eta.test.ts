@@ -85,6 +85,14 @@ describe('ETA: the smoothed step rate', () => {
     assert.ok(soon > 1200 && soon < 1500, `10 steps after the change, between the paces: ${soon}`);
   });
 
+  it('does not let a slow first interval linger as the starting value', () => {
+    // Warm-up: the first step took 3 s, the next 9 took 100 ms each. A plain EMA seeded with the
+    // first interval would still say about 1.4 s a step.
+    const { steps, times } = timeline(10, (i) => (i === 2 ? 3000 : 100));
+    const rate = smoothedMsPerStep(steps, times)!;
+    assert.ok(rate < 500, `${rate.toFixed(0)} ms/step`);
+  });
+
   it('skips samples without a time and steps that do not move forward', () => {
     assert.equal(smoothedMsPerStep([1, 2, 3, 3, 4, 5], [START, null, START + 1000, START + 5000, START + 1500, START + 2000]), 500);
   });
