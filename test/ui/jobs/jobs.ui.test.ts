@@ -72,7 +72,7 @@ describe('jobs UI: three models compared, a comparison with the base model, and 
     await page.locator('.quick-input-widget', { hasText: 'Choose Models' }).first().waitFor({ timeout: LONG });
     for (const name of MODELS) await page.locator('.quick-input-list .monaco-list-row', { hasText: name }).first().waitFor({ timeout: LONG });
     // The three models are all there is: the box that ticks every listed one picks them.
-    await page.locator('.quick-input-widget .quick-input-check-all').first().click();
+    await page.locator('.quick-input-widget .quick-input-header .monaco-checkbox').first().click();
     await page.locator('.quick-input-widget .quick-input-count', { hasText: '3 Selected' }).first().waitFor({ timeout: 30_000 });
     await input.press('Enter');
     const frame = workbench.activeWebview();
