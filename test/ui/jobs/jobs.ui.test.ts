@@ -100,7 +100,6 @@ describe('jobs UI: three models compared, a comparison with the base model, and 
         assert.ok(!overlap, `"${a.text}" [${a.left.toFixed(1)}–${a.right.toFixed(1)}] overlaps "${b.text}" [${b.left.toFixed(1)}–${b.right.toFixed(1)}]`);
       }
     }
-    await page.locator('.part.editor').screenshot({ path: path.join(shots, 'chart-three-models.png') });
 
     // Each label stands beside the line at the step that ends its epoch: hovering that line reads
     // step 5N with N epochs complete, and the step before it still N - 1.
@@ -129,6 +128,12 @@ describe('jobs UI: three models compared, a comparison with the base model, and 
       assert.deepEqual(await readAt(lineX), { step: epochs[i] * STEPS_PER_EPOCH, epoch: epochs[i] }, `the line of "${label.text}"`);
       assert.deepEqual(await readAt(lineX - pxPerStep), { step: epochs[i] * STEPS_PER_EPOCH - 1, epoch: epochs[i] - 1 }, `the step before "${label.text}"`);
     }
+
+    // On a log axis, where these losses are far apart, for the picture.
+    await frame.locator('#logScale').check();
+    await frame.locator('#chart[aria-label*="(log scale)"]').waitFor({ timeout: 60_000 });
+    await page.mouse.move(5, 5);
+    await page.locator('.part.editor').screenshot({ path: path.join(shots, 'chart-three-models.png') });
   });
 
   it('"Run Against Base Model Too" shows both answers in aligned columns, each with its token statistics', async () => {
