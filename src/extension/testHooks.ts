@@ -2,6 +2,7 @@ import * as vscode from 'vscode';
 import type { GenerateContentRequest } from '../core/api/types';
 import type { RenderedMessage, ThemeColors } from '../core/lossChart/protocol';
 import type { Exchange as LossChartExchange } from './lossChart/panel';
+import { type JobsStatusBarView } from './tree/jobsStatusBar';
 import { type TunedModelsNode, type TunedModelsTreeProvider } from './tree/provider';
 
 /**
@@ -72,6 +73,8 @@ export interface LossChartPanelTestHooks {
 export interface TunedModelsTreeTestHooks {
   readonly provider: TunedModelsTreeProvider;
   readonly treeView: vscode.TreeView<TunedModelsNode>;
+  /** The running jobs' status bar item as shown. */
+  readonly jobsStatusBar: JobsStatusBarView;
 }
 
 /** The Create notification of a spec, as a person would see and press it. */

@@ -40,3 +40,17 @@ export function thinnedLabels(slots: readonly LabelSlot[], gap: number, right: n
   }
   return [];
 }
+
+/**
+ * Which of a model's epoch lines to draw: every k-th (the k-th, 2k-th…, so epochs 5, 10, 15 at a
+ * stride of 5), with k the smallest stride that keeps drawn lines `minGap` apart. Lines closer
+ * than that only make a solid strip, worse with each model compared.
+ */
+export function thinnedLines(xs: readonly number[], minGap: number): number[] {
+  for (let stride = 1; stride <= Math.max(1, xs.length); stride++) {
+    const kept: number[] = [];
+    for (let i = stride - 1; i < xs.length; i += stride) kept.push(i);
+    if (kept.every((index, n) => n === 0 || xs[index] - xs[kept[n - 1]] >= minGap)) return kept;
+  }
+  return [];
+}

@@ -32,6 +32,9 @@ export interface ComparisonOutputMetadata {
   baseText: string;
   tunedComplete: boolean;
   baseComplete: boolean;
+  /** Each side's tokens and timings, as an answer's `stats`. */
+  tunedStats?: RunStatsMetadata;
+  baseStats?: RunStatsMetadata;
 }
 
 export interface ScoreOutputMetadata {

@@ -1,4 +1,5 @@
 import { isInFlight, stateLabel, type TunedModelInfo, type TuningProgress } from '../tuning/model';
+import { describeEstimate, type JobEstimate } from './eta';
 
 /** The id part of `tunedModels/{id}`. */
 export function modelId(name: string | undefined): string {
@@ -95,8 +96,8 @@ function formatNumber(value: number | undefined): string | undefined {
   return value === undefined ? undefined : String(Number(value.toPrecision(6)));
 }
 
-/** The item tooltip: every detail a person needs to tell a model apart, as Markdown. */
-export function modelTooltipMarkdown(model: TunedModelInfo, now: number): string {
+/** The item tooltip: every detail a person needs to tell a model apart, as Markdown; `estimate` is the running job's time left. */
+export function modelTooltipMarkdown(model: TunedModelInfo, now: number, estimate?: JobEstimate): string {
   const rows: Array<[string, string | undefined]> = [];
   rows.push(['Name', model.name]);
   if (model.description) rows.push(['Description', model.description]);
@@ -128,6 +129,7 @@ export function modelTooltipMarkdown(model: TunedModelInfo, now: number): string
   if (model.state === 'creating' && percent !== undefined) {
     rows.push(['Progress', `${percent}%${progress?.totalSteps ? ` (step ${progress.completedSteps ?? 0} of ${progress.totalSteps})` : ''}`]);
   }
+  if (isInFlight(model.state) && estimate) rows.push(['Time left', describeEstimate(estimate)]);
   const time = (t: string | undefined) => (t ? `${t} (${formatAge(t, now)})` : undefined);
   rows.push(['Created', time(model.createTime)]);
   rows.push(['Updated', time(model.updateTime)]);

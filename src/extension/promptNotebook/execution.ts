@@ -14,6 +14,7 @@ import {
   type ScoreOutputMetadata,
 } from '../../core/promptNotebook/outputMetadata';
 import { buildPromptRequest, type ChatTurn } from '../../core/promptNotebook/generateRequest';
+import { comparisonHtml, comparisonPlainText, type ComparisonSide } from '../../core/promptNotebook/comparison';
 import { describeExampleScore } from '../../core/promptNotebook/evaluation';
 import { FAILED_SCORE, scoreExample, type ExampleScore } from '../../core/promptNotebook/scoring';
 import { outputText } from './serializer';
@@ -77,10 +78,6 @@ function scoreOutput(expected: string, score: ExampleScore): vscode.NotebookCell
     [vscode.NotebookCellOutputItem.text(markdown, 'text/markdown'), vscode.NotebookCellOutputItem.text(`${headline}\nExpected: ${expected}`, 'text/plain')],
     { ...meta },
   );
-}
-
-function escapeHtml(text: string): string {
-  return text.replace(/[&<>"']/g, (c) => `&#${c.charCodeAt(0)};`);
 }
 
 /** Told what the runner sends and when a run has finished; only the test hooks listen. */
@@ -254,8 +251,8 @@ export class PromptRunner {
       const request = requestForCell(cell);
       const client = await this.getClient();
       const writes: Thenable<void>[] = [];
-      const runOne = async (model: string, label: string): Promise<{ text: string; failure?: unknown; finish?: string }> => {
-        const accumulator = new GenerationAccumulator();
+      const runOne = async (model: string, label: string): Promise<{ text: string; failure?: unknown; finish?: string; stats: RunStatsMetadata }> => {
+        const accumulator = new GenerationAccumulator(() => performance.now());
         let output: vscode.NotebookCellOutput | undefined;
         const batcher = new OutputBatcher({
           open: (candidate, text) => {
@@ -267,12 +264,18 @@ export class PromptRunner {
             if (candidate === 0 && output) writes.push(execution.appendOutputItems(stdout(text), output));
           },
         });
+        const statsNow = (): RunStatsMetadata => ({
+          totalMs: Math.round(performance.now() - startedAt),
+          updates: batcher.updates,
+          ...(accumulator.firstTokenAt !== undefined ? { timeToFirstTokenMs: Math.round(accumulator.firstTokenAt - startedAt) } : {}),
+          ...(accumulator.usage ? { usage: accumulator.usage } : {}),
+        });
         try {
           await pumpStream(client.streamGenerateContent(model, { ...request, generationConfig: { ...request.generationConfig, candidateCount: 1 } }, { signal: abort.signal }), accumulator, batcher);
           const first = accumulator.candidates.get(0);
-          return { text: first?.text ?? '', finish: describeFinish(first?.finishReason, first?.safetyRatings, first?.finishMessage) };
+          return { text: first?.text ?? '', finish: describeFinish(first?.finishReason, first?.safetyRatings, first?.finishMessage), stats: statsNow() };
         } catch (failure) {
-          return { text: accumulator.candidates.get(0)?.text ?? '', failure };
+          return { text: accumulator.candidates.get(0)?.text ?? '', failure, stats: statsNow() };
         }
       };
       const [tuned, base] = await Promise.all([runOne(tunedModel, 'tuned'), runOne(baseModel, 'base')]);
@@ -285,15 +288,18 @@ export class PromptRunner {
         baseText: base.text,
         tunedComplete: tuned.failure === undefined,
         baseComplete: base.failure === undefined,
+        tunedStats: tuned.stats,
+        baseStats: base.stats,
       };
-      const column = (text: string): string => `<td style="vertical-align:top;white-space:pre-wrap;word-break:break-word">${escapeHtml(text)}</td>`;
-      const html =
-        '<table style="width:100%;table-layout:fixed;border-collapse:collapse">' +
-        `<tr><th style="text-align:left">Tuned · ${escapeHtml(tunedModel)}</th><th style="text-align:left">Base · ${escapeHtml(baseModel)}</th></tr>` +
-        `<tr>${column(tuned.text)}${column(base.text)}</tr></table>`;
-      const plain = `── tuned: ${tunedModel} ──\n${tuned.text}\n\n── base: ${baseModel} ──\n${base.text}`;
+      const incomplete = (result: { failure?: unknown }): string | undefined =>
+        result.failure === undefined ? undefined : abort.signal.aborted ? 'cancelled' : 'failed';
+      const tunedSide: ComparisonSide = { role: 'Tuned', model: tunedModel, text: tuned.text, stats: tuned.stats, incomplete: incomplete(tuned) };
+      const baseSide: ComparisonSide = { role: 'Base', model: baseModel, text: base.text, stats: base.stats, incomplete: incomplete(base) };
       const outputs = [
-        new vscode.NotebookCellOutput([vscode.NotebookCellOutputItem.text(html, 'text/html'), vscode.NotebookCellOutputItem.text(plain, 'text/plain')], { ...meta }),
+        new vscode.NotebookCellOutput(
+          [vscode.NotebookCellOutputItem.text(comparisonHtml(tunedSide, baseSide), 'text/html'), vscode.NotebookCellOutputItem.text(comparisonPlainText(tunedSide, baseSide), 'text/plain')],
+          { ...meta },
+        ),
       ];
       for (const [side, result] of [['Tuned', tuned], ['Base', base]] as const) {
         if (result.finish) outputs.push(notice('finish', `${side}: ${result.finish}`));

@@ -1,7 +1,7 @@
 import * as vscode from 'vscode';
 import { GENERATION_CONFIG_KEYS, type PromptGenerationConfig, type PromptSettings, type TunebookMetadata } from '../../core/promptNotebook/tunebookFormat';
 import { cellAnswer, cellSettings, isPromptCell, notebookSettings } from './execution';
-import { type AnswerOutputMetadata } from '../../core/promptNotebook/outputMetadata';
+import { type AnswerOutputMetadata, type ComparisonOutputMetadata } from '../../core/promptNotebook/outputMetadata';
 import { describeStats } from '../../core/promptNotebook/outcome';
 import { describeSettings, effectiveSettings, parseSettingInput } from '../../core/promptNotebook/generateRequest';
 import { escapeForInputBox, unescapeFromInputBox } from '../../core/promptNotebook/promote';
@@ -122,6 +122,13 @@ export class PromptCellStatusBar implements vscode.NotebookCellStatusBarItemProv
       const stats = new vscode.NotebookCellStatusBarItem(`$(pulse) ${describeStats(answer.stats)}`, vscode.NotebookCellStatusBarAlignment.Right);
       stats.tooltip = `Tokens (prompt → answer) from usage metadata, time to first token, total time; ${answer.stats.updates} output updates.`;
       items.push(stats);
+    }
+    const comparison = cell.outputs.map((o) => o.metadata as Partial<ComparisonOutputMetadata> | undefined).find((m) => m?.role === 'comparison');
+    for (const [side, stats] of [['tuned', comparison?.tunedStats], ['base', comparison?.baseStats]] as const) {
+      if (!stats) continue;
+      const item = new vscode.NotebookCellStatusBarItem(`$(pulse) ${side} ${describeStats(stats)}`, vscode.NotebookCellStatusBarAlignment.Right);
+      item.tooltip = `The ${side} model's answer: tokens (prompt → answer) from usage metadata, time to first token, total time; ${stats.updates} output updates.`;
+      items.push(item);
     }
     if (answer?.cancelled) {
       items.push(new vscode.NotebookCellStatusBarItem('$(debug-stop) cancelled', vscode.NotebookCellStatusBarAlignment.Right));

@@ -1,6 +1,7 @@
 import * as vscode from 'vscode';
 import { type GroupId, groupModels, type ModelGroup } from '../../core/tunedModels/grouping';
 import { modelContextValue, modelDescription, modelIcon, modelLabel, modelTooltipMarkdown } from '../../core/tunedModels/presentation';
+import { type JobEstimate } from '../../core/tunedModels/eta';
 import { type TunedModelInfo } from '../../core/tuning/model';
 import { type TunedModelsStore } from '../tunedModelsStore';
 
@@ -46,6 +47,7 @@ export class TunedModelsTreeProvider implements vscode.TreeDataProvider<TunedMod
   constructor(
     private readonly store: TunedModelsStore,
     private readonly now: () => number = Date.now,
+    private readonly estimate: (name: string) => JobEstimate | undefined = () => undefined,
   ) {
     this.subscription = store.onDidChange(() => this.refresh());
   }
@@ -98,7 +100,7 @@ export class TunedModelsTreeProvider implements vscode.TreeDataProvider<TunedMod
     if (element.kind === 'model') {
       const model = element.model;
       if (model) {
-        const tooltip = new vscode.MarkdownString(modelTooltipMarkdown(model, this.now()));
+        const tooltip = new vscode.MarkdownString(modelTooltipMarkdown(model, this.now(), this.estimate(model.name)));
         tooltip.isTrusted = false;
         tooltip.supportHtml = false;
         item.tooltip = tooltip;

@@ -24,6 +24,7 @@ import { showModelDetails } from './commands/showDetails';
 import { TreeCommands } from './commands/treeCommandIds';
 import { tuneAgain } from './commands/tuneAgain';
 import { MODEL_DETAILS_SCHEME, ModelDetailsProvider } from './details';
+import { registerJobsStatusBar, RunningJobs } from './jobsStatusBar';
 import { registerStateNotifications } from './notifications';
 import { type TunedModelsNode, TunedModelsTreeProvider } from './provider';
 import { TunedModelsViewState } from './viewState';
@@ -43,7 +44,9 @@ export function registerTunedModelsTree(deps: TunedModelsTreeDeps): vscode.Dispo
   const { store, connection, prompts } = deps;
   const log = taggedLog(deps.logChannel, 'tree');
   const errorLog: ErrorLog = { ...log, show: (preserveFocus) => deps.logChannel.show(preserveFocus) };
-  const provider = new TunedModelsTreeProvider(store);
+  const runningJobs = new RunningJobs(store);
+  const provider = new TunedModelsTreeProvider(store, Date.now, (name) => runningJobs.estimate(name));
+  const jobsStatusBar = registerJobsStatusBar(runningJobs, TUNED_MODELS_VIEW);
   const treeView = vscode.window.createTreeView<TunedModelsNode>(TUNED_MODELS_VIEW, {
     treeDataProvider: provider,
     canSelectMany: true,
@@ -53,9 +56,11 @@ export function registerTunedModelsTree(deps: TunedModelsTreeDeps): vscode.Dispo
   const details = new ModelDetailsProvider(backend, store);
   const resolveModel = createModelResolver({ backend, store, treeView, prompts, errorLog });
   const model: ModelCommandDeps = { resolveModel, connection, backend, store, prompts, log };
-  if (deps.testHooks) deps.testHooks.tunedModelsTree = { provider, treeView };
+  if (deps.testHooks) deps.testHooks.tunedModelsTree = { provider, treeView, jobsStatusBar: jobsStatusBar.view };
 
   return vscode.Disposable.from(
+    jobsStatusBar,
+    runningJobs,
     provider,
     treeView,
     details,

@@ -3,9 +3,10 @@
 import uPlot from 'uplot';
 import { appendColumns, epochBoundaries, firstValue, lastValue, sortedIndexOf, type EpochBoundary, type LossColumns } from '../../core/lossChart/columns';
 import { AlignedLossTable, forLogScale, identityValue } from '../../core/lossChart/dataTable';
-import { epochLineLabel, logTickLabel, thinnedLabels } from '../../core/lossChart/chartLabels';
+import { epochLineLabel, logTickLabel, thinnedLabels, thinnedLines } from '../../core/lossChart/chartLabels';
 import { describeEmpty, describeHyperparameters, describeSteps, formatDuration, formatLoss, lossLabel } from '../../core/lossChart/headerText';
-import { elapsedMs, emptyReason, type ModelHeader } from '../../core/lossChart/modelHeader';
+import { elapsedMs, emptyReason, plannedTotalSteps, type ModelHeader } from '../../core/lossChart/modelHeader';
+import { describeEstimate, estimateJob, smoothedMsPerStep } from '../../core/tunedModels/eta';
 import {
   DEFAULT_VIEW,
   dispatch,
@@ -177,6 +178,39 @@ function flushReport(): void {
 
 // ---- the chart ----
 
+/** An epoch label as drawn: canvas pixels, for the PNG export. */
+interface DrawnLabel {
+  text: string;
+  x: number;
+  y: number;
+}
+let drawnEpochLabels: DrawnLabel[] = [];
+
+/**
+ * The epoch labels are page text over the plot, not canvas pixels: they take the theme's colour
+ * and font as the page does, and a screen reader or a test can read them where they stand.
+ */
+function placeEpochLabels(u: uPlot, labels: readonly DrawnLabel[], pxRatio: number): void {
+  let layer = u.over.querySelector<HTMLDivElement>('.epoch-labels');
+  if (!layer) {
+    layer = make('div', 'epoch-labels');
+    layer.setAttribute('aria-hidden', 'true');
+    u.over.append(layer);
+  }
+  const { left, top } = u.bbox;
+  layer.replaceChildren(
+    ...labels.map((label) => {
+      const span = make('span', 'epoch-label', label.text);
+      span.style.left = `${(label.x - left) / pxRatio}px`;
+      span.style.top = `${(label.y - top) / pxRatio}px`;
+      return span;
+    }),
+  );
+}
+
+/** CSS pixels between two drawn epoch lines, at least. */
+const MIN_EPOCH_LINE_GAP = 12;
+
 const epochLinesPlugin: uPlot.Plugin = {
   hooks: {
     draw: (u: uPlot) => {
@@ -187,33 +221,36 @@ const epochLinesPlugin: uPlot.Plugin = {
       const pxRatio = devicePixelRatio || 1;
       const entries = entriesInOrder();
       // Only boundaries inside the x range are drawn, from the plot's top to its bottom, and labels
-      // end inside its right edge: nothing needs clipping. The labels use the axes' font, which
-      // the canvas has already resolved.
+      // end inside its right edge: nothing needs clipping. The labels are measured in the axes' font,
+      // which is the page's.
       ctx.save();
       ctx.lineWidth = pxRatio;
       ctx.setLineDash([4 * pxRatio, 4 * pxRatio]);
       ctx.font = theme.font.replace(/^12px/, `${Math.round(12 * pxRatio)}px`);
-      ctx.textBaseline = 'top';
       const labels: { text: string; x: number; width: number }[] = [];
       entries.forEach((entry, position) => {
         ctx.strokeStyle = entries.length > 1 ? withAlpha(colorOf(position), 0.7) : withAlpha(theme.muted, 0.8);
         // One path per model, stroked once: a dashed stroke is set up once however many epochs there are.
         ctx.beginPath();
-        for (const b of entry.boundaries) {
-          if (b.step < xMin || b.step > xMax) continue;
-          const x = Math.round(u.valToPos(b.step, 'x', true));
+        const shown = entry.boundaries.filter((b) => b.step >= xMin && b.step <= xMax);
+        const xs = shown.map((b) => Math.round(u.valToPos(b.step, 'x', true)));
+        // With several models their lines interleave, so each model's are kept further apart.
+        for (const i of thinnedLines(xs, MIN_EPOCH_LINE_GAP * entries.length * pxRatio)) {
+          const b = shown[i];
+          const x = xs[i];
           ctx.moveTo(x, top);
           ctx.lineTo(x, top + height);
           if (position === 0) {
             const text = epochLineLabel(b.epoch);
-            labels.push({ text, x: x + 3 * pxRatio, width: ctx.measureText(text).width });
+            // A label's box is a little wider than its text: the page pads it to stand out from the curves.
+            labels.push({ text, x: x + 3 * pxRatio, width: ctx.measureText(text).width + 4 * pxRatio });
           }
         }
         ctx.stroke();
       });
-      ctx.fillStyle = theme.muted;
-      for (const i of thinnedLabels(labels, 8 * pxRatio, left + width - 4 * pxRatio)) ctx.fillText(labels[i].text, labels[i].x, top + 3 * pxRatio);
       ctx.restore();
+      drawnEpochLabels = thinnedLabels(labels, 8 * pxRatio, left + width - 4 * pxRatio).map((i) => ({ text: labels[i].text, x: labels[i].x, y: top + 3 * pxRatio }));
+      placeEpochLabels(u, drawnEpochLabels, pxRatio);
     },
   },
 };
@@ -248,10 +285,25 @@ function chartData(): uPlot.AlignedData {
   return drawn as uPlot.AlignedData;
 }
 
+/** Room kept below the chart for the data table's summary line. */
+const BELOW_CHART_PX = 36;
+
+/**
+ * As wide as the page, and as tall as the window has room for below the header, toolbar and
+ * readout, so that the whole chart is in view without scrolling (within 220–900 px).
+ */
 function chartSize(): { width: number; height: number } {
   const width = Math.max(240, Math.floor(chartArea.clientWidth || document.body.clientWidth - 32));
-  const height = Math.max(220, Math.min(560, Math.floor(window.innerHeight * 0.55)));
+  const top = chartArea.getBoundingClientRect().top + window.scrollY;
+  const height = Math.max(220, Math.min(900, Math.floor(window.innerHeight - top - BELOW_CHART_PX)));
   return { width, height };
+}
+
+/** Resizes the chart when what is above it (the header, as models come and go) or the window changed. */
+function fitChart(): void {
+  if (!chart) return;
+  const size = chartSize();
+  if (size.width !== chart.width || size.height !== chart.height) chart.setSize(size);
 }
 
 function axisOptions(label: string): uPlot.Axis {
@@ -303,14 +355,22 @@ function render(update: Update, forceRecreate = false): void {
     return;
   }
   if (chart === undefined || forceRecreate) {
-    // Measured before anything on the page changes, so that reading it does not force a layout.
-    const size = chartSize();
+    // What stands above the chart first, so that the chart is sized to the room left below it.
+    renderHeaders();
+    renderNotices();
+    renderLegend();
     chartArea.hidden = false;
+    const size = chartSize();
     const wasCreated = chart === undefined;
     createChart(size);
     update = wasCreated ? 'created' : 'recreated';
+    updateAriaLabel();
+    renderReadout();
+    renderTableSoon();
+  } else {
+    renderPage();
+    fitChart();
   }
-  renderPage();
   reportAfterDraw(update);
 }
 
@@ -354,7 +414,9 @@ function renderHeaders(): void {
   const cards = entriesInOrder().map((entry, position) => {
     const h = entry.header;
     const card = make('section', 'model-card');
-    card.setAttribute('aria-label', `Model ${h.displayName}`);
+    card.setAttribute('aria-label', `Model ${h.displayName} (${h.name})`);
+    // The resource name is long and rarely read: it shows on hover, and the CSV export carries it.
+    card.title = h.name;
     const title = make('h2', 'model-title');
     const swatch = make('span', 'swatch');
     swatch.style.backgroundColor = colorOf(position);
@@ -362,18 +424,39 @@ function renderHeaders(): void {
     title.append(swatch, make('span', 'model-name', h.displayName), make('span', `state state-${h.state.toLowerCase()}`, h.state));
     card.append(title);
     if (h.description) card.append(make('p', 'description', h.description));
+    // The figures that change first, on as few lines as the card's width allows; the names last.
     const fields = make('dl', 'fields');
-    addField(fields, 'Name', h.name);
-    addField(fields, 'Base model', h.baseModel ?? '—');
-    addField(fields, 'Hyperparameters', describeHyperparameters(h));
     addField(fields, 'Steps', describeSteps(h, entry.points));
+    addField(fields, lossLabel(h.state), formatLoss(lastValue(entry.points.loss)));
     const elapsed = elapsedMs(h, entry.points.computeTimeMs, now);
     addField(fields, 'Elapsed', elapsed === undefined ? '—' : formatDuration(elapsed));
-    addField(fields, lossLabel(h.state), formatLoss(lastValue(entry.points.loss)));
+    if (h.state === 'CREATING') addField(fields, 'Time left', timeLeft(entry, now));
+    addField(fields, 'Hyperparameters', describeHyperparameters(h));
+    addField(fields, 'Base model', h.baseModel ?? '—');
     card.append(fields);
     return card;
   });
   headerArea.replaceChildren(...cards);
+}
+
+/** A running job's time left, from the pace of its steps' compute times. */
+function timeLeft(entry: ModelEntry, now: number): string {
+  const { step, computeTimeMs } = entry.points;
+  const planned = plannedTotalSteps(entry.header, step, entry.points.epoch);
+  const lastStepAt = lastValue(computeTimeMs);
+  const estimate = estimateJob(
+    {
+      name: entry.header.name,
+      label: entry.header.displayName,
+      completedSteps: step.length > 0 ? step[step.length - 1] : 0,
+      totalSteps: planned?.total,
+      msPerStep: smoothedMsPerStep(step, computeTimeMs),
+      // A backend clock ahead of this one must not make the job look further along than it is.
+      lastStepAtMs: lastStepAt === null ? undefined : Math.min(now, lastStepAt),
+    },
+    now,
+  );
+  return describeEstimate(estimate);
 }
 
 function renderNotices(): void {
@@ -567,7 +650,12 @@ function exportPng(requestId: number): void {
       ctx.fillStyle = theme.foreground;
       ctx.fillText(`${entry.header.displayName} — ${entry.header.state}, ${lossLabel(entry.header.state).toLowerCase()} ${formatLoss(lastValue(entry.points.loss))}`, 32 * ratio, y);
     });
-    ctx.drawImage(source, 0, lineHeight * (entries.length + 1) - lineHeight / 2);
+    const chartTop = lineHeight * (entries.length + 1) - lineHeight / 2;
+    ctx.drawImage(source, 0, chartTop);
+    // The epoch labels are page text over the canvas, so they are drawn into the picture here.
+    ctx.fillStyle = theme.muted;
+    ctx.textBaseline = 'top';
+    for (const label of drawnEpochLabels) ctx.fillText(label.text, label.x + 2 * ratio, chartTop + label.y);
     vscode.postMessage({ type: 'png', requestId, dataUrl: out.toDataURL('image/png') });
   } catch (error) {
     vscode.postMessage({ type: 'pngFailed', requestId, message: error instanceof Error ? error.message : String(error) });
@@ -713,6 +801,8 @@ new ResizeObserver(() => {
   const size = chartSize();
   if (size.width !== chart.width || size.height !== chart.height) chart.setSize(size);
 }).observe(chartArea);
+
+window.addEventListener('resize', fitChart);
 
 function reportTheme(): void {
   if (!reportForTests) return;

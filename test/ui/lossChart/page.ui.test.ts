@@ -121,4 +121,104 @@ describe('chart page: the loss chart page in Chromium, outside VS Code', functio
     assert.ok(ratio >= 3, `the first curve's colour ${swatch} reads at ${ratio.toFixed(2)}:1`);
     await page.close();
   });
+
+  /** Three models compared, with many epochs each: the crowded case. */
+  function threeModels(): ReturnType<typeof toWire>[] {
+    return [
+      toWire(syntheticModel(400, { epochs: 40, seed: 1, name: 'tunedModels/a', displayName: 'model a' })),
+      toWire(syntheticModel(300, { epochs: 30, seed: 2, name: 'tunedModels/b', displayName: 'model b' })),
+      toWire(syntheticModel(200, { epochs: 25, seed: 3, name: 'tunedModels/c', displayName: 'model c' })),
+    ];
+  }
+
+  interface Box {
+    text: string;
+    left: number;
+    right: number;
+    top: number;
+    bottom: number;
+  }
+
+  /** The epoch labels' boxes as laid out, and the plot area's. */
+  async function epochLabelBoxes(page: Page): Promise<{ labels: Box[]; plot: Box }> {
+    return page.evaluate(() => {
+      const box = (el: Element): Box => {
+        const r = el.getBoundingClientRect();
+        return { text: el.textContent ?? '', left: r.left, right: r.right, top: r.top, bottom: r.bottom };
+      };
+      return { labels: [...document.querySelectorAll('.epoch-label')].map(box), plot: box(document.querySelector('.u-over')!) };
+    });
+  }
+
+  for (const viewport of [{ width: 1000, height: 800 }, { width: 600, height: 680 }]) {
+    it(`with three models at ${viewport.width}×${viewport.height}, keeps the chart in view and draws epoch labels that never overlap`, async () => {
+      const page = await openPage(browser, chartPage(), false);
+      await page.setViewportSize(viewport);
+      await send(page, { type: 'setModels', models: threeModels() });
+      await page.locator('#chart canvas').waitFor();
+      await page.locator('.epoch-label').first().waitFor();
+      await afterNextFrame(page);
+
+      const chartBox = await page.locator('#chart').evaluate((el) => el.getBoundingClientRect().bottom);
+      assert.ok(chartBox <= viewport.height, `the chart ends at ${chartBox.toFixed(0)} px, inside the ${viewport.height} px window`);
+
+      const { labels, plot } = await epochLabelBoxes(page);
+      assert.ok(labels.length >= 2, `some epoch labels are drawn (${labels.length})`);
+      assert.ok(labels.length < 40, `crowded labels are thinned (${labels.length} of 39)`);
+      for (const label of labels) {
+        assert.match(label.text, /^end of epoch \d+$/);
+        assert.ok(label.left >= plot.left && label.right <= plot.right, `"${label.text}" [${label.left.toFixed(1)}, ${label.right.toFixed(1)}] is inside the plot [${plot.left}, ${plot.right}]`);
+      }
+      for (let i = 0; i < labels.length; i++) {
+        for (let j = i + 1; j < labels.length; j++) {
+          const [a, b] = [labels[i], labels[j]];
+          const overlap = a.left < b.right && b.left < a.right && a.top < b.bottom && b.top < a.bottom;
+          assert.ok(!overlap, `"${a.text}" [${a.left.toFixed(1)}, ${a.right.toFixed(1)}] and "${b.text}" [${b.left.toFixed(1)}, ${b.right.toFixed(1)}] overlap`);
+        }
+      }
+      // Evenly thinned: the kept epochs are a stride apart.
+      const epochs = labels.map((l) => Number(/\d+/.exec(l.text)![0]));
+      const strides = new Set(epochs.slice(1).map((e, i) => e - epochs[i]));
+      assert.equal(strides.size <= 1, true, `labels at an even stride: ${epochs.join(', ')}`);
+      await page.close();
+    });
+  }
+
+  for (const theme of ['dark', 'light'] as const) {
+    it(`draws the three curves in colours that read on the ${theme} theme's background`, async () => {
+      const page = await openPage(browser, chartPage(theme), false);
+      await send(page, { type: 'setModels', models: threeModels() });
+      await page.locator('.model-card .swatch').nth(2).waitFor();
+      const background = parseColor(await page.evaluate(() => getComputedStyle(document.body).backgroundColor));
+      assert.ok(background);
+      const swatches = await page.locator('.model-card .swatch').evaluateAll((els) => els.map((el) => getComputedStyle(el).backgroundColor));
+      assert.equal(new Set(swatches).size, 3, `three different colours: ${swatches.join(', ')}`);
+      for (const swatch of swatches) {
+        const ratio = contrastRatio(parseColor(swatch)!, background);
+        assert.ok(ratio >= 3, `${swatch} reads at ${ratio.toFixed(2)}:1 on the ${theme} background`);
+      }
+      await page.close();
+    });
+  }
+
+  it('shows the time left of a running job in its header, from the pace of its steps, and none once it has ended', async () => {
+    const page = await openPage(browser, chartPage(), false);
+    const running = syntheticModel(50, { state: 'CREATING', completeTime: undefined, totalSteps: 200 });
+    const now = Date.now();
+    // 50 steps 850 ms apart, the last one just now: 150 steps to go at 0.85 s each.
+    const model = toWire({ ...running, points: running.points.map((p, i) => ({ ...p, computeTimeMs: now - (49 - i) * 850 })) });
+    await send(page, { type: 'setModels', models: [model] });
+    const timeLeft = page.locator('.field', { has: page.locator('dt', { hasText: 'Time left' }) }).locator('dd');
+    await timeLeft.waitFor();
+    const text = (await timeLeft.textContent()) ?? '';
+    const match = /about (?:(\d+)m )?(\d+)s left/.exec(text);
+    assert.ok(match, `the header says how long is left: "${text}"`);
+    const seconds = Number(match[1] ?? 0) * 60 + Number(match[2]);
+    assert.ok(seconds > 110 && seconds <= 128, `150 steps at 0.85 s: about 127 s, shown as ${seconds} s`);
+
+    await send(page, { type: 'upsertModel', model: toWire({ ...running, header: { ...running.header, state: 'ACTIVE' } }) });
+    await page.locator('dt', { hasText: 'Final loss' }).waitFor();
+    assert.equal(await page.locator('dt', { hasText: 'Time left' }).count(), 0);
+    await page.close();
+  });
 });

@@ -1,5 +1,5 @@
 import * as assert from 'node:assert/strict';
-import { epochLineLabel, logTickLabel, thinnedLabels, type LabelSlot } from '../../../src/core/lossChart/chartLabels';
+import { epochLineLabel, logTickLabel, thinnedLabels, thinnedLines, type LabelSlot } from '../../../src/core/lossChart/chartLabels';
 
 describe('loss chart labels: log axis ticks', () => {
   it('never labels a tick of a log axis "0", however small the loss', () => {
@@ -67,5 +67,20 @@ describe('loss chart labels: epoch lines', () => {
   it('names the epoch that ended at the line, since the label sits over the next one', () => {
     assert.equal(epochLineLabel(1), 'end of epoch 1');
     assert.equal(epochLineLabel(5), 'end of epoch 5');
+  });
+});
+
+describe('epoch lines', () => {
+  it('keeps every line when they stand far enough apart', () => {
+    assert.deepEqual(thinnedLines([10, 30, 50], 12), [0, 1, 2]);
+  });
+
+  it('keeps every k-th line when they crowd, the k-th first, so that the epochs drawn are multiples of k', () => {
+    // 40 epochs 5 px apart, at least 12 px apart once drawn: every 3rd, epochs 3, 6, 9…
+    const xs = Array.from({ length: 40 }, (_, i) => 100 + i * 5);
+    const kept = thinnedLines(xs, 12);
+    assert.deepEqual(kept.slice(0, 3), [2, 5, 8]);
+    for (let n = 1; n < kept.length; n++) assert.ok(xs[kept[n]] - xs[kept[n - 1]] >= 12);
+    assert.deepEqual(thinnedLines([], 12), []);
   });
 });
