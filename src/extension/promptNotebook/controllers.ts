@@ -1,6 +1,7 @@
 import * as vscode from 'vscode';
 import type { Model } from '../../core/api/types';
 import type { TunedModelInfo } from '../../core/tuning/model';
+import { checkpointLabel, promptableCheckpoints } from '../../core/promptNotebook/modelChoice';
 import { PROMPT_LANGUAGE, TUNEBOOK_NOTEBOOK_TYPE, type TunebookMetadata } from '../../core/promptNotebook/tunebookFormat';
 import { type NotebookClient, notebookSettings, type PromptRunner } from './execution';
 
@@ -135,7 +136,16 @@ export class PromptControllers implements vscode.Disposable {
     const desired = new Map<string, { kind: ModelKind; label: string; description: string; detail: string }>();
     const backend = this.backendLabel();
     for (const model of this.store.models) {
-      if (model.state === 'active' && model.name) desired.set(model.name, { kind: 'tuned', ...tunedLabels(model, backend) });
+      if (model.state !== 'active' || !model.name) continue;
+      desired.set(model.name, { kind: 'tuned', ...tunedLabels(model, backend) });
+      for (const { model: name, checkpoint } of promptableCheckpoints(model)) {
+        desired.set(name, {
+          kind: 'tuned',
+          label: `${model.displayName || shortId(model.name)} — ${checkpointLabel(checkpoint)}`,
+          description: name,
+          detail: [`a checkpoint of ${model.displayName || model.name}`, backend].join(' · '),
+        });
+      }
     }
     for (const model of this.baseModels) {
       if (!desired.has(model.name)) desired.set(model.name, { kind: 'base', ...baseLabels(model, backend) });
