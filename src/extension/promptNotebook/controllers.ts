@@ -1,7 +1,7 @@
 import * as vscode from 'vscode';
 import type { Model } from '../../core/api/types';
 import type { TunedModelInfo } from '../../core/tuning/model';
-import { checkpointLabel, promptableCheckpoints } from '../../core/promptNotebook/modelChoice';
+import { checkpointLabel, promptableCheckpoints, vertexBaseModels } from '../../core/promptNotebook/modelChoice';
 import { PROMPT_LANGUAGE, TUNEBOOK_NOTEBOOK_TYPE, type TunebookMetadata } from '../../core/promptNotebook/tunebookFormat';
 import { type NotebookClient, notebookSettings, type PromptRunner } from './execution';
 
@@ -73,6 +73,7 @@ export class PromptControllers implements vscode.Disposable {
   private baseModels: Model[] = [];
   private baseModelsLoad: Promise<void> | undefined;
   private backendGeneration = 0;
+  private vertexBaseModelsKey: string | undefined;
 
   constructor(
     private readonly backend: NotebookBackend,
@@ -82,13 +83,17 @@ export class PromptControllers implements vscode.Disposable {
     private readonly extensionId: string,
   ) {
     this.disposables.push(
-      store.onDidChange(() => this.sync()),
+      store.onDidChange(() => {
+        this.followVertexBaseModels();
+        this.sync();
+      }),
       backend.onDidChange(() => {
         this.backendGeneration++;
         for (const entry of this.entries.values()) this.disposeEntry(entry);
         this.entries.clear();
         this.baseModels = [];
         this.baseModelsLoad = undefined;
+        this.vertexBaseModelsKey = undefined;
         this.sync();
         void this.loadBaseModels();
       }),
@@ -126,6 +131,19 @@ export class PromptControllers implements vscode.Disposable {
       }
     })();
     return this.baseModelsLoad;
+  }
+
+  /**
+   * On Vertex AI the base models offered are those the listed jobs were tuned from, so they are
+   * listed again when that set changes (a job from a new base model appears).
+   */
+  private followVertexBaseModels(): void {
+    if (this.backend.kind !== 'vertex') return;
+    const key = vertexBaseModels(this.store.models).join('\n');
+    if (key === this.vertexBaseModelsKey) return;
+    this.vertexBaseModelsKey = key;
+    this.baseModelsLoad = undefined;
+    void this.loadBaseModels();
   }
 
   private backendLabel(): string {

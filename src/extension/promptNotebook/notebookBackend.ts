@@ -1,4 +1,3 @@
-import type * as vscode from 'vscode';
 import type { Model } from '../../core/api/types';
 import { vertexBaseModels } from '../../core/promptNotebook/modelChoice';
 import type { BackendConnection } from '../backend/connection';
@@ -16,7 +15,7 @@ export function notebookBackend(
   store: Pick<NotebookModelSource, 'models' | 'refresh'> & { readonly loaded?: boolean },
 ): NotebookBackend {
   return {
-    onDidChange: connection.onDidChange as vscode.Event<void>,
+    onDidChange: connection.onDidChange,
     get kind() {
       return connection.kind;
     },

@@ -189,6 +189,7 @@ describe('vertex use: the chart, details, notebook, evaluation and base-model co
     const offered = controllers.find((c) => c.model === checkpointName);
     assert.equal(offered?.kind, 'tuned', `each earlier checkpoint is offered too: ${JSON.stringify(controllers.map((c) => c.model))}`);
     assert.match(offered.label, new RegExp(`capitals on vertex — checkpoint ${checkpoint.checkpointId} \\(epoch \\d+, step \\d+\\)`));
+    assert.ok(controllers.some((c) => c.model === BASE_MODEL && c.kind === 'base'), 'the base model the jobs were tuned from is offered');
 
     for (const [model, served] of [[job.name!, endpoint], [checkpointName, checkpoint.endpoint]] as const) {
       const notebook = await openNotebookFor(model);
