@@ -62,18 +62,28 @@ export class ChartDataSource {
     /** The store's last copy of a job whose listing carries no loss, whose curve is read from the backend. */
     let lastListedUpdate: string | undefined;
 
+    /** A reload asked for while one runs: that one may have read the model before the change, so one more follows it. */
+    let reloadAgain = false;
     const reload = (): void => {
-      if (reloading || disposed) return;
+      if (disposed) return;
+      if (reloading) {
+        reloadAgain = true;
+        return;
+      }
       reloading = true;
+      reloadAgain = false;
+      const finished = (): void => {
+        reloading = false;
+        if (reloadAgain) reload();
+      };
       this.load(name).then(
         (model) => {
-          reloading = false;
-          if (disposed) return;
-          emitDifference(model);
+          if (!disposed) emitDifference(model);
+          finished();
         },
         (error: unknown) => {
-          reloading = false;
           if (!disposed) onUpdate({ kind: 'error', message: errorText(error) });
+          finished();
         },
       );
     };
