@@ -12,17 +12,23 @@ export const LOSS_CHART_VIEW_TYPE = 'geminiTuning.lossChart';
 /** A model as the extension keeps it. */
 export interface ChartModel {
   header: ModelHeader;
+  /** the training loss */
   points: LossPoint[];
+  /** the validation loss, when the backend evaluates one */
+  evalPoints?: LossPoint[];
 }
 
 /** A model as it crosses to the webview: its points as plain columns, steps ascending. */
 export interface WireModel {
   header: ModelHeader;
   points: LossColumns;
+  evalPoints?: LossColumns;
 }
 
 export function toWire(model: ChartModel): WireModel {
-  return { header: model.header, points: toColumns(model.points) };
+  const wire: WireModel = { header: model.header, points: toColumns(model.points) };
+  if (model.evalPoints && model.evalPoints.length > 0) wire.evalPoints = toColumns(model.evalPoints);
+  return wire;
 }
 
 export interface ViewSettings {
@@ -66,6 +72,8 @@ export interface AppendPointsMessage {
   header: ModelHeader;
   /** points after the last known step */
   points: LossColumns;
+  /** validation loss points after the last known one */
+  evalPoints?: LossColumns;
 }
 export interface RemoveModelMessage {
   type: 'removeModel';
@@ -100,8 +108,8 @@ export interface ReadyMessage {
 /** Posted only under test (see `InitMessage`), once each draw is on screen. */
 export interface RenderedMessage {
   type: 'rendered';
-  /** what is on screen now: per model, points drawn, its notice, if any, and its curve's colour */
-  models: { name: string; points: number; notice?: string; color?: string }[];
+  /** what is on screen now: per model, points drawn (training and validation), its notice, if any, and its curve's colour */
+  models: { name: string; points: number; evalPoints?: number; notice?: string; color?: string }[];
   /** how the chart was updated: first draw, data appended to the live instance, or a re-init */
   update: 'created' | 'setData' | 'recreated' | 'empty';
   /** the names the legend shows (empty while it is hidden) */
@@ -227,7 +235,7 @@ function isModelHeader(value: unknown): value is ModelHeader {
 }
 
 function isWireModel(value: unknown): value is WireModel {
-  return isObject(value) && isModelHeader(value.header) && isLossColumns(value.points);
+  return isObject(value) && isModelHeader(value.header) && isLossColumns(value.points) && (value.evalPoints === undefined || isLossColumns(value.evalPoints));
 }
 
 const ACTIONS = new Set(['exportCsv', 'exportPng', 'addModel']);
@@ -243,7 +251,7 @@ export function parseFromWebview(value: unknown): FromWebviewMessage | undefined
       return UPDATES.has(m.update as string) &&
         Array.isArray(m.models) &&
         m.models.every(
-          (x) => isObject(x) && isString(x.name) && isFiniteNumber(x.points) && (x.notice === undefined || isString(x.notice)) && (x.color === undefined || isString(x.color)),
+          (x) => isObject(x) && isString(x.name) && isFiniteNumber(x.points) && (x.evalPoints === undefined || isFiniteNumber(x.evalPoints)) && (x.notice === undefined || isString(x.notice)) && (x.color === undefined || isString(x.color)),
         )
         && (m.legend === undefined || (Array.isArray(m.legend) && m.legend.every(isString)))
         ? (m as unknown as RenderedMessage)
@@ -282,7 +290,7 @@ export function parseToWebview(value: unknown): ToWebviewMessage | undefined {
     case 'upsertModel':
       return isWireModel(m.model) ? (m as unknown as UpsertModelMessage) : undefined;
     case 'appendPoints':
-      return isString(m.name) && isLossColumns(m.points) && isModelHeader(m.header)
+      return isString(m.name) && isLossColumns(m.points) && isModelHeader(m.header) && (m.evalPoints === undefined || isLossColumns(m.evalPoints))
         ? (m as unknown as AppendPointsMessage)
         : undefined;
     case 'removeModel':

@@ -74,3 +74,8 @@ export function pointsAfter(known: readonly LossPoint[], latest: readonly LossPo
 export function lossPointsOf(model: Pick<TunedModelInfo, 'loss'>): LossPoint[] {
   return toLossPoints(model.loss.map((p) => ({ step: p.step, epoch: p.epoch, meanLoss: p.loss, computeTime: p.computeTime })));
 }
+
+/** The validation loss curve of a model, as points to draw; empty when the backend evaluates none. */
+export function evalLossPointsOf(model: Pick<TunedModelInfo, 'evalLoss'>): LossPoint[] {
+  return toLossPoints((model.evalLoss ?? []).map((p) => ({ step: p.step, epoch: p.epoch, meanLoss: p.loss, computeTime: p.computeTime })));
+}

@@ -1,5 +1,5 @@
 /** Which model a prompt notebook command works on: from its argument, or from a list to pick from. */
-import type { TunedModelInfo } from '../tuning/model';
+import { checkpointModelName, parseCheckpointModelName, type TunedCheckpoint, type TunedModelInfo } from '../tuning/model';
 
 /**
  * The model a command was invoked on: a resource name, a tree item (`{ model: TunedModelInfo }`), or
@@ -22,6 +22,35 @@ export function baseModelOf(model: Pick<TunedModelInfo, 'baseModel'> | undefined
   return model?.baseModel;
 }
 
+/** The tuned model a notebook model names: itself, or the model one of whose checkpoints it names. */
+export function owningModelName(model: string): string {
+  return parseCheckpointModelName(model)?.modelName ?? model;
+}
+
+/**
+ * The checkpoints of a model a person can prompt on their own, named as `checkpointModelName`
+ * does: every checkpoint except one that serves from the model's own endpoint (the last one, on
+ * Vertex AI), which the model itself stands for.
+ */
+export function promptableCheckpoints(model: Pick<TunedModelInfo, 'name' | 'generationModel' | 'checkpoints'>): { model: string; checkpoint: TunedCheckpoint }[] {
+  return (model.checkpoints ?? [])
+    .filter((c) => c.generationModel !== model.generationModel)
+    .map((checkpoint) => ({ model: checkpointModelName(model.name, checkpoint.id), checkpoint }));
+}
+
+/** How a checkpoint is shown: `checkpoint 2 (epoch 2, step 10)`. */
+export function checkpointLabel(checkpoint: TunedCheckpoint): string {
+  const where = [checkpoint.epoch !== undefined ? `epoch ${checkpoint.epoch}` : undefined, checkpoint.step !== undefined ? `step ${checkpoint.step}` : undefined].filter(Boolean);
+  return `checkpoint ${checkpoint.id}${where.length > 0 ? ` (${where.join(', ')})` : ''}`;
+}
+
+/** The base models Vertex AI jobs were tuned from, each once, in the order first seen. */
+export function vertexBaseModels(models: readonly Pick<TunedModelInfo, 'backend' | 'baseModel'>[]): string[] {
+  const names = new Set<string>();
+  for (const m of models) if (m.backend === 'vertex' && m.baseModel) names.add(m.baseModel);
+  return [...names];
+}
+
 export interface ModelChoice {
   model: string;
   label: string;
@@ -33,7 +62,10 @@ export interface ModelChoice {
 export function modelChoices(tuned: readonly TunedModelInfo[], baseModels: readonly string[], onlyTuned: boolean): ModelChoice[] {
   const choices: ModelChoice[] = tuned
     .filter((m) => m.state === 'active' && !!m.name)
-    .map((m) => ({ model: m.name, label: m.displayName || m.name, description: m.name, detail: `tuned from ${baseModelOf(m) ?? 'another model'}` }));
+    .flatMap((m) => [
+      { model: m.name, label: m.displayName || m.name, description: m.name, detail: `tuned from ${baseModelOf(m) ?? 'another model'}` },
+      ...promptableCheckpoints(m).map(({ model, checkpoint }) => ({ model, label: `${m.displayName || m.name} — ${checkpointLabel(checkpoint)}`, description: model, detail: `a checkpoint of ${m.name}` })),
+    ]);
   if (!onlyTuned) choices.push(...baseModels.map((name) => ({ model: name, label: name, description: 'base model' })));
   return choices;
 }

@@ -44,6 +44,56 @@ export function typeScriptSnippet(model: Pick<TunedModelInfo, 'generationModel' 
   ].join('\n');
 }
 
+const VERTEX_API_VERSION = 'v1';
+
+/** The endpoint a Vertex AI model answers on, and the project and location its name holds. */
+function vertexEndpointOf(model: Pick<TunedModelInfo, 'generationModel' | 'name'>): { endpoint: string; project: string; location: string } {
+  const endpoint = model.generationModel;
+  const m = endpoint ? /^projects\/([^/]+)\/locations\/([^/]+)\//.exec(endpoint) : null;
+  if (!endpoint || !m) throw new Error(`${model.name} has no endpoint yet: a Vertex AI tuning job serves only once it has succeeded.`);
+  return { endpoint, project: m[1], location: m[2] };
+}
+
+/**
+ * A curl command that calls a Vertex AI tuned endpoint. The access token is never inlined: the
+ * shell asks gcloud for one when the command runs, and it goes in the Authorization header.
+ */
+export function vertexCurlSnippet(model: Pick<TunedModelInfo, 'generationModel' | 'name'>, baseUrl: string): string {
+  const { endpoint } = vertexEndpointOf(model);
+  const url = `${baseUrl.replace(/\/+$/, '')}/${VERTEX_API_VERSION}/${endpoint}:generateContent`;
+  const body = JSON.stringify({ contents: [{ role: 'user', parts: [{ text: SAMPLE_PROMPT }] }] });
+  return [
+    `curl -sS -X POST ${shellQuote(url)}`,
+    `  -H 'Content-Type: application/json'`,
+    `  -H "Authorization: Bearer $(gcloud auth print-access-token)"`,
+    `  -d ${shellQuote(body)}`,
+  ].join(' \\\n');
+}
+
+/** A TypeScript snippet for `@google/genai` in Vertex AI mode, signed in with Application Default Credentials. */
+export function vertexTypeScriptSnippet(model: Pick<TunedModelInfo, 'generationModel' | 'name'>, baseUrl: string, options: { defaultBaseUrl: boolean }): string {
+  const { endpoint, project, location } = vertexEndpointOf(model);
+  const httpOptions = options.defaultBaseUrl ? '' : `\n  httpOptions: { baseUrl: ${JSON.stringify(baseUrl.replace(/\/+$/, ''))} },`;
+  return [
+    `import { GoogleGenAI } from '@google/genai';`,
+    ``,
+    `// Signs in with Application Default Credentials: run \`gcloud auth application-default login\` once.`,
+    `const ai = new GoogleGenAI({`,
+    `  vertexai: true,`,
+    `  project: ${JSON.stringify(project)},`,
+    `  location: ${JSON.stringify(location)},`,
+    `  apiVersion: ${JSON.stringify(VERTEX_API_VERSION)},${httpOptions}`,
+    `});`,
+    ``,
+    `const response = await ai.models.generateContent({`,
+    `  model: ${JSON.stringify(endpoint)},`,
+    `  contents: ${JSON.stringify(SAMPLE_PROMPT)},`,
+    `});`,
+    `console.log(response.text);`,
+    ``,
+  ].join('\n');
+}
+
 /**
  * A tuning spec that tunes `model` further: it names the model as `tunedModelSource` and keeps
  * its hyperparameters. The training data is left for the person to add.

@@ -65,6 +65,30 @@ export interface TuningLossPoint {
   readonly computeTime?: string;
 }
 
+/** An intermediate (or the last) checkpoint of a tuned model that serves on its own. */
+export interface TunedCheckpoint {
+  /** The backend's checkpoint ID, e.g. `2`. */
+  readonly id: string;
+  readonly epoch?: number;
+  readonly step?: number;
+  /** Where generate requests for this checkpoint go. */
+  readonly generationModel: string;
+}
+
+/**
+ * The name a feature uses for one checkpoint of a tuned model (a notebook's model, say):
+ * `<model name>/checkpoints/<id>`. The backend maps it to the checkpoint's own endpoint.
+ */
+export function checkpointModelName(modelName: string, checkpointId: string): string {
+  return `${modelName}/checkpoints/${checkpointId}`;
+}
+
+/** The model and checkpoint a `checkpointModelName` names, or undefined for any other name. */
+export function parseCheckpointModelName(name: string): { modelName: string; checkpointId: string } | undefined {
+  const m = /^(.+)\/checkpoints\/([^/]+)$/.exec(name);
+  return m ? { modelName: m[1], checkpointId: m[2] } : undefined;
+}
+
 export interface SamplingDefaults {
   readonly temperature?: number;
   readonly topP?: number;
@@ -113,6 +137,8 @@ export interface TunedModelInfo {
   readonly sampling: SamplingDefaults;
   /** The model name to send generate requests to; absent until the model can serve. */
   readonly generationModel?: string;
+  /** Checkpoints that serve on their own, in training order, when the backend keeps them. */
+  readonly checkpoints?: readonly TunedCheckpoint[];
   readonly capabilities: TuningCapabilities;
   /** The backend's own object, for the Details JSON view. */
   readonly raw: unknown;

@@ -2,6 +2,7 @@ import type { DatasetDistribution, Int64, SupervisedTuningDataStats, TuningJob }
 import type { LossSeries, MetricPoint } from '../vertex/client';
 import type {
   DatasetDistributionSummary,
+  TunedCheckpoint,
   TunedModelInfo,
   TuningCapabilities,
   TuningDataStats,
@@ -93,6 +94,7 @@ export function fromVertexTuningJob(job: TuningJob, loss?: LossSeries): TunedMod
     evalLoss: evalLoss.length > 0 ? evalLoss : undefined,
     sampling: {},
     generationModel: state === 'active' ? job.tunedModel?.endpoint || undefined : undefined,
+    checkpoints: state === 'active' ? checkpointsOf(job) : undefined,
     capabilities: VERTEX_CAPABILITIES,
     raw: job,
   };
@@ -109,6 +111,17 @@ export function vertexProgress(job: TuningJob, stats: SupervisedTuningDataStats 
   if (completedSteps === undefined && totalSteps === undefined) return undefined;
   const percent = totalSteps ? Math.max(0, Math.min(100, Math.floor(((completedSteps ?? 0) / totalSteps) * 100))) : undefined;
   return { completedSteps, totalSteps, percent };
+}
+
+/** The checkpoints a SUCCEEDED job deployed, each with its endpoint, in step order; undefined when it kept none. */
+export function checkpointsOf(job: Pick<TuningJob, 'tunedModel'>): TunedCheckpoint[] | undefined {
+  const checkpoints: TunedCheckpoint[] = [];
+  for (const c of job.tunedModel?.checkpoints ?? []) {
+    if (!c.checkpointId || !c.endpoint) continue;
+    checkpoints.push({ id: c.checkpointId, epoch: int(c.epoch), step: int(c.step), generationModel: c.endpoint });
+  }
+  checkpoints.sort((a, b) => (a.step ?? a.epoch ?? 0) - (b.step ?? b.epoch ?? 0));
+  return checkpoints.length > 0 ? checkpoints : undefined;
 }
 
 export function fromDataStats(stats: SupervisedTuningDataStats): TuningDataStats {

@@ -7,8 +7,9 @@ import type { VertexClient } from '../vertex/client';
 import { type TextExample, checkVertexJsonl, examplesToVertexJsonl } from '../vertex/dataset';
 import type { StorageUploader, UploadProgress, UploadSource } from '../vertex/storageUpload';
 import type { AdapterSize, CreateTuningJobRequest, TuningJob } from '../vertex/types';
+import type { GenerateContentRequest, GenerateContentResponse } from '../api/types';
 import type { ModelChanges, SubmittedJob, TuningBackend, TuningJobSubmitter, WaitOptions } from './backend';
-import { isInFlight, type TunedModelInfo } from './model';
+import { isInFlight, parseCheckpointModelName, type TunedModelInfo } from './model';
 import { fromVertexState, fromVertexTuningJob } from './vertexApi';
 
 /** Training or validation data: already in Cloud Storage, the spec's examples, or a Vertex JSONL file or text. */
@@ -38,7 +39,7 @@ export interface VertexSubmitOptions {
   readonly onUploadProgress?: (dataset: 'training' | 'validation', progress: UploadProgress) => void;
 }
 
-export type VertexTuningClient = Pick<VertexClient, 'tuningJobs' | 'readLoss'>;
+export type VertexTuningClient = Pick<VertexClient, 'tuningJobs' | 'readLoss' | 'streamGenerateContent' | 'parent'>;
 
 export interface VertexBackendOptions {
   readonly client: VertexTuningClient;
@@ -54,6 +55,8 @@ export interface VertexBackendOptions {
 export class VertexBackend implements TuningBackend, TuningJobSubmitter<VertexJobRequest> {
   readonly #client: VertexTuningClient;
   readonly #opts: VertexBackendOptions;
+  /** The endpoints of SUCCEEDED jobs, which never change, by job name. */
+  readonly #servingJobs = new Map<string, TuningJob>();
 
   constructor(opts: VertexBackendOptions) {
     this.#client = opts.client;
@@ -86,6 +89,53 @@ export class VertexBackend implements TuningBackend, TuningJobSubmitter<VertexJo
     }
     await this.#client.tuningJobs.cancel(name);
     return name;
+  }
+
+  /**
+   * Streams an answer from what a feature names as a model: a tuning job (its tuned endpoint), one
+   * of its checkpoints (`<job>/checkpoints/<id>`), an endpoint, or a base model (`gemini-2.5-flash`,
+   * served as this project's publisher model).
+   */
+  streamGenerateContent(model: string, request: GenerateContentRequest, opts: { signal?: AbortSignal } = {}): AsyncIterable<GenerateContentResponse> {
+    const client = this.#client;
+    const target = (): Promise<string> => this.generationTarget(model, opts);
+    return {
+      async *[Symbol.asyncIterator]() {
+        yield* client.streamGenerateContent(await target(), request, opts);
+      },
+    };
+  }
+
+  /** The endpoint or publisher model that generate requests for `model` go to (see `streamGenerateContent`). */
+  async generationTarget(model: string, opts: { signal?: AbortSignal } = {}): Promise<string> {
+    const checkpoint = parseCheckpointModelName(model);
+    const jobName = checkpoint?.modelName ?? (/^projects\/[^/]+\/locations\/[^/]+\/tuningJobs\/[^/]+$/.test(model) ? model : undefined);
+    if (jobName !== undefined) {
+      const job = await this.#servingJob(jobName, opts.signal);
+      if (!checkpoint) return job.tunedModel?.endpoint as string;
+      const found = job.tunedModel?.checkpoints?.find((c) => c.checkpointId === checkpoint.checkpointId);
+      if (!found?.endpoint) {
+        const known = (job.tunedModel?.checkpoints ?? []).map((c) => c.checkpointId).filter(Boolean);
+        throw new Error(`${jobName} has no checkpoint ${checkpoint.checkpointId} with an endpoint${known.length > 0 ? `; its checkpoints are ${known.join(', ')}` : ' (it kept only its last checkpoint)'}. Choose another model in the notebook's kernel picker.`);
+      }
+      return found.endpoint;
+    }
+    if (/^projects\//.test(model)) return model;
+    const id = model.replace(/^(publishers\/google\/)?models\//, '');
+    return `${this.#client.parent}/publishers/google/models/${id}`;
+  }
+
+  async #servingJob(name: string, signal: AbortSignal | undefined): Promise<TuningJob> {
+    const known = this.#servingJobs.get(name);
+    if (known) return known;
+    const job = await this.#client.tuningJobs.get(name, { signal });
+    const { state, detail } = fromVertexState(job);
+    if (state !== 'active' || !job.tunedModel?.endpoint) {
+      const why = state === 'failed' ? `it failed${job.error?.message ? `: ${job.error.message}` : ''}` : state === 'cancelled' ? 'it was cancelled' : `it is still tuning${detail ? ` (${detail})` : ''}`;
+      throw new Error(`${job.tunedModelDisplayName ? `${job.tunedModelDisplayName} (${name})` : name} has no endpoint to answer prompts: ${why}.`);
+    }
+    this.#servingJobs.set(name, job);
+    return job;
   }
 
   async submitJob(request: VertexJobRequest, opts: VertexSubmitOptions & { tunedModelId?: string } = {}): Promise<SubmittedJob> {

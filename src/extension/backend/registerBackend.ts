@@ -44,7 +44,7 @@ export function createBackend(context: vscode.ExtensionContext, logChannel: vsco
   );
   const statusBar = store.add(registerBackendStatusBar(connection));
   if (testHooks) testHooks.backend = { statusBar: statusBar.view };
-  store.add(registerBackendContextKeys(connection));
+  store.add(registerBackendContextKeys(connection, settings));
 
   store.add(
     vscode.Disposable.from(

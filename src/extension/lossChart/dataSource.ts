@@ -1,7 +1,7 @@
 import type * as vscode from 'vscode';
 import type { ChartModel } from '../../core/lossChart/protocol';
 import { summarizeModel, type ModelHeader } from '../../core/lossChart/modelHeader';
-import { lossPointsOf, pointsAfter, type LossPoint } from '../../core/lossChart/snapshots';
+import { evalLossPointsOf, lossPointsOf, pointsAfter, type LossPoint } from '../../core/lossChart/snapshots';
 import { type TuningBackend } from '../../core/tuning/backend';
 import { isInFlight, type TunedModelInfo } from '../../core/tuning/model';
 
@@ -21,7 +21,7 @@ export interface ChartConnection {
 
 /** What a panel receives for one model while it watches it. */
 export type ModelUpdate =
-  | { kind: 'append'; points: LossPoint[]; header: ModelHeader }
+  | { kind: 'append'; points: LossPoint[]; evalPoints?: LossPoint[]; header: ModelHeader }
   | { kind: 'replace'; model: ChartModel }
   | { kind: 'error'; message: string };
 
@@ -48,8 +48,7 @@ export class ChartDataSource {
 
   async load(name: string): Promise<ChartModel> {
     const fetched = await (await this.connection.tuningBackend()).getModel(name);
-    const model = withFollowedProgress(fetched, this.store.get(name));
-    return { header: summarizeModel(model), points: lossPointsOf(model) };
+    return chartModelOf(withFollowedProgress(fetched, this.store.get(name)));
   }
 
   /**
@@ -60,32 +59,46 @@ export class ChartDataSource {
     let current = known;
     let reloading = false;
     let disposed = false;
+    /** The store's last copy of a job whose listing carries no loss, whose curve is read from the backend. */
+    let lastListedUpdate: string | undefined;
 
+    /** A reload asked for while one runs: that one may have read the model before the change, so one more follows it. */
+    let reloadAgain = false;
     const reload = (): void => {
-      if (reloading || disposed) return;
+      if (disposed) return;
+      if (reloading) {
+        reloadAgain = true;
+        return;
+      }
       reloading = true;
+      reloadAgain = false;
+      const finished = (): void => {
+        reloading = false;
+        if (reloadAgain) reload();
+      };
       this.load(name).then(
         (model) => {
-          reloading = false;
-          if (disposed) return;
-          emitDifference(model);
+          if (!disposed) emitDifference(model);
+          finished();
         },
         (error: unknown) => {
-          reloading = false;
           if (!disposed) onUpdate({ kind: 'error', message: errorText(error) });
+          finished();
         },
       );
     };
 
     const emitDifference = (latest: ChartModel): void => {
       const { appended, rewritten } = pointsAfter(current.points, latest.points);
+      const evalChange = pointsAfter(current.evalPoints ?? [], latest.evalPoints ?? []);
       const headerChanged = JSON.stringify(latest.header) !== JSON.stringify(current.header);
-      if (rewritten) {
+      if (rewritten || evalChange.rewritten) {
         current = latest;
         onUpdate({ kind: 'replace', model: latest });
-      } else if (appended.length > 0 || headerChanged) {
-        current = { header: latest.header, points: [...current.points, ...appended] };
-        onUpdate({ kind: 'append', points: appended, header: latest.header });
+      } else if (appended.length > 0 || evalChange.appended.length > 0 || headerChanged) {
+        const evalPoints = [...(current.evalPoints ?? []), ...evalChange.appended];
+        current = { header: latest.header, points: [...current.points, ...appended], ...(evalPoints.length > 0 ? { evalPoints } : {}) };
+        onUpdate({ kind: 'append', points: appended, ...(evalChange.appended.length > 0 ? { evalPoints: evalChange.appended } : {}), header: latest.header });
       }
     };
 
@@ -97,13 +110,21 @@ export class ChartDataSource {
         if (wasRunning) reload();
         return;
       }
-      const latest: ChartModel = {
-        header: summarizeModel(model),
-        points: lossPointsOf(model),
-      };
+      if (model.loss.length === 0 && model.evalLoss === undefined) {
+        // A listing without the curve (Vertex AI reads it from the job's experiment): fetch the job when it moved.
+        if (model.updateTime !== lastListedUpdate) {
+          lastListedUpdate = model.updateTime;
+          reload();
+        }
+        if (current.points.length > 0) return;
+      }
+      const latest = chartModelOf(model);
       // A poll may carry fewer snapshots than we already have (a list page without them): keep ours.
       if (latest.points.length < current.points.length) {
         latest.points = current.points;
+      }
+      if ((latest.evalPoints?.length ?? 0) < (current.evalPoints?.length ?? 0)) {
+        latest.evalPoints = current.evalPoints;
       }
       emitDifference(latest);
     };
@@ -118,6 +139,12 @@ export class ChartDataSource {
   }
 }
 
+/** What the chart draws of a model: its header, its training loss and, when it has one, its validation loss. */
+function chartModelOf(model: TunedModelInfo): ChartModel {
+  const evalPoints = evalLossPointsOf(model);
+  return { header: summarizeModel(model), points: lossPointsOf(model), ...(evalPoints.length > 0 ? { evalPoints } : {}) };
+}
+
 /**
  * The model as just fetched, with what the store knows and a single fetch does not: the progress
  * and the latest points of a job it follows, and why a followed job ended.
@@ -130,6 +157,7 @@ function withFollowedProgress(fetched: TunedModelInfo, followed: TunedModelInfo 
     progress: fetched.progress ?? followed.progress,
     stateDetail: fetched.stateDetail ?? (running ? undefined : followed.stateDetail),
     loss: followed.loss.length > fetched.loss.length ? followed.loss : fetched.loss,
+    evalLoss: (followed.evalLoss?.length ?? 0) > (fetched.evalLoss?.length ?? 0) ? followed.evalLoss : fetched.evalLoss,
   };
 }
 

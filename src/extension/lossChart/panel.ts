@@ -127,7 +127,7 @@ export class LossChartPanel implements vscode.Disposable {
 
   async exportCsv(): Promise<void> {
     const models = this.names.map((n) => this.models.get(n)).filter((m): m is ChartModel => m !== undefined);
-    if (models.every((m) => m.points.length === 0)) {
+    if (models.every((m) => m.points.length === 0 && (m.evalPoints?.length ?? 0) === 0)) {
       void vscode.window.showInformationMessage('There are no loss values to export yet.');
       return;
     }
@@ -283,8 +283,9 @@ export class LossChartPanel implements vscode.Disposable {
     const known = this.models.get(name);
     if (!known) return;
     if (update.kind === 'append') {
-      this.models.set(name, { header: update.header, points: [...known.points, ...update.points] });
-      this.post({ type: 'appendPoints', name, header: update.header, points: toColumns(update.points) });
+      const evalPoints = [...(known.evalPoints ?? []), ...(update.evalPoints ?? [])];
+      this.models.set(name, { header: update.header, points: [...known.points, ...update.points], ...(evalPoints.length > 0 ? { evalPoints } : {}) });
+      this.post({ type: 'appendPoints', name, header: update.header, points: toColumns(update.points), ...(update.evalPoints?.length ? { evalPoints: toColumns(update.evalPoints) } : {}) });
     } else if (update.kind === 'replace') {
       this.models.set(name, update.model);
       this.post({ type: 'upsertModel', model: toWire(update.model) });

@@ -1,6 +1,7 @@
 import * as vscode from 'vscode';
 import type { Model } from '../../core/api/types';
 import type { TunedModelInfo } from '../../core/tuning/model';
+import { checkpointLabel, promptableCheckpoints, vertexBaseModels } from '../../core/promptNotebook/modelChoice';
 import { PROMPT_LANGUAGE, TUNEBOOK_NOTEBOOK_TYPE, type TunebookMetadata } from '../../core/promptNotebook/tunebookFormat';
 import { type NotebookClient, notebookSettings, type PromptRunner } from './execution';
 
@@ -72,6 +73,7 @@ export class PromptControllers implements vscode.Disposable {
   private baseModels: Model[] = [];
   private baseModelsLoad: Promise<void> | undefined;
   private backendGeneration = 0;
+  private vertexBaseModelsKey: string | undefined;
 
   constructor(
     private readonly backend: NotebookBackend,
@@ -81,13 +83,17 @@ export class PromptControllers implements vscode.Disposable {
     private readonly extensionId: string,
   ) {
     this.disposables.push(
-      store.onDidChange(() => this.sync()),
+      store.onDidChange(() => {
+        this.followVertexBaseModels();
+        this.sync();
+      }),
       backend.onDidChange(() => {
         this.backendGeneration++;
         for (const entry of this.entries.values()) this.disposeEntry(entry);
         this.entries.clear();
         this.baseModels = [];
         this.baseModelsLoad = undefined;
+        this.vertexBaseModelsKey = undefined;
         this.sync();
         void this.loadBaseModels();
       }),
@@ -127,6 +133,19 @@ export class PromptControllers implements vscode.Disposable {
     return this.baseModelsLoad;
   }
 
+  /**
+   * On Vertex AI the base models offered are those the listed jobs were tuned from, so they are
+   * listed again when that set changes (a job from a new base model appears).
+   */
+  private followVertexBaseModels(): void {
+    if (this.backend.kind !== 'vertex') return;
+    const key = vertexBaseModels(this.store.models).join('\n');
+    if (key === this.vertexBaseModelsKey) return;
+    this.vertexBaseModelsKey = key;
+    this.baseModelsLoad = undefined;
+    void this.loadBaseModels();
+  }
+
   private backendLabel(): string {
     return this.backend.kind === 'gemini' ? 'Gemini API' : this.backend.kind === 'vertex' ? 'Vertex AI' : 'local tuning server';
   }
@@ -135,7 +154,16 @@ export class PromptControllers implements vscode.Disposable {
     const desired = new Map<string, { kind: ModelKind; label: string; description: string; detail: string }>();
     const backend = this.backendLabel();
     for (const model of this.store.models) {
-      if (model.state === 'active' && model.name) desired.set(model.name, { kind: 'tuned', ...tunedLabels(model, backend) });
+      if (model.state !== 'active' || !model.name) continue;
+      desired.set(model.name, { kind: 'tuned', ...tunedLabels(model, backend) });
+      for (const { model: name, checkpoint } of promptableCheckpoints(model)) {
+        desired.set(name, {
+          kind: 'tuned',
+          label: `${model.displayName || shortId(model.name)} — ${checkpointLabel(checkpoint)}`,
+          description: name,
+          detail: [`a checkpoint of ${model.displayName || model.name}`, backend].join(' · '),
+        });
+      }
     }
     for (const model of this.baseModels) {
       if (!desired.has(model.name)) desired.set(model.name, { kind: 'base', ...baseLabels(model, backend) });

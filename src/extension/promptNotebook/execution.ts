@@ -1,7 +1,6 @@
 import * as vscode from 'vscode';
 import { ApiError, StreamInterruptedError } from '../../core/api/errors';
-import type { GeminiClient } from '../../core/api/client';
-import type { GenerateContentRequest } from '../../core/api/types';
+import type { GenerateContentRequest, GenerateContentResponse, Model } from '../../core/api/types';
 import { PROMPT_LANGUAGE, type PromptSettings, type TunebookMetadata } from '../../core/promptNotebook/tunebookFormat';
 import { describeFinish, describePromptBlocked, describeRunError, describeStats } from '../../core/promptNotebook/outcome';
 import {
@@ -20,8 +19,11 @@ import { FAILED_SCORE, scoreExample, type ExampleScore } from '../../core/prompt
 import { outputText } from './serializer';
 import { GenerationAccumulator, OutputBatcher, pumpStream } from '../../core/promptNotebook/streaming';
 
-/** The part of the API client the notebook uses. */
-export type NotebookClient = Pick<GeminiClient, 'streamGenerateContent' | 'models'>;
+/** The part of the API client the notebook uses; `GeminiClient` is one. */
+export interface NotebookClient {
+  streamGenerateContent(model: string, request: GenerateContentRequest, opts?: { signal?: AbortSignal }): AsyncIterable<GenerateContentResponse>;
+  readonly models: { listAll(): AsyncIterable<Model> };
+}
 
 export interface CellRunResult {
   ok: boolean;

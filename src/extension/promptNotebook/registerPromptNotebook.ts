@@ -10,7 +10,9 @@ import { evaluateTunedModel } from './commands/evaluateTunedModel';
 import { openInNotebook } from './commands/openInNotebook';
 import { runAgainstBaseModel } from './commands/runAgainstBaseModel';
 import { toggleChatMode } from './commands/toggleChatMode';
-import { type NotebookBackend, type NotebookModelSource, PromptControllers } from './controllers';
+import { type NotebookModelSource, PromptControllers } from './controllers';
+import type { BackendConnection } from '../backend/connection';
+import { notebookBackend } from './notebookBackend';
 import { PromptRunner } from './execution';
 import { PromptRunRecorder } from './runRecorder';
 import { TunebookSerializer } from './serializer';
@@ -19,8 +21,8 @@ import { PromptCellStatusBar } from './settingsUi';
 export interface PromptNotebookDeps {
   readonly context: Pick<vscode.ExtensionContext, 'extension'>;
   readonly log: vscode.LogOutputChannel;
-  readonly connection: NotebookBackend;
-  readonly store: NotebookModelSource;
+  readonly connection: Pick<BackendConnection, 'onDidChange' | 'getClient' | 'getVertexBackend' | 'kind'>;
+  readonly store: NotebookModelSource & { readonly loaded?: boolean };
   /** Present only when the extension runs its tests: the notebook fills its section. */
   readonly testHooks?: TestHooks;
 }
@@ -28,8 +30,9 @@ export interface PromptNotebookDeps {
 export function registerPromptNotebook({ context, log, connection, store, testHooks }: PromptNotebookDeps): vscode.Disposable {
   const extensionId = context.extension.id;
   const recorder = testHooks ? new PromptRunRecorder() : undefined;
-  const runner = new PromptRunner(() => connection.getClient(), log, recorder);
-  const controllers = new PromptControllers(connection, store, runner, log, extensionId);
+  const backend = notebookBackend(connection, store);
+  const runner = new PromptRunner(() => backend.getClient(), log, recorder);
+  const controllers = new PromptControllers(backend, store, runner, log, extensionId);
   const statusBar = new PromptCellStatusBar();
   if (testHooks && recorder) testHooks.promptNotebook = recorder.hooks(controllers);
 

@@ -1,4 +1,5 @@
 import * as vscode from 'vscode';
+import { modelDetailsText } from '../../core/tunedModels/details';
 import { type TuningBackendSource } from '../backend/tuningBackend';
 import { type TunedModelsStore } from '../tunedModelsStore';
 
@@ -14,7 +15,7 @@ function modelNameOf(uri: vscode.Uri): string {
 }
 
 /**
- * Serves the model's JSON as the backend returns it. Documents of this scheme are read-only;
+ * Serves the model's JSON as the backend returns it (a Vertex AI job's after a summary, as comments). Documents of this scheme are read-only;
  * they update when the store sees the model change.
  */
 export class ModelDetailsProvider implements vscode.TextDocumentContentProvider, vscode.Disposable {
@@ -31,7 +32,7 @@ export class ModelDetailsProvider implements vscode.TextDocumentContentProvider,
       store.onDidChange(() => {
         for (const [name, json] of this.open) {
           const model = store.get(name);
-          if (model && JSON.stringify(model.raw, null, 2) !== json) this.emitter.fire(modelDetailsUri(name));
+          if (model && modelDetailsText(model) !== json) this.emitter.fire(modelDetailsUri(name));
         }
       }),
       vscode.workspace.onDidCloseTextDocument((doc) => {
@@ -46,15 +47,15 @@ export class ModelDetailsProvider implements vscode.TextDocumentContentProvider,
     const cancel = token.onCancellationRequested(() => controller.abort());
     try {
       const model = await (await this.backend()).getModel(name, { signal: controller.signal });
-      const json = JSON.stringify(model.raw, null, 2);
-      this.open.set(name, json);
-      return json + '\n';
+      const text = modelDetailsText(model);
+      this.open.set(name, text);
+      return text;
     } catch (error) {
       const known = this.store.get(name);
       if (known) {
-        const json = JSON.stringify(known.raw, null, 2);
-        this.open.set(name, json);
-        return json + '\n';
+        const text = modelDetailsText(known);
+        this.open.set(name, text);
+        return text;
       }
       throw error;
     } finally {

@@ -54,6 +54,8 @@ const TUNING_JOB_SCHEMA: MessageSchema = {
 /** Default and largest list page (the service documents neither for tuningJobs). */
 export const DEFAULT_LIST_PAGE_SIZE = 50;
 
+const PUBLISHER_MODEL_RE = /^\/(v1|v1beta1)\/projects\/([^/]+)\/locations\/([^/]+)\/publishers\/google\/models\/([^/:]+):(generateContent|streamGenerateContent)$/;
+
 const VERTEX_PATH_RE = /^\/(v1|v1beta1)\/projects\/([^/]+)\/locations\/([^/]+)\/(tuningJobs|endpoints|models)(?:\/([^/:]+))?(?::([A-Za-z]+))?$/;
 
 interface VertexPath {
@@ -108,6 +110,8 @@ export class VertexApi {
     }
     if (isStorage) return this.storage.handle(ex);
     if (MetricsApi.serves(ex.url.pathname)) return this.metrics.handle(ex, projectNumberOf);
+    const publisher = PUBLISHER_MODEL_RE.exec(ex.url.pathname);
+    if (publisher && ex.method === 'POST') return this.generateFromBaseModel(ex, publisher);
     const path = this.parse(ex.url.pathname);
     if (path.collection === 'endpoints') {
       if (ex.method === 'POST' && path.id !== undefined && (path.verb === 'generateContent' || path.verb === 'streamGenerateContent')) {
@@ -332,15 +336,36 @@ export class VertexApi {
   private async generate(ex: Exchange, path: VertexPath, stream: boolean): Promise<void> {
     const target = this.findEndpoint(path);
     const record = target.record;
+    await this.answer(ex, stream, record.baseModel, async () => {
+      try {
+        return await this.tuning.model(record, target.epoch);
+      } catch (e) {
+        throw new ServerError('INTERNAL', `The tuned model of ${jobName(record)} could not be loaded: ${(e as Error).message}`);
+      }
+    });
+  }
+
+  /** A tunable Gemini model as the project's publisher model: the local server's base model answers for each. */
+  private async generateFromBaseModel(ex: Exchange, [, , project, location, id, verb]: RegExpExecArray): Promise<void> {
+    if (!PROJECT_RE.test(project)) throw invalidField('model', `"${project}" is not a valid project ID or number.`);
+    if (!LOCATION_RE.test(location)) throw invalidField('model', `"${location}" is not a valid location.`);
+    if (!TUNABLE_BASE_MODELS.includes(id)) {
+      throw new ServerError('NOT_FOUND', `Publisher Model \`projects/${project}/locations/${location}/publishers/google/models/${id}\` was not found or your project does not have access to it. This server serves ${TUNABLE_BASE_MODELS.join(', ')}.`);
+    }
+    await this.answer(ex, verb === 'streamGenerateContent', id, async () => {
+      try {
+        return await this.tuning.baseModel();
+      } catch (e) {
+        throw new ServerError('UNAVAILABLE', `The base model behind ${id} could not be loaded: ${(e as Error).message}`);
+      }
+    });
+  }
+
+  private async answer(ex: Exchange, stream: boolean, modelVersion: string, load: () => Promise<GenerationModel>): Promise<void> {
     const raw = await readJson(ex);
     const plan = planGeneration(normalizeMessage(vertexToGeminiRequest(raw), GENERATE_CONTENT_SCHEMA, ''), { temperature: 1, topP: 0.95, topK: 64, maxOutputTokens: 8192 });
-    let model: GenerationModel;
-    try {
-      model = await this.tuning.model(record, target.epoch);
-    } catch (e) {
-      throw new ServerError('INTERNAL', `The tuned model of ${jobName(record)} could not be loaded: ${(e as Error).message}`);
-    }
-    const builder = new ResponseBuilder(model, plan, record.baseModel);
+    const model = await load();
+    const builder = new ResponseBuilder(model, plan, modelVersion);
     const createTime = timestamp();
     const vertexShape = (r: GenerateContentResponse): Obj => ({ ...r, usageMetadata: { ...r.usageMetadata, trafficType: 'ON_DEMAND' }, createTime });
     if (!stream) {

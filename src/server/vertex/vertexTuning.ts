@@ -210,6 +210,11 @@ export class VertexTuning {
     return this.runner.model(key, this.jobs.fileOf(record.id, epoch === undefined ? WEIGHTS_FILE : epochWeightsFile(epoch)));
   }
 
+  /** The untuned model that answers for every publisher (base) model. */
+  baseModel(): Promise<GenerationModel> {
+    return Promise.resolve(this.trainer.baseModel());
+  }
+
   /** Drops a deleted endpoint's loaded model; an earlier epoch's weights file goes with it. */
   forget(record: TuningJobRecord, epoch?: number): void {
     this.runner.forgetModel(epoch === undefined ? record.id : `${record.id}@${epoch}`);

@@ -122,6 +122,8 @@ function dashOf(position: number): number[] {
 interface ModelEntry {
   header: ModelHeader;
   points: LossColumns;
+  /** the validation loss, drawn dotted in the model's colour, when the backend evaluates one */
+  evalPoints?: LossColumns;
   /** where the epoch changes, found once when the points arrive */
   boundaries: EpochBoundary[];
   loadError?: string;
@@ -133,6 +135,12 @@ const restored = vscode.getState();
 let view: ViewSettings = isPersistedChartState(restored) ? restored.view : { ...DEFAULT_VIEW };
 let chart: uPlot | undefined;
 let table: AlignedLossTable | undefined;
+/** Where each model's curves are in the table (and in uPlot): its training loss, and its validation loss when it has one. */
+let seriesIndex = new Map<string, { train: number; eval?: number }>();
+
+function hasEval(entry: ModelEntry): boolean {
+  return (entry.evalPoints?.step.length ?? 0) > 0;
+}
 /** Set by the extension's init message, only when it runs its tests: then the page reports what it draws. */
 let reportForTests = false;
 
@@ -171,8 +179,14 @@ function flushReport(): void {
   vscode.postMessage({
     type: 'rendered',
     update,
-    models: entriesInOrder().map((m, position) => ({ name: m.header.name, points: m.points.step.length, notice: noticeOf(m), color: colorOf(position) })),
-    legend: legendShown() ? entriesInOrder().map((m) => m.header.displayName) : [],
+    models: entriesInOrder().map((m, position) => ({
+      name: m.header.name,
+      points: m.points.step.length,
+      ...(hasEval(m) ? { evalPoints: m.evalPoints?.step.length } : {}),
+      notice: noticeOf(m),
+      color: colorOf(position),
+    })),
+    legend: legendShown() ? entriesInOrder().flatMap((m) => (hasEval(m) ? [m.header.displayName, validationLabel(m.header.displayName)] : [m.header.displayName])) : [],
   });
 }
 
@@ -259,17 +273,35 @@ const epochLinesPlugin: uPlot.Plugin = {
  * A model's curves: the raw losses and, only while smoothing is on, the smoothed ones. uPlot gets
  * no hidden series: turning smoothing on or off makes a new instance (as the log scale does).
  */
-function seriesOptions(position: number, label: string): uPlot.Series[] {
+function seriesOptions(position: number, label: string, validation = false): uPlot.Series[] {
+  const dash = validation ? EVAL_DASH : dashOf(position);
+  const points = validation ? { show: true, size: 5, fill: () => colorOf(position) } : { show: false };
   const raw: uPlot.Series = {
-    label,
+    label: validation ? validationLabel(label) : label,
     stroke: () => (view.smoothingEnabled ? withAlpha(colorOf(position), 0.3) : colorOf(position)),
     width: 1.5,
-    dash: dashOf(position),
+    dash,
     spanGaps: true,
-    points: { show: false },
+    points,
   };
   if (!view.smoothingEnabled) return [raw];
-  return [raw, { label: `${label} (smoothed)`, stroke: () => colorOf(position), width: 2, dash: dashOf(position), spanGaps: true, points: { show: false } }];
+  return [raw, { label: `${raw.label} (smoothed)`, stroke: () => colorOf(position), width: 2, dash, spanGaps: true, points: { show: false } }];
+}
+
+/** Validation loss: dotted, with a dot at each evaluation, in its model's colour. */
+const EVAL_DASH = [2, 4];
+
+function validationLabel(label: string): string {
+  return `${label} (validation)`;
+}
+
+/** Adds a model's curves to the table (and, when `live` is given, to the uPlot instance), recording where they are. */
+function addModelSeries(target: AlignedLossTable, entry: ModelEntry, position: number, live?: uPlot): void {
+  const train = target.addSeries(entry.points);
+  for (const s of live ? seriesOptions(position, entry.header.displayName) : []) live?.addSeries(s);
+  const validation = hasEval(entry) ? target.addSeries(entry.evalPoints as LossColumns) : undefined;
+  if (validation !== undefined) for (const s of live ? seriesOptions(position, entry.header.displayName, true) : []) live?.addSeries(s);
+  seriesIndex.set(entry.header.name, validation === undefined ? { train } : { train, eval: validation });
 }
 
 /**
@@ -319,7 +351,8 @@ function axisOptions(label: string): uPlot.Axis {
 
 function buildTable(): AlignedLossTable {
   const built = new AlignedLossTable(view.smoothing, view.logScale ? forLogScale : identityValue, view.smoothingEnabled);
-  for (const entry of entriesInOrder()) built.addSeries(entry.points);
+  seriesIndex = new Map();
+  entriesInOrder().forEach((entry, position) => addModelSeries(built, entry, position));
   return built;
 }
 
@@ -327,7 +360,10 @@ function createChart(size: { width: number; height: number }): void {
   chart?.destroy();
   table = buildTable();
   const series: uPlot.Series[] = [{ label: 'step' }];
-  entriesInOrder().forEach((entry, position) => series.push(...seriesOptions(position, entry.header.displayName)));
+  entriesInOrder().forEach((entry, position) => {
+    series.push(...seriesOptions(position, entry.header.displayName));
+    if (hasEval(entry)) series.push(...seriesOptions(position, entry.header.displayName, true));
+  });
   const opts: uPlot.Options = {
     ...size,
     series,
@@ -344,7 +380,7 @@ function createChart(size: { width: number; height: number }): void {
 /** Draws the current models: keeps the uPlot instance and only swaps its data when it can. */
 function render(update: Update, forceRecreate = false): void {
   const entries = entriesInOrder();
-  const anyPoints = entries.some((e) => e.points.step.length > 0);
+  const anyPoints = entries.some((e) => e.points.step.length > 0 || hasEval(e));
   if (!anyPoints) {
     chart?.destroy();
     chart = undefined;
@@ -430,6 +466,7 @@ function renderHeaders(): void {
     addField(fields, lossLabel(h.state), formatLoss(lastValue(entry.points.loss)));
     const elapsed = elapsedMs(h, entry.points.computeTimeMs, now);
     addField(fields, 'Elapsed', elapsed === undefined ? '—' : formatDuration(elapsed));
+    if (hasEval(entry)) addField(fields, 'Validation loss', formatLoss(lastValue((entry.evalPoints as LossColumns).loss)));
     if (h.state === 'CREATING') addField(fields, 'Time left', timeLeft(entry, now));
     addField(fields, 'Hyperparameters', describeHyperparameters(h));
     addField(fields, 'Base model', h.baseModel ?? '—');
@@ -475,7 +512,7 @@ function renderNotices(): void {
 }
 
 function legendShown(): boolean {
-  return entriesInOrder().length > 1 || view.smoothingEnabled;
+  return entriesInOrder().length > 1 || view.smoothingEnabled || entriesInOrder().some(hasEval);
 }
 
 function renderLegend(): void {
@@ -492,6 +529,13 @@ function renderLegend(): void {
     swatch.style.borderTopStyle = dashOf(position).length === 0 ? 'solid' : 'dashed';
     swatch.setAttribute('aria-hidden', 'true');
     item.append(swatch, make('span', 'legend-name', entry.header.displayName));
+    if (hasEval(entry)) {
+      const dotted = make('span', 'legend-line');
+      dotted.style.borderTopColor = colorOf(position);
+      dotted.style.borderTopStyle = 'dotted';
+      dotted.setAttribute('aria-hidden', 'true');
+      item.append(dotted, make('span', 'legend-name', 'validation'));
+    }
     if (entries.length > 1) {
       const remove = make('button', 'remove', '×');
       remove.title = `Remove ${entry.header.displayName} from the chart`;
@@ -519,6 +563,8 @@ function readoutLine(entry: ModelEntry, position: number, index: number, smoothe
   const first = firstValue(computeTimeMs);
   const parts = [`step ${step[index]}`, `epoch ${epoch[index]}`, `loss ${formatLoss(loss[index])}`];
   if (view.smoothingEnabled && smoothed !== undefined) parts.push(`smoothed ${formatLoss(smoothed)}`);
+  const evaluated = entry.evalPoints ? sortedIndexOf(entry.evalPoints.step, step[index]) : -1;
+  if (evaluated >= 0) parts.push(`validation ${formatLoss((entry.evalPoints as LossColumns).loss[evaluated])}`);
   const computed = computeTimeMs[index];
   if (computed !== null) {
     const since = first !== null ? ` (+${formatDuration(computed - first)})` : '';
@@ -539,8 +585,9 @@ function renderReadout(): void {
   const idx = chart.cursor.idx;
   const lines: HTMLElement[] = [];
   const steps = table.steps;
-  entries.forEach((entry, position) => {
-    const smoothedValues = table ? table.smoothedValues(position) : [];
+  entries.forEach((entry) => {
+    const series = seriesIndex.get(entry.header.name);
+    const smoothedValues = table && series ? table.smoothedValues(series.train) : [];
     let pointIndex: number;
     let smoothed: number | null | undefined;
     if (idx === null || idx === undefined) {
@@ -550,7 +597,7 @@ function renderReadout(): void {
       pointIndex = sortedIndexOf(entry.points.step, steps[idx]);
       smoothed = idx < smoothedValues.length ? smoothedValues[idx] : undefined;
     }
-    if (pointIndex >= 0) lines.push(readoutLine(entry, position, pointIndex, smoothed));
+    if (pointIndex >= 0) lines.push(readoutLine(entry, entries.indexOf(entry), pointIndex, smoothed));
   });
   if (idx === null || idx === undefined) lines.unshift(make('div', 'readout-hint', 'Latest step (hover the chart to read any step; drag to zoom, double-click to reset)'));
   readoutArea.replaceChildren(...lines);
@@ -618,9 +665,31 @@ function renderTable(): void {
       tbody.append(tr);
     }
     t.append(thead, tbody);
-    return t;
+    return hasEval(entry) ? [t, validationTable(entry)] : [t];
   });
-  tableArea.replaceChildren(...tables);
+  tableArea.replaceChildren(...tables.flat());
+}
+
+function validationTable(entry: ModelEntry): HTMLTableElement {
+  const t = make('table');
+  const { step, loss } = entry.evalPoints as LossColumns;
+  t.append(make('caption', undefined, `${validationLabel(entry.header.displayName)}: ${step.length} evaluations`));
+  const head = make('tr');
+  for (const column of ['Step', 'Validation loss']) {
+    const th = make('th', undefined, column);
+    th.scope = 'col';
+    head.append(th);
+  }
+  const thead = make('thead');
+  thead.append(head);
+  const tbody = make('tbody');
+  for (const i of rowsToShow(step.length)) {
+    const tr = make('tr');
+    tr.append(make('td', undefined, String(step[i])), make('td', undefined, loss[i] === null ? 'not a number' : String(loss[i])));
+    tbody.append(tr);
+  }
+  t.append(thead, tbody);
+  return t;
 }
 
 tableDetails.addEventListener('toggle', () => renderTableSoon());
@@ -648,7 +717,8 @@ function exportPng(requestId: number): void {
       ctx.fillStyle = colorOf(position);
       ctx.fillRect(8 * ratio, y - 2 * ratio, 18 * ratio, 4 * ratio);
       ctx.fillStyle = theme.foreground;
-      ctx.fillText(`${entry.header.displayName} — ${entry.header.state}, ${lossLabel(entry.header.state).toLowerCase()} ${formatLoss(lastValue(entry.points.loss))}`, 32 * ratio, y);
+      const validation = hasEval(entry) ? `, validation ${formatLoss(lastValue((entry.evalPoints as LossColumns).loss))}` : '';
+      ctx.fillText(`${entry.header.displayName} — ${entry.header.state}, ${lossLabel(entry.header.state).toLowerCase()} ${formatLoss(lastValue(entry.points.loss))}${validation}`, 32 * ratio, y);
     });
     const chartTop = lineHeight * (entries.length + 1) - lineHeight / 2;
     ctx.drawImage(source, 0, chartTop);
@@ -665,7 +735,7 @@ function exportPng(requestId: number): void {
 // ---- messages from the extension ----
 
 function entryFor(model: WireModel): ModelEntry {
-  return { header: model.header, points: model.points, boundaries: epochBoundaries(model.points) };
+  return { header: model.header, points: model.points, ...(model.evalPoints ? { evalPoints: model.evalPoints } : {}), boundaries: epochBoundaries(model.points) };
 }
 
 const handlers: MessageHandlers<ToWebviewMessage> = {
@@ -689,9 +759,7 @@ const handlers: MessageHandlers<ToWebviewMessage> = {
       order.push(name);
       persist();
       if (chart && table) {
-        const position = order.length - 1;
-        table.addSeries(entry.points);
-        for (const s of seriesOptions(position, model.header.displayName)) chart.addSeries(s);
+        addModelSeries(table, entry, order.length - 1, chart);
         setData();
         render('setData');
         return;
@@ -699,8 +767,15 @@ const handlers: MessageHandlers<ToWebviewMessage> = {
       render('created');
       return;
     }
-    if (chart && table) {
-      table.replace(order.indexOf(name), entry.points);
+    const series = seriesIndex.get(name);
+    if (chart && table && series && (series.eval !== undefined) !== hasEval(entry)) {
+      // A validation curve came or went: the series after it move, so the chart is made again.
+      render('recreated', true);
+      return;
+    }
+    if (chart && table && series) {
+      table.replace(series.train, entry.points);
+      if (series.eval !== undefined) table.replace(series.eval, entry.evalPoints as LossColumns);
       setData();
     }
     render('setData');
@@ -711,14 +786,25 @@ const handlers: MessageHandlers<ToWebviewMessage> = {
     if (!entry) return;
     entry.header = header;
     entry.loadError = undefined;
+    const series = seriesIndex.get(name);
+    let appended = false;
     if (points.step.length > 0) {
       entry.points = appendColumns(entry.points, points);
       entry.boundaries = epochBoundaries(entry.points);
-      if (chart && table) {
-        table.append(order.indexOf(name), points);
-        setData();
+      if (chart && table && series) appended = table.append(series.train, points) !== undefined;
+    }
+    const evalPoints = message.evalPoints;
+    if (evalPoints && evalPoints.step.length > 0) {
+      entry.evalPoints = entry.evalPoints ? appendColumns(entry.evalPoints, evalPoints) : evalPoints;
+      if (chart && table && series?.eval !== undefined) {
+        appended = table.append(series.eval, evalPoints) !== undefined;
+      } else if (chart) {
+        // The first validation point: the model gets a curve of its own.
+        render('recreated', true);
+        return;
       }
     }
+    if (appended) setData();
     render('setData');
   },
   removeModel: ({ name }) => {

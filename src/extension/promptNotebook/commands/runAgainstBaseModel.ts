@@ -1,5 +1,5 @@
 import * as vscode from 'vscode';
-import { baseModelOf, noBaseModelMessage } from '../../../core/promptNotebook/modelChoice';
+import { baseModelOf, noBaseModelMessage, owningModelName } from '../../../core/promptNotebook/modelChoice';
 import { type NotebookModelSource, type PromptControllers } from '../controllers';
 import { type CellRunResult, notebookSettings, type PromptRunner } from '../execution';
 import { promptCellFromArgument } from '../commandArguments';
@@ -30,7 +30,7 @@ export async function runAgainstBaseModel(deps: RunAgainstBaseModelDeps, arg?: u
     void vscode.window.showInformationMessage("Choose the notebook's model first (the kernel picker at the top right).");
     return undefined;
   }
-  const base = baseModelOf(deps.store.get(model));
+  const base = baseModelOf(deps.store.get(owningModelName(model)));
   if (!base) {
     void vscode.window.showInformationMessage(noBaseModelMessage(model));
     return undefined;

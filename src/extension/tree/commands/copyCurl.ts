@@ -1,4 +1,4 @@
-import { curlSnippet } from '../../../core/tunedModels/snippets';
+import { curlSnippet, vertexCurlSnippet } from '../../../core/tunedModels/snippets';
 import { type BackendConnection } from '../../backend/connection';
 import { GEMINI_API_BASE_URL } from '../../backend/settings';
 import { copyToClipboard } from './clipboard';
@@ -13,6 +13,7 @@ export async function copyModelAsCurl(deps: CopySnippetDeps, arg?: ModelArgument
   const { connection } = deps;
   const model = await deps.resolveModel(arg, 'Copy as curl');
   if (!model) return undefined;
+  if (model.backend === 'vertex') return copyToClipboard(vertexCurlSnippet(model, connection.baseUrl ?? ''), 'a curl command');
   // Connecting settles the base URL of a local server that is still starting.
   await connection.getClient();
   const baseUrl = connection.baseUrl ?? GEMINI_API_BASE_URL;

@@ -11,7 +11,9 @@ export async function showModelDetails(deps: ShowDetailsDeps, arg?: ModelArgumen
   const model = await deps.resolveModel(arg, 'Show Model Details');
   if (!model) return undefined;
   const document = await vscode.workspace.openTextDocument(modelDetailsUri(model.name));
-  if (document.languageId !== 'json') await vscode.languages.setTextDocumentLanguage(document, 'json');
+  // A summary in comments makes it JSON with comments.
+  const language = document.getText().startsWith('//') ? 'jsonc' : 'json';
+  if (document.languageId !== language) await vscode.languages.setTextDocumentLanguage(document, language);
   await vscode.window.showTextDocument(document, { preview: true });
   return document.uri;
 }
