@@ -5,8 +5,8 @@ import type { GenerationCommand, GenerationEvent, GenerationWorkerTask } from '.
 import type { FinishReason } from './trainer/trainedModel';
 
 /** Chunks a worker may run ahead of a stream's client; more are granted as the client takes them. */
-const STREAM_WINDOW = 32;
-const STREAM_ACK = 16;
+const STREAM_WINDOW = 16;
+const STREAM_ACK = 8;
 
 /** The model's weights could not be loaded (a missing or damaged file); nothing was generated. */
 export class GenerationLoadError extends Error {}

@@ -174,9 +174,20 @@ async function streamChunks(ex: Exchange, generation: Generation, plan: Generati
   res.on('close', () => (closed = true));
   // With a cut pending, each write waits until its bytes reached the socket, so a cut after K
   // chunks really delivers K chunks; otherwise only backpressure makes a stream wait.
+  // Chunks that are ready together leave in one write: the worker may be ahead of the socket.
+  let corked = false;
+  const uncork = (): void => {
+    corked = false;
+    res.uncork();
+  };
   const write = (text: string): Promise<void> =>
     new Promise<void>((resolve) => {
       if (closed) return resolve();
+      if (!corked && cutAfter === undefined) {
+        corked = true;
+        res.cork();
+        process.nextTick(uncork);
+      }
       if (cutAfter !== undefined) {
         res.write(text, () => resolve());
       } else if (res.write(text)) {

@@ -125,6 +125,8 @@ export function serveGenerations(port: MessagePort): void {
     if (job.cancelled) return;
     job.chunks = runCandidates(model, request);
     post({ kind: 'loaded', id });
+    // A new generation goes first: its first chunk is what its client is waiting for.
+    turn.unshift(id);
     schedule();
   };
 
