@@ -11,6 +11,7 @@ import { modelRoutes } from './routes/models';
 import { operationRoutes } from './routes/operations';
 import { permissionRoutes } from './routes/permissions';
 import { tunedModelRoutes } from './routes/tunedModels';
+import { ClientRegistry } from './clients';
 import { type DataDirLock, acquireDataDirLock } from './dataDirLock';
 import { GenerationPool } from './generationPool';
 import { type DiskChange, ModelStore } from './store';
@@ -43,6 +44,12 @@ export interface LocalServerOptions {
   stepDelayMs?: number;
   /** Timeouts and the connection limit against slow or silent clients; defaults in DEFAULT_CONNECTION_LIMITS. */
   connectionLimits?: Partial<ConnectionLimits>;
+  /**
+   * Called once no program holds the server open any more (see `/_clients`): the last one let go,
+   * or none came within FIRST_CLIENT_GRACE_MS of start-up. A server started for editor windows
+   * stops then; without it, the server runs until it is stopped.
+   */
+  onUnused?: () => void;
   log?: (line: string) => void;
   /** Runs before each change to a model on disk; a test makes it throw to stand for a full or read-only disk. */
   beforeDiskChange?: (change: DiskChange) => void | Promise<void>;
@@ -119,7 +126,9 @@ async function serve(opts: LocalServerOptions, log: (line: string) => void, lock
   const faultsEnabled = opts.faultInjection === true || process.env.GEMINI_TUNING_FAULTS === '1';
   let port = 0;
   const guard = new BrowserGuard({ port: () => port, bindHost: host, allowedHosts: opts.allowedHosts, allowedOrigins: opts.allowedOrigins });
+  const clients = new ClientRegistry({ onUnused: opts.onUnused, log });
   const handler = createRequestHandler({
+    clients,
     routes: apiRoutes(store, tuning, generations, log),
     faults: faultsEnabled ? new FaultInjector() : undefined,
     apiKey: opts.apiKey || undefined,
@@ -133,6 +142,7 @@ async function serve(opts: LocalServerOptions, log: (line: string) => void, lock
   port = await listen(server, opts.port ?? 0, host);
   const urlHost = host.includes(':') ? `[${host}]` : host;
   await lock.publish({ url: `http://${urlHost}:${port}`, port });
+  clients.listening();
   log(`[http] serving ${store.size} tuned models from ${store.dataDir}${faultsEnabled ? ' (fault injection on)' : ''}`);
   let closing: Promise<void> | undefined;
   return {
@@ -140,6 +150,7 @@ async function serve(opts: LocalServerOptions, log: (line: string) => void, lock
     port,
     close: () =>
       (closing ??= (async () => {
+        clients.close();
         await new Promise<void>((resolve) => {
           server.close(() => resolve());
           server.closeAllConnections();
