@@ -50,6 +50,8 @@ export interface LocalServerOptions {
    * stops then; without it, the server runs until it is stopped.
    */
   onUnused?: () => void;
+  /** How long a server with `onUnused` waits for its first client; default FIRST_CLIENT_GRACE_MS. */
+  firstClientGraceMs?: number;
   log?: (line: string) => void;
   /** Runs before each change to a model on disk; a test makes it throw to stand for a full or read-only disk. */
   beforeDiskChange?: (change: DiskChange) => void | Promise<void>;
@@ -126,7 +128,7 @@ async function serve(opts: LocalServerOptions, log: (line: string) => void, lock
   const faultsEnabled = opts.faultInjection === true || process.env.GEMINI_TUNING_FAULTS === '1';
   let port = 0;
   const guard = new BrowserGuard({ port: () => port, bindHost: host, allowedHosts: opts.allowedHosts, allowedOrigins: opts.allowedOrigins });
-  const clients = new ClientRegistry({ onUnused: opts.onUnused, log });
+  const clients = new ClientRegistry({ onUnused: opts.onUnused, firstClientGraceMs: opts.firstClientGraceMs, log });
   const handler = createRequestHandler({
     clients,
     routes: apiRoutes(store, tuning, generations, log),
