@@ -1,4 +1,4 @@
-import { promises as fsp } from 'node:fs';
+import { type Stats, promises as fsp } from 'node:fs';
 import type { MessagePort } from 'node:worker_threads';
 import { type GenerationChunk, runCandidates } from './candidates';
 import type { GenerationCommand, GenerationEvent } from './generationProtocol';
@@ -33,7 +33,12 @@ export function serveGenerations(port: MessagePort): void {
 
   const modelFor = async (file: string): Promise<TrainedModel> => {
     // A model re-created under the same id writes a new file (atomically), so the key changes with it.
-    const stat = await fsp.stat(file);
+    let stat: Stats;
+    try {
+      stat = await fsp.stat(file);
+    } catch {
+      return loadTrainedModel(file); // which says what is wrong with the file, as loading always has
+    }
     const key = `${file}\0${stat.dev}:${stat.ino}:${stat.size}:${stat.mtimeMs}`;
     let loaded = models.get(key);
     if (loaded) {

@@ -87,12 +87,17 @@ describe('local server: generation on worker threads', function () {
   it('weights that cannot be loaded are a 500 naming the model, before any answer is sent', async () => {
     const damaged = await trainModel(h.url, { ...tuningBody({ displayName: 'damaged' }) });
     const id = damaged.split('/')[1];
-    await fsp.writeFile(path.join(h.dataDir, 'tunedModels', id, 'weights.json'), 'not a model');
+    const weights = path.join(h.dataDir, 'tunedModels', id, 'weights.json');
+    await fsp.writeFile(weights, 'not a model');
     for (const verb of ['generateContent', 'streamGenerateContent?alt=sse']) {
       const r = await call(h.url, 'POST', `/v1beta/${damaged}:${verb}`, ask('hello', { temperature: 0 }));
       assert.equal(r.status, 500, r.text);
       assert.match(r.json.error.message, new RegExp(`^The weights of ${damaged} could not be loaded: `));
     }
+    await fsp.rm(weights);
+    const missing = await call(h.url, 'POST', `/v1beta/${damaged}:generateContent`, ask('hello', { temperature: 0 }));
+    assert.equal(missing.status, 500, missing.text);
+    assert.equal(missing.json.error.message, `The weights of ${damaged} could not be loaded: cannot read model weights ${weights}: ENOENT`);
   });
 
   it('a model re-created under the same id answers with its new weights, not the ones a worker had loaded', async () => {
