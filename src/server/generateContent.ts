@@ -1,5 +1,5 @@
 import type { Candidate, FinishReason, GenerateContentResponse, UsageMetadata } from '../core/api/types';
-import type { GenerationModel, SamplingOptions } from './trainerPort';
+import type { SamplingOptions } from './trainerPort';
 import { MAX_CANDIDATES, MAX_STOP_SEQUENCES, Violations, checkRange, readInteger, readNumber, readString } from './requestValidation';
 import { ServerError } from './httpErrors';
 import { randomId } from './wire';
@@ -146,70 +146,42 @@ export function planGeneration(body: Obj, defaults: SamplingDefaults): Generatio
   };
 }
 
-/** How many model tokens go in one stream chunk. */
-export const TOKENS_PER_CHUNK = 4;
+import type { GenerationChunk } from './trainer/candidates';
+import { countTokens } from './trainer/tokens';
 
-export interface GenerationChunk {
-  /** Text added per candidate index in this chunk ('' when a candidate had nothing new). */
-  deltas: string[];
-  /** Set on the chunk where a candidate finished. */
-  finished: (FinishReason | undefined)[];
+export { type GenerationChunk, TOKENS_PER_CHUNK, runCandidates } from './trainer/candidates';
+
+/** Counts tokens the way the model that generated the text does. */
+export interface Tokenizer {
+  countTokens(text: string): number;
 }
 
-/**
- * Runs all candidates side by side, yielding a chunk every TOKENS_PER_CHUNK tokens. Each candidate
- * draws from its own stream of the seed, so one seed gives one reproducible set of candidates.
- */
-export function* runCandidates(model: GenerationModel, plan: GenerationPlan): Generator<GenerationChunk> {
-  const generators = Array.from({ length: plan.candidateCount }, (_, i) =>
-    model.generate(plan.input, { ...plan.sampling, seed: plan.seed, candidateIndex: i }),
-  );
-  const done: boolean[] = generators.map(() => false);
-  // One token of look-ahead so finishReason rides on the chunk carrying the last text.
-  const pending: (string | undefined)[] = generators.map(() => undefined);
-  while (done.some((d) => !d)) {
-    const chunk: GenerationChunk = { deltas: generators.map(() => ''), finished: generators.map(() => undefined) };
-    generators.forEach((gen, i) => {
-      if (done[i]) return;
-      let text = pending[i] ?? '';
-      let count = pending[i] === undefined ? 0 : 1;
-      pending[i] = undefined;
-      for (;;) {
-        const next = gen.next();
-        if (next.done) {
-          done[i] = true;
-          chunk.finished[i] = next.value;
-          break;
-        }
-        if (count === TOKENS_PER_CHUNK) {
-          pending[i] = next.value;
-          break;
-        }
-        text += next.value;
-        count++;
-      }
-      chunk.deltas[i] = text;
-    });
-    yield chunk;
-  }
-}
+/** The local model's tokenizer: one token per code point, the same for every local model. */
+export const LOCAL_TOKENIZER: Tokenizer = { countTokens };
 
 export class ResponseBuilder {
   readonly responseId = randomId(20);
   private readonly texts: string[];
   private readonly promptTokenCount: number;
+  /** Kept as text arrives: deltas hold whole code points, so counting each adds up to counting the whole. */
+  private candidatesTokenCount = 0;
 
   constructor(
-    private readonly model: GenerationModel,
+    private readonly tokenizer: Tokenizer,
     plan: GenerationPlan,
     private readonly modelVersion: string,
   ) {
     this.texts = Array.from({ length: plan.candidateCount }, () => '');
-    this.promptTokenCount = model.countTokens(plan.input);
+    this.promptTokenCount = tokenizer.countTokens(plan.input);
+  }
+
+  private add(i: number, delta: string): void {
+    this.texts[i] += delta;
+    this.candidatesTokenCount += this.tokenizer.countTokens(delta);
   }
 
   usage(): UsageMetadata {
-    const candidatesTokenCount = this.texts.reduce((n, t) => n + this.model.countTokens(t), 0);
+    const candidatesTokenCount = this.candidatesTokenCount;
     return {
       promptTokenCount: this.promptTokenCount,
       ...(candidatesTokenCount > 0 ? { candidatesTokenCount } : {}),
@@ -222,7 +194,7 @@ export class ResponseBuilder {
   chunk(c: GenerationChunk): GenerateContentResponse {
     const candidates: Candidate[] = [];
     c.deltas.forEach((delta, i) => {
-      this.texts[i] += delta;
+      this.add(i, delta);
       if (delta === '' && c.finished[i] === undefined) return;
       candidates.push({
         content: { parts: [{ text: delta }], role: 'model' },
@@ -236,7 +208,7 @@ export class ResponseBuilder {
   /** The unary response after all chunks went through `chunk` (or `absorb`). */
   absorb(c: GenerationChunk, finished: (FinishReason | undefined)[]): void {
     c.deltas.forEach((d, i) => {
-      this.texts[i] += d;
+      this.add(i, d);
       if (c.finished[i]) finished[i] = c.finished[i];
     });
   }

@@ -11,9 +11,11 @@ import { modelRoutes } from './routes/models';
 import { operationRoutes } from './routes/operations';
 import { permissionRoutes } from './routes/permissions';
 import { tunedModelRoutes } from './routes/tunedModels';
+import { ClientRegistry } from './clients';
 import { type DataDirLock, acquireDataDirLock } from './dataDirLock';
+import { GenerationPool } from './generationPool';
 import { type DiskChange, ModelStore } from './store';
-import { BaseModelProvider, TrainingQueue, loadTrainedModel, readCheckpoint, sharedModelCacheDir } from './trainer/trainerApi';
+import { BaseModelProvider, TrainingQueue, readCheckpoint, sharedModelCacheDir } from './trainer/trainerApi';
 import type { TrainerPort } from './trainerPort';
 import { TuningService } from './tuningService';
 import { startVertexSurface } from './vertex/vertexSurface';
@@ -36,10 +38,20 @@ export interface LocalServerOptions {
   faultInjection?: boolean;
   /** The trainer's worker bundle; defaults to `trainer-worker.js` next to this bundle. */
   workerScript?: string;
+  /** Worker threads that run generations; default one per core (see defaultGenerationWorkers). */
+  generationWorkers?: number;
   /** Pause after each training step so progress can be watched (demos); default 0, full speed. */
   stepDelayMs?: number;
   /** Timeouts and the connection limit against slow or silent clients; defaults in DEFAULT_CONNECTION_LIMITS. */
   connectionLimits?: Partial<ConnectionLimits>;
+  /**
+   * Called once no program holds the server open any more (see `/_clients`): the last one let go,
+   * or none came within FIRST_CLIENT_GRACE_MS of start-up. A server started for editor windows
+   * stops then; without it, the server runs until it is stopped.
+   */
+  onUnused?: () => void;
+  /** How long a server with `onUnused` waits for its first client; default FIRST_CLIENT_GRACE_MS. */
+  firstClientGraceMs?: number;
   log?: (line: string) => void;
   /** Runs before each change to a model on disk; a test makes it throw to stand for a full or read-only disk. */
   beforeDiskChange?: (change: DiskChange) => void | Promise<void>;
@@ -62,19 +74,19 @@ function realTrainer(dataDir: string, workerScript: string, log: (line: string) 
   return {
     createQueue: (options) => new TrainingQueue({ ...options, concurrency: TRAINING_CONCURRENCY, baseModel: base }),
     readCheckpoint,
-    loadTrainedModel,
     baseModel: () => base.model(),
+    baseModelFile: () => base.file(),
   };
 }
 
 /** Every API binding the server serves, each group built from the services it needs. */
-function apiRoutes(store: ModelStore, tuning: TuningService, log: (line: string) => void): Route[] {
+function apiRoutes(store: ModelStore, tuning: TuningService, generations: GenerationPool, log: (line: string) => void): Route[] {
   return [
     ...modelRoutes(),
     ...tunedModelRoutes({ store, tuning, log }),
     ...operationRoutes({ store, tuning }),
     ...permissionRoutes({ store }),
-    ...generationRoutes({ store, tuning }),
+    ...generationRoutes({ store, tuning, generations }),
   ];
 }
 
@@ -111,12 +123,15 @@ async function serve(opts: LocalServerOptions, log: (line: string) => void, lock
   // prepared in the background, so that the first tuning job or base-model prompt need not wait
   trainer.baseModel().catch((e: unknown) => log(`[trainer] the base model is not available: ${(e as Error).message}`));
   await tuning.recover();
-  const vertex = await startVertexSurface({ dataDir: store.dataDir, trainer, queue, stepDelayMs: opts.stepDelayMs ?? DEFAULT_STEP_DELAY_MS, token: opts.vertexToken || opts.apiKey || undefined, log });
+  const generations = new GenerationPool({ workerScript, size: opts.generationWorkers, log });
+  const vertex = await startVertexSurface({ dataDir: store.dataDir, trainer, queue, generations, stepDelayMs: opts.stepDelayMs ?? DEFAULT_STEP_DELAY_MS, token: opts.vertexToken || opts.apiKey || undefined, log });
   const faultsEnabled = opts.faultInjection === true || process.env.GEMINI_TUNING_FAULTS === '1';
   let port = 0;
   const guard = new BrowserGuard({ port: () => port, bindHost: host, allowedHosts: opts.allowedHosts, allowedOrigins: opts.allowedOrigins });
+  const clients = new ClientRegistry({ onUnused: opts.onUnused, firstClientGraceMs: opts.firstClientGraceMs, log });
   const handler = createRequestHandler({
-    routes: apiRoutes(store, tuning, log),
+    clients,
+    routes: apiRoutes(store, tuning, generations, log),
     faults: faultsEnabled ? new FaultInjector() : undefined,
     apiKey: opts.apiKey || undefined,
     prefixed: vertex.api,
@@ -129,6 +144,7 @@ async function serve(opts: LocalServerOptions, log: (line: string) => void, lock
   port = await listen(server, opts.port ?? 0, host);
   const urlHost = host.includes(':') ? `[${host}]` : host;
   await lock.publish({ url: `http://${urlHost}:${port}`, port });
+  clients.listening();
   log(`[http] serving ${store.size} tuned models from ${store.dataDir}${faultsEnabled ? ' (fault injection on)' : ''}`);
   let closing: Promise<void> | undefined;
   return {
@@ -136,10 +152,12 @@ async function serve(opts: LocalServerOptions, log: (line: string) => void, lock
     port,
     close: () =>
       (closing ??= (async () => {
+        clients.close();
         await new Promise<void>((resolve) => {
           server.close(() => resolve());
           server.closeAllConnections();
         });
+        await generations.close();
         await vertex.close();
         await tuning.close();
         await store.flush();

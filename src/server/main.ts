@@ -6,7 +6,7 @@ import { DEFAULT_STEP_DELAY_MS, type LocalServer, type LocalServerOptions, start
 
 const USAGE = `usage: node server.js [--host 127.0.0.1] [--port N] [--data-dir DIR] [--api-key KEY] [--vertex-token TOKEN]
                       [--allowed-origin ORIGIN]... [--allowed-host NAME]...
-                      [--enable-fault-injection] [--step-delay-ms N] [--parent-pid PID] [--quiet]`;
+                      [--enable-fault-injection] [--step-delay-ms N] [--parent-pid PID] [--exit-when-unused] [--quiet]`;
 const PARENT_CHECK_INTERVAL_MS = 2000;
 
 function exitWithUsageError(message: string): never {
@@ -15,7 +15,7 @@ function exitWithUsageError(message: string): never {
 }
 
 /** The server's options from the command line; exits with status 2 on a mistake. */
-function readCommandLine(): { options: Omit<LocalServerOptions, 'log'>; parentPid?: number; quiet: boolean } {
+function readCommandLine(): { options: Omit<LocalServerOptions, 'log'>; parentPid?: number; exitWhenUnused: boolean; quiet: boolean } {
   let values;
   try {
     ({ values } = parseArgs({
@@ -30,6 +30,7 @@ function readCommandLine(): { options: Omit<LocalServerOptions, 'log'>; parentPi
         'enable-fault-injection': { type: 'boolean', default: false },
         'step-delay-ms': { type: 'string', default: String(DEFAULT_STEP_DELAY_MS) },
         'parent-pid': { type: 'string' },
+        'exit-when-unused': { type: 'boolean', default: false },
         quiet: { type: 'boolean', default: false },
         help: { type: 'boolean', default: false },
       },
@@ -61,6 +62,7 @@ function readCommandLine(): { options: Omit<LocalServerOptions, 'log'>; parentPi
       stepDelayMs,
     },
     parentPid,
+    exitWhenUnused: values['exit-when-unused'],
     quiet: values.quiet,
   };
 }
@@ -74,21 +76,25 @@ function isAlive(pid: number): boolean {
   }
 }
 
+let stopping = false;
+
+/** Stops the server and exits: 0 once it has stopped cleanly. */
+function stopAndExit(server: LocalServer, reason: string, log: (line: string) => void): void {
+  if (stopping) return;
+  stopping = true;
+  log(`[http] ${reason}: stopping`);
+  server.close().then(
+    () => process.exit(0),
+    (e: unknown) => {
+      log(`[http] error while stopping: ${(e as Error).message}`);
+      process.exit(1);
+    },
+  );
+}
+
 /** Stops the server cleanly on SIGTERM, SIGINT, or when the parent process is gone. */
 function stopWhenAsked(server: LocalServer, parentPid: number | undefined, log: (line: string) => void): void {
-  let stopping = false;
-  const stop = (reason: string): void => {
-    if (stopping) return;
-    stopping = true;
-    log(`[http] ${reason}: stopping`);
-    server.close().then(
-      () => process.exit(0),
-      (e: unknown) => {
-        log(`[http] error while stopping: ${(e as Error).message}`);
-        process.exit(1);
-      },
-    );
-  };
+  const stop = (reason: string): void => stopAndExit(server, reason, log);
   process.on('SIGTERM', () => stop('SIGTERM'));
   process.on('SIGINT', () => stop('SIGINT'));
   if (parentPid !== undefined) {
@@ -104,12 +110,26 @@ function stopWhenAsked(server: LocalServer, parentPid: number | undefined, log: 
 }
 
 async function main(): Promise<void> {
-  const { options, parentPid, quiet } = readCommandLine();
+  const { options, parentPid, exitWhenUnused, quiet } = readCommandLine();
+  // A server shared by editor windows outlives the one that started it, and with it the pipes it
+  // printed to: its output then goes nowhere rather than stopping it.
+  process.stdout.on('error', () => undefined);
+  process.stderr.on('error', () => undefined);
   const log = (line: string): void => {
     if (!quiet) process.stderr.write(`${new Date().toISOString()} ${line}\n`);
   };
-  const server = await startLocalServer({ ...options, log });
+  // The last client may go before start-up has returned the server.
+  const started: { server?: LocalServer; unused?: boolean } = {};
+  const onUnused = exitWhenUnused
+    ? (): void => {
+        if (started.server) stopAndExit(started.server, 'no client holds the server any more', log);
+        else started.unused = true;
+      }
+    : undefined;
+  const server = await startLocalServer({ ...options, onUnused, log });
+  started.server = server;
   process.stdout.write(`listening on ${server.url}\n`);
+  if (started.unused) stopAndExit(server, 'no client holds the server any more', log);
   stopWhenAsked(server, parentPid, log);
 }
 

@@ -1,6 +1,7 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { checkApiKey } from './apiKey';
 import type { BrowserGuard } from './browserGuard';
+import { CLIENTS_PATH, type ClientRegistry } from './clients';
 import { type Exchange, isPayloadTooLarge, sendError } from './exchange';
 import type { FaultInjector } from './faults';
 import { ServerError, faultError, noMethodServes, tunedModelNotFound } from './httpErrors';
@@ -18,6 +19,8 @@ export interface RequestHandlerOptions {
   prefixed?: { serves(pathname: string): boolean; handle(ex: Exchange): Promise<void> };
   /** Refuses requests from web pages (foreign Host, browser Origin, non-JSON writes). */
   guard?: BrowserGuard;
+  /** The programs holding the server open (`/_clients`). */
+  clients?: ClientRegistry;
   log: (line: string) => void;
 }
 
@@ -49,6 +52,7 @@ export function createRequestHandler(options: RequestHandlerOptions): (req: Inco
       const denied = checkApiKey(ex.req, url, apiKey);
       if (denied) throw denied;
     }
+    if (options.clients && url.pathname === CLIENTS_PATH) return options.clients.handle(ex);
     const path = parseApiPath(url.pathname);
     if (!path || !table.servesResource(path)) throw noMethodServes(method, url.pathname);
     // Tuned model ids are checked before anything else looks at them.

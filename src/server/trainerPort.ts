@@ -51,7 +51,8 @@ export interface CheckpointSummary {
 export interface TrainerPort {
   createQueue(options: { workerScript: string; log?: (line: string) => void }): TrainingQueuePort;
   readCheckpoint(file: string): CheckpointSummary | undefined | Promise<CheckpointSummary | undefined>;
-  loadTrainedModel(weightsFile: string): Promise<GenerationModel>;
   /** The base model, pretrained on first use (on a worker thread) and cached on disk. */
   baseModel(): Promise<GenerationModel>;
+  /** The base model's weights file, pretrained first if need be: what generation workers load. */
+  baseModelFile(): Promise<string>;
 }

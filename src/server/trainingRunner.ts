@@ -1,9 +1,8 @@
 import type { SnapshotRecord } from './records';
-import type { GenerationModel, StepReport, TrainerPort, TrainingJobSpec, TrainingQueuePort } from './trainerPort';
+import type { StepReport, TrainingJobSpec, TrainingQueuePort } from './trainerPort';
 import { timestamp } from './wire';
 
 const PROGRESS_SAVE_INTERVAL_MS = 1000;
-const LOADED_MODELS = 64;
 
 export function toTimestamp(value: string | number): string {
   if (typeof value === 'number') return timestamp(value);
@@ -42,11 +41,9 @@ export interface RunHooks {
  */
 export class TrainingRunner {
   private readonly running = new Map<string, string>();
-  private readonly models = new Map<string, Promise<GenerationModel>>();
   private readonly saveTimers = new Map<string, NodeJS.Timeout>();
 
   constructor(
-    private readonly trainer: TrainerPort,
     private readonly queue: TrainingQueuePort,
     private readonly stepDelayMs: number,
   ) {}
@@ -122,22 +119,6 @@ export class TrainingRunner {
   cancelSave(key: string): void {
     clearTimeout(this.saveTimers.get(key));
     this.saveTimers.delete(key);
-  }
-
-  /** Trained weights, loaded once per key and cached (the oldest of many are dropped). */
-  model(key: string, weightsFile: string): Promise<GenerationModel> {
-    let loaded = this.models.get(key);
-    if (!loaded) {
-      loaded = this.trainer.loadTrainedModel(weightsFile);
-      loaded.catch(() => this.models.delete(key));
-      this.models.set(key, loaded);
-      if (this.models.size > LOADED_MODELS) this.models.delete(this.models.keys().next().value as string);
-    }
-    return loaded;
-  }
-
-  forgetModel(key: string): void {
-    this.models.delete(key);
   }
 
   /** Cancels pending progress saves and returns their keys, so that the owner saves them now; forgets every job. */

@@ -23,7 +23,7 @@ export class TuningService {
     private readonly queue: TrainingQueuePort,
     private readonly options: { stepDelayMs: number; log: (line: string) => void },
   ) {
-    this.runner = new TrainingRunner(trainer, queue, options.stepDelayMs);
+    this.runner = new TrainingRunner(queue, options.stepDelayMs);
   }
 
   /** Starts a freshly created model's job. */
@@ -173,13 +173,16 @@ export class TuningService {
    */
   async cancel(id: string): Promise<void> {
     this.runner.cancelSave(id);
-    this.runner.forgetModel(id);
     await this.runner.stopAndWait(id);
   }
 
-  /** The trained model of an ACTIVE record, loaded once and cached. */
-  model(record: ModelRecord): Promise<GenerationModel> {
-    return this.runner.model(record.id, this.store.fileOf(record.id, WEIGHTS_FILE));
+  /** Where an ACTIVE record's trained weights are, for the generation workers to load. */
+  weightsFile(record: ModelRecord): string {
+    return this.store.fileOf(record.id, WEIGHTS_FILE);
+  }
+
+  baseModelFile(): Promise<string> {
+    return this.trainer.baseModelFile();
   }
 
   baseModel(): Promise<GenerationModel> {

@@ -3,6 +3,7 @@ import { mkdirSync } from 'node:fs';
 import { createInterface } from 'node:readline';
 import { Emitter, type Event } from '../util/event';
 import { DATA_DIR_IN_USE_EXIT_CODE, findFolderServer } from './folderServer';
+import { type ServerHold, holdServer } from './serverHold';
 import { type Disposable } from '../util/lifecycle';
 import { type Log } from '../util/log';
 
@@ -34,6 +35,8 @@ export interface LocalServerOptions {
   readonly startTimeoutMs?: number;
   /** While another process's server serves the data folder, how often to check that it still does. */
   readonly folderServerCheckMs?: number;
+  /** How this process names itself to the server it holds open (its log says who came and went). */
+  readonly clientName?: string;
 }
 
 const LISTENING = /^listening on (https?:\/\/\S+)\s*$/;
@@ -46,6 +49,11 @@ export function nodeCommand(nodePath = process.execPath): { command: string; env
 /**
  * Runs the local tuning server as a child process and keeps it running: it restarts the server
  * when it dies, with a growing delay, and gives up after repeated failed starts.
+ *
+ * One data folder has one server, shared by every window that uses the folder: the first window
+ * starts it, later ones find it through its lock file. Each window holds the server open (see
+ * ./serverHold) while it uses it; the server outlives the window that started it while others
+ * hold it, and stops by itself when the last hold ends, however the window went away.
  */
 export class LocalServerProcess implements Disposable {
   private readonly stateEmitter = new Emitter<LocalServerState>();
@@ -58,6 +66,8 @@ export class LocalServerProcess implements Disposable {
   private healthyTimer: ReturnType<typeof setTimeout> | undefined;
   /** Set while this supervisor uses the server another process runs on the same data folder. */
   private folderServerWatch: ReturnType<typeof setInterval> | undefined;
+  /** This window's hold on the server it uses, its own or another window's. */
+  private hold: ServerHold | undefined;
   private consecutiveFailures = 0;
   private lastOutput: string[] = [];
   private disposed = false;
@@ -117,6 +127,7 @@ export class LocalServerProcess implements Disposable {
   /** Stops the server and waits until it has exited; it is not restarted. */
   async stop(): Promise<void> {
     this.clearTimers();
+    this.releaseHold();
     const child = this.child;
     this.child = undefined;
     if (child) {
@@ -125,13 +136,26 @@ export class LocalServerProcess implements Disposable {
     this.setState({ kind: 'stopped' });
   }
 
+  /**
+   * Lets go of the server. A server this window started and that listens is left to stop by
+   * itself, which it does at once unless other windows still hold it; one still starting is stopped.
+   */
   dispose(): void {
     if (this.disposed) return;
     this.disposed = true;
     this.clearTimers();
+    const held = this.hold !== undefined;
+    this.releaseHold();
     const child = this.child;
     this.child = undefined;
-    if (child) void terminate(child);
+    if (child && held) {
+      // Its output has nowhere to go once this window is gone; the server ignores the broken pipes.
+      child.stdout?.destroy();
+      child.stderr?.destroy();
+      child.unref();
+    } else if (child) {
+      void terminate(child);
+    }
     this.setState({ kind: 'stopped' });
     this.stateEmitter.dispose();
   }
@@ -147,7 +171,8 @@ export class LocalServerProcess implements Disposable {
       return;
     }
     const node = nodeCommand(options.nodePath);
-    const args = [options.serverScript, '--host', '127.0.0.1', '--port', '0', '--data-dir', options.dataDir, '--parent-pid', String(process.pid), ...(options.extraArgs ?? [])];
+    // No --parent-pid: the server is the data folder's, not this window's, and stops when no window holds it.
+    const args = [options.serverScript, '--host', '127.0.0.1', '--port', '0', '--data-dir', options.dataDir, '--exit-when-unused', ...(options.extraArgs ?? [])];
     options.log.info(`starting local server (attempt ${attempt}): ${node.command} ${args.join(' ')}`);
     this.lastOutput = [];
     let child: ChildProcess;
@@ -156,6 +181,8 @@ export class LocalServerProcess implements Disposable {
         env: { ...process.env, ...options.env, ...node.env },
         stdio: ['ignore', 'pipe', 'pipe'],
         windowsHide: true,
+        // Its own process group: closing this window must not take the other windows' server with it.
+        detached: true,
       });
     } catch (err) {
       this.handleExit(undefined, (err as Error).message);
@@ -202,6 +229,30 @@ export class LocalServerProcess implements Disposable {
   private onListening(child: ChildProcess, url: string): void {
     clearTimeout(this.startTimer);
     this.options.log.info(`local server listening on ${url} (pid ${child.pid})`);
+    void this.holdOwn(child, url);
+  }
+
+  private get clientName(): string {
+    return this.options.clientName ?? `window process ${process.pid}`;
+  }
+
+  /** Holds the server this window started, then reports it running (a failed hold is logged: the server still serves). */
+  private async holdOwn(child: ChildProcess, url: string): Promise<void> {
+    try {
+      const hold = await holdServer(url, this.clientName);
+      if (this.child !== child || this.disposed) {
+        hold.release();
+        return;
+      }
+      this.hold = hold;
+      void hold.ended.then(() => {
+        if (this.hold === hold) this.hold = undefined;
+      });
+    } catch (e) {
+      if (this.child !== child || this.disposed) return;
+      this.options.log.warn(`${(e as Error).message}; it will stop by itself soon after start-up`);
+    }
+    if (this._state.kind !== 'starting') return;
     this.setState({ kind: 'running', url, pid: child.pid });
     this.healthyTimer = setTimeout(() => {
       this.consecutiveFailures = 0;
@@ -217,13 +268,25 @@ export class LocalServerProcess implements Disposable {
     const holder = await findFolderServer(this.options.dataDir);
     if (this.disposed || this.child || this._state.kind !== 'starting') return;
     if (!holder) return this.handleExit(child, why);
+    let hold: ServerHold;
+    try {
+      hold = await holdServer(holder.url, this.clientName);
+    } catch (e) {
+      // It stopped between the lock and the hold: start again, which finds the folder free.
+      return this.handleExit(child, `${why}, and ${(e as Error).message}`);
+    }
+    if (this.disposed || this.child || this._state.kind !== 'starting') {
+      hold.release();
+      return;
+    }
+    this.hold = hold;
     this.clearTimers();
     this.consecutiveFailures = 0;
     this.options.log.info(`the data folder ${this.options.dataDir} is served by process ${holder.pid} at ${holder.url}; using that server`);
     this.setState({ kind: 'running', url: holder.url, pid: holder.pid });
     const token = holder.token;
     let checking = false;
-    this.folderServerWatch = setInterval(() => {
+    const check = (): void => {
       if (checking) return;
       checking = true;
       void findFolderServer(this.options.dataDir).then((current) => {
@@ -231,13 +294,28 @@ export class LocalServerProcess implements Disposable {
         if (current?.token === token || this.disposed || !this.folderServerWatch) return;
         this.options.log.info(`the server of process ${holder.pid} no longer serves the data folder; starting this window's own`);
         this.clearTimers();
+        this.releaseHold();
         this.start();
       });
-    }, this.options.folderServerCheckMs ?? 2_000);
+    };
+    this.folderServerWatch = setInterval(check, this.options.folderServerCheckMs ?? 2_000);
+    // The hold ends when that server stops: look at once rather than at the next check.
+    void hold.ended.then(() => {
+      if (this.hold !== hold) return;
+      this.hold = undefined;
+      check();
+    });
+  }
+
+  private releaseHold(): void {
+    const hold = this.hold;
+    this.hold = undefined;
+    hold?.release();
   }
 
   private handleExit(child: ChildProcess | undefined, why: string): void {
     this.clearTimers();
+    this.releaseHold();
     if (this.disposed) return;
     const wasRunning = this._state.kind === 'running';
     this.consecutiveFailures++;

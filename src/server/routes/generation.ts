@@ -1,7 +1,8 @@
 import type { FinishReason, GenerateContentResponse } from '../../core/api/types';
 import { type Exchange, readJson, sendJson } from '../exchange';
 import { ServerError, baseModelNotFound, failedPrecondition, faultError, invalidField } from '../httpErrors';
-import { ResponseBuilder, checkContentsPresent, planGeneration, runCandidates, type GenerationPlan, type SamplingDefaults } from '../generateContent';
+import { LOCAL_TOKENIZER, ResponseBuilder, checkContentsPresent, planGeneration, type GenerationPlan, type SamplingDefaults } from '../generateContent';
+import { type Generation, GenerationLoadError, type GenerationPool } from '../generationPool';
 import { findBaseModel, tunedModelName } from '../resources';
 import type { ApiPath, Route } from '../routing';
 import type { ModelStore } from '../store';
@@ -13,12 +14,14 @@ import { findTunedModel } from './tunedModelLookup';
 export interface GenerationDeps {
   store: ModelStore;
   tuning: TuningService;
+  /** Generation runs on these worker threads, never on the thread that answers requests. */
+  generations: GenerationPool;
 }
 
-/** The model a generation runs on: its sampling defaults, how to load it, and its `modelVersion`. */
+/** The model a generation runs on: its sampling defaults, where its weights are, and its `modelVersion`. */
 interface GenerationTarget {
   defaults: SamplingDefaults;
-  load: () => Promise<GenerationModel>;
+  weightsFile: () => Promise<string>;
   version: string;
 }
 
@@ -26,12 +29,12 @@ type ResolveTarget = (deps: GenerationDeps, path: ApiPath) => GenerationTarget;
 
 /** generateContent and streamGenerateContent, on the base model and on ACTIVE tuned models. */
 export function generationRoutes(deps: GenerationDeps): Route[] {
-  const unary = (resolve: ResolveTarget) => async (ex: Exchange, path: ApiPath) => generateContent(ex, await prepare(ex, resolve(deps, path)));
-  const stream = (resolve: ResolveTarget) => async (ex: Exchange, path: ApiPath) => streamGenerateContent(ex, await prepare(ex, resolve(deps, path)));
+  const unary = (resolve: ResolveTarget) => async (ex: Exchange, path: ApiPath) => generateContent(ex, await prepare(ex, deps.generations, resolve(deps, path), 'whole'));
+  const stream = (resolve: ResolveTarget) => async (ex: Exchange, path: ApiPath) => streamGenerateContent(ex, await prepare(ex, deps.generations, resolve(deps, path), 'stream'));
   return [
     { method: 'POST', pattern: 'models/*:generateContent', handle: unary(baseModelTarget) },
     { method: 'POST', pattern: 'models/*:streamGenerateContent', handle: stream(baseModelTarget) },
-    { method: 'POST', pattern: 'models/*:countTokens', handle: async (ex, path) => countTokens(ex, baseModelTarget(deps, path)) },
+    { method: 'POST', pattern: 'models/*:countTokens', handle: async (ex, path) => countTokens(ex, baseModelTarget(deps, path), () => deps.tuning.baseModel()) },
     { method: 'POST', pattern: 'tunedModels/*:generateContent', versions: ['v1beta', 'v1'], handle: unary(tunedModelTarget) },
     { method: 'POST', pattern: 'tunedModels/*:streamGenerateContent', versions: ['v1beta', 'v1'], handle: stream(tunedModelTarget) },
   ];
@@ -43,7 +46,7 @@ function baseModelTarget({ tuning }: GenerationDeps, path: ApiPath): GenerationT
   if (!base) throw baseModelNotFound(name);
   return {
     defaults: { temperature: base.temperature ?? 1, topP: base.topP ?? 0.95, topK: base.topK ?? 64, maxOutputTokens: base.outputTokenLimit ?? 8192 },
-    load: async () => tuning.baseModel(),
+    weightsFile: () => tuning.baseModelFile(),
     version: base.baseModelId ?? name,
   };
 }
@@ -56,7 +59,7 @@ function tunedModelTarget({ store, tuning }: GenerationDeps, path: ApiPath): Gen
   const base = findBaseModel(record.baseModel);
   return {
     defaults: { temperature: record.temperature, topP: record.topP, topK: record.topK, maxOutputTokens: base?.outputTokenLimit ?? 8192 },
-    load: () => tuning.model(record),
+    weightsFile: async () => tuning.weightsFile(record),
     version: tunedModelName(record.id),
   };
 }
@@ -66,7 +69,7 @@ function tunedModelTarget({ store, tuning }: GenerationDeps, path: ApiPath): Gen
  * so the figure is the `promptTokenCount` a generateContent with the same request reports. The
  * request is checked as a generation request would be.
  */
-async function countTokens(ex: Exchange, target: GenerationTarget): Promise<void> {
+async function countTokens(ex: Exchange, target: GenerationTarget, load: () => Promise<GenerationModel>): Promise<void> {
   const body = normalizeMessage(await readJson(ex), COUNT_TOKENS_SCHEMA, '');
   const contents = Array.isArray(body.contents) && body.contents.length > 0 ? body.contents : undefined;
   const request = body.generateContentRequest as Record<string, unknown> | undefined;
@@ -77,7 +80,7 @@ async function countTokens(ex: Exchange, target: GenerationTarget): Promise<void
   const plan = planGeneration(generation, target.defaults);
   let model: GenerationModel;
   try {
-    model = await target.load();
+    model = await load();
   } catch (e) {
     throw new ServerError('INTERNAL', `The tokenizer of ${target.version} could not be loaded: ${(e as Error).message}`);
   }
@@ -87,45 +90,70 @@ async function countTokens(ex: Exchange, target: GenerationTarget): Promise<void
 }
 
 interface Prepared {
-  model: GenerationModel;
+  generation: Generation;
   plan: GenerationPlan;
   version: string;
 }
 
-async function prepare(ex: Exchange, target: GenerationTarget): Promise<Prepared> {
+/**
+ * Reads and checks the request, then starts the generation on a worker. Resolves once the worker
+ * has loaded the weights, so that a model that cannot be loaded is an error response, not a cut stream.
+ */
+async function prepare(ex: Exchange, pool: GenerationPool, target: GenerationTarget, mode: 'stream' | 'whole'): Promise<Prepared> {
   const body = normalizeMessage(await readJson(ex), GENERATE_CONTENT_SCHEMA, '');
   checkContentsPresent(body);
   const plan = planGeneration(body, target.defaults);
-  let model: GenerationModel;
+  let generation: Generation;
   try {
-    model = await target.load();
+    generation = await pool.open(await target.weightsFile(), plan, mode);
   } catch (e) {
     throw new ServerError('INTERNAL', `The weights of ${target.version} could not be loaded: ${(e as Error).message}`);
   }
-  return { model, plan, version: target.version };
+  if (ex.res.destroyed) generation.cancel();
+  else ex.res.once('close', () => generation.cancel());
+  return { generation, plan, version: target.version };
 }
 
-async function generateContent(ex: Exchange, { model, plan, version }: Prepared): Promise<void> {
+/** The whole answer of a generation on a worker, or a 500 naming what went wrong there. */
+async function wholeGeneration(generation: Generation, version: string): Promise<Awaited<ReturnType<Generation['whole']>>> {
+  try {
+    return await generation.whole();
+  } catch (e) {
+    if (e instanceof GenerationLoadError) throw new ServerError('INTERNAL', `The weights of ${version} could not be loaded: ${e.message}`);
+    throw new ServerError('INTERNAL', `The answer of ${version} could not be generated: ${(e as Error).message}`);
+  }
+}
+
+async function generateContent(ex: Exchange, { generation, plan, version }: Prepared): Promise<void> {
   if (ex.faults.some((f) => f.action === 'cutStream')) {
+    generation.cancel();
     ex.res.socket?.destroy();
     return;
   }
   const inBand = ex.faults.find((f) => f.action === 'inBandError');
-  if (inBand && inBand.action === 'inBandError') throw faultError(inBand.status);
-  const builder = new ResponseBuilder(model, plan, version);
-  const finished: (FinishReason | undefined)[] = [];
-  let n = 0;
-  for (const chunk of runCandidates(model, plan)) {
-    builder.absorb(chunk, finished);
-    if (++n % 16 === 0) await new Promise((r) => setImmediate(r));
-    if (ex.res.destroyed) return;
+  if (inBand && inBand.action === 'inBandError') {
+    generation.cancel();
+    throw faultError(inBand.status);
   }
-  sendJson(ex, 200, builder.whole(finished));
+  const builder = new ResponseBuilder(LOCAL_TOKENIZER, plan, version);
+  const { texts, finished } = await wholeGeneration(generation, version);
+  if (ex.res.destroyed) return;
+  const ended: (FinishReason | undefined)[] = [];
+  builder.absorb({ deltas: texts, finished }, ended);
+  sendJson(ex, 200, builder.whole(ended));
 }
 
 const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
 
-async function streamGenerateContent(ex: Exchange, { model, plan, version }: Prepared): Promise<void> {
+async function streamGenerateContent(ex: Exchange, { generation, plan, version }: Prepared): Promise<void> {
+  try {
+    await streamChunks(ex, generation, plan, version);
+  } finally {
+    generation.cancel();
+  }
+}
+
+async function streamChunks(ex: Exchange, generation: Generation, plan: GenerationPlan, version: string): Promise<void> {
   const sse = ex.url.searchParams.get('alt') === 'sse';
   const res = ex.res;
   let cutAfter: number | undefined;
@@ -146,9 +174,20 @@ async function streamGenerateContent(ex: Exchange, { model, plan, version }: Pre
   res.on('close', () => (closed = true));
   // With a cut pending, each write waits until its bytes reached the socket, so a cut after K
   // chunks really delivers K chunks; otherwise only backpressure makes a stream wait.
+  // Chunks that are ready together leave in one write: the worker may be ahead of the socket.
+  let corked = false;
+  const uncork = (): void => {
+    corked = false;
+    res.uncork();
+  };
   const write = (text: string): Promise<void> =>
     new Promise<void>((resolve) => {
       if (closed) return resolve();
+      if (!corked && cutAfter === undefined) {
+        corked = true;
+        res.cork();
+        process.nextTick(uncork);
+      }
       if (cutAfter !== undefined) {
         res.write(text, () => resolve());
       } else if (res.write(text)) {
@@ -163,7 +202,7 @@ async function streamGenerateContent(ex: Exchange, { model, plan, version }: Pre
         res.on('close', done);
       }
     });
-  const builder = new ResponseBuilder(model, plan, version);
+  const builder = new ResponseBuilder(LOCAL_TOKENIZER, plan, version);
   let sent = 0;
   const frame = (json: unknown): string => {
     const text = JSON.stringify(json);
@@ -185,12 +224,11 @@ async function streamGenerateContent(ex: Exchange, { model, plan, version }: Pre
     return false;
   };
   if (await interrupt()) return;
-  for (const chunk of runCandidates(model, plan)) {
+  for await (const chunk of generation.chunks()) {
     if (closed) return;
     const response: GenerateContentResponse = builder.chunk(chunk);
     if (!response.candidates || response.candidates.length === 0) continue;
     if (chunkDelay > 0) await sleep(chunkDelay);
-    else await new Promise((r) => setImmediate(r));
     if (closed) return;
     await write(frame(response));
     sent++;

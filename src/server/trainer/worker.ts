@@ -1,24 +1,31 @@
 import { parentPort, workerData } from 'node:worker_threads';
 import { ensureBaseModelFile } from './baseModel';
+import { serveGenerations } from './generationWorker';
+import type { GenerationWorkerTask } from './generationProtocol';
 import { runTrainingJob } from './job';
 import { type WorkerMessage, type WorkerTask } from './workerProtocol';
 
 // Entry point of a trainer worker thread (bundled to dist/trainer-worker.js): runs the one task it
-// was given (a training job, or pretraining the base model) and reports to the main thread.
+// was given (a training job, or pretraining the base model) and reports to the main thread, or
+// serves generations for as long as it lives.
 const port = parentPort;
 if (!port) throw new Error('trainer-worker.js must run as a worker thread');
 const post = (message: WorkerMessage) => port.postMessage(message);
-const task = workerData as WorkerTask;
+const task = workerData as WorkerTask | GenerationWorkerTask;
 
-const run: Promise<void> =
-  task.kind === 'pretrain'
-    ? ensureBaseModelFile(task.dirs, undefined, (line) => post({ kind: 'log', line })).then(({ file }) => post({ kind: 'pretrained', file }))
-    : runTrainingJob(task.spec, {
-        onStart: (resumedFrom, totalSteps) => post({ kind: 'started', resumedFrom, totalSteps }),
-        onStep: (report) => post({ kind: 'step', report }),
-      });
+if (task.kind === 'generate') {
+  serveGenerations(port);
+} else {
+  const run: Promise<void> =
+    task.kind === 'pretrain'
+      ? ensureBaseModelFile(task.dirs, undefined, (line) => post({ kind: 'log', line })).then(({ file }) => post({ kind: 'pretrained', file }))
+      : runTrainingJob(task.spec, {
+          onStart: (resumedFrom, totalSteps) => post({ kind: 'started', resumedFrom, totalSteps }),
+          onStep: (report) => post({ kind: 'step', report }),
+        });
 
-run.then(
-  () => post({ kind: 'done' }),
-  (err: unknown) => post({ kind: 'failed', message: err instanceof Error ? err.message : String(err) }),
-);
+  run.then(
+    () => post({ kind: 'done' }),
+    (err: unknown) => post({ kind: 'failed', message: err instanceof Error ? err.message : String(err) }),
+  );
+}

@@ -1,10 +1,10 @@
 import { timingSafeEqual } from 'node:crypto';
 import type { GenerateContentResponse } from '../../core/api/types';
 import { type Exchange, readJson, sendJson } from '../exchange';
-import { ResponseBuilder, planGeneration, runCandidates } from '../generateContent';
+import { LOCAL_TOKENIZER, ResponseBuilder, planGeneration } from '../generateContent';
+import type { Generation, GenerationPool } from '../generationPool';
 import { type FieldViolation, ServerError, errorInfoDetail, failedPrecondition, invalidField, invalidFields } from '../httpErrors';
 import { PageRequest, pageBody } from '../pagination';
-import type { GenerationModel } from '../trainerPort';
 import { GENERATE_CONTENT_SCHEMA, type MessageSchema, normalizeMessage, queryParam, timestamp } from '../wire';
 import { MetricsApi } from './metricsApi';
 import { LOCATION_RE, NUMERIC_ID_RE, PROJECT_RE, numericId, parentName, projectNumberOf } from './names';
@@ -87,6 +87,7 @@ export class VertexApi {
     private readonly jobs: TuningJobStore,
     private readonly tuning: VertexTuning,
     private readonly storage: StorageApi,
+    private readonly generations: GenerationPool,
     private readonly token: string | undefined,
   ) {
     this.metrics = new MetricsApi(jobs);
@@ -336,13 +337,7 @@ export class VertexApi {
   private async generate(ex: Exchange, path: VertexPath, stream: boolean): Promise<void> {
     const target = this.findEndpoint(path);
     const record = target.record;
-    await this.answer(ex, stream, record.baseModel, async () => {
-      try {
-        return await this.tuning.model(record, target.epoch);
-      } catch (e) {
-        throw new ServerError('INTERNAL', `The tuned model of ${jobName(record)} could not be loaded: ${(e as Error).message}`);
-      }
-    });
+    await this.answer(ex, { stream, modelVersion: record.baseModel, what: `The tuned model of ${jobName(record)}`, loadFailure: 'INTERNAL' }, async () => this.tuning.weightsFile(record, target.epoch));
   }
 
   /** A tunable Gemini model as the project's publisher model: the local server's base model answers for each. */
@@ -352,38 +347,54 @@ export class VertexApi {
     if (!TUNABLE_BASE_MODELS.includes(id)) {
       throw new ServerError('NOT_FOUND', `Publisher Model \`projects/${project}/locations/${location}/publishers/google/models/${id}\` was not found or your project does not have access to it. This server serves ${TUNABLE_BASE_MODELS.join(', ')}.`);
     }
-    await this.answer(ex, verb === 'streamGenerateContent', id, async () => {
-      try {
-        return await this.tuning.baseModel();
-      } catch (e) {
-        throw new ServerError('UNAVAILABLE', `The base model behind ${id} could not be loaded: ${(e as Error).message}`);
-      }
-    });
+    await this.answer(ex, { stream: verb === 'streamGenerateContent', modelVersion: id, what: `The base model behind ${id}`, loadFailure: 'UNAVAILABLE' }, () => this.tuning.baseModelFile());
   }
 
-  private async answer(ex: Exchange, stream: boolean, modelVersion: string, load: () => Promise<GenerationModel>): Promise<void> {
+  private async answer(ex: Exchange, how: { stream: boolean; modelVersion: string; what: string; loadFailure: 'INTERNAL' | 'UNAVAILABLE' }, weightsFile: () => Promise<string>): Promise<void> {
+    const { stream, modelVersion, what } = how;
     const raw = await readJson(ex);
     const plan = planGeneration(normalizeMessage(vertexToGeminiRequest(raw), GENERATE_CONTENT_SCHEMA, ''), { temperature: 1, topP: 0.95, topK: 64, maxOutputTokens: 8192 });
-    const model = await load();
-    const builder = new ResponseBuilder(model, plan, modelVersion);
+    let generation: Generation;
+    try {
+      generation = await this.generations.open(await weightsFile(), plan, stream ? 'stream' : 'whole');
+    } catch (e) {
+      throw new ServerError(how.loadFailure, `${what} could not be loaded: ${(e as Error).message}`);
+    }
+    try {
+      await this.respond(ex, generation, plan, modelVersion, what, stream);
+    } finally {
+      generation.cancel();
+    }
+  }
+
+  private async respond(ex: Exchange, generation: Generation, plan: ReturnType<typeof planGeneration>, modelVersion: string, what: string, stream: boolean): Promise<void> {
+    ex.res.once('close', () => generation.cancel());
+    const builder = new ResponseBuilder(LOCAL_TOKENIZER, plan, modelVersion);
     const createTime = timestamp();
     const vertexShape = (r: GenerateContentResponse): Obj => ({ ...r, usageMetadata: { ...r.usageMetadata, trafficType: 'ON_DEMAND' }, createTime });
     if (!stream) {
+      let whole: Awaited<ReturnType<Generation['whole']>>;
+      try {
+        whole = await generation.whole();
+      } catch (e) {
+        throw new ServerError('INTERNAL', `${what} could not generate an answer: ${(e as Error).message}`);
+      }
+      if (ex.res.destroyed) return;
       const finished: Parameters<ResponseBuilder['whole']>[0] = [];
-      for (const chunk of runCandidates(model, plan)) builder.absorb(chunk, finished);
+      builder.absorb({ deltas: whole.texts, finished: whole.finished }, finished);
       return sendJson(ex, 200, vertexShape(builder.whole(finished)));
     }
     const sse = ex.url.searchParams.get('alt') === 'sse';
     ex.res.writeHead(200, { 'Content-Type': sse ? 'text/event-stream' : 'application/json; charset=UTF-8', 'Cache-Control': 'no-cache' });
     let sent = 0;
-    for (const chunk of runCandidates(model, plan)) {
+    for await (const chunk of generation.chunks()) {
       const response = builder.chunk(chunk);
       if (!response.candidates || response.candidates.length === 0) continue;
       if (ex.res.destroyed) return;
       const text = JSON.stringify(vertexShape(response));
-      ex.res.write(sse ? `data: ${text}\r\n\r\n` : `${sent === 0 ? '[' : ',\r\n'}${text}`);
+      const flowing = ex.res.write(sse ? `data: ${text}\r\n\r\n` : `${sent === 0 ? '[' : ',\r\n'}${text}`);
       sent++;
-      await new Promise((r) => setImmediate(r));
+      if (!flowing) await drained(ex.res);
     }
     if (sent === 0) {
       const text = JSON.stringify(vertexShape(builder.chunk({ deltas: [''], finished: ['STOP'] })));
@@ -391,6 +402,19 @@ export class VertexApi {
     }
     ex.res.end(sse ? '' : ']');
   }
+}
+
+/** Resolves when a response can take more bytes, or has closed. */
+function drained(res: Exchange['res']): Promise<void> {
+  return new Promise((resolve) => {
+    const done = (): void => {
+      res.off('drain', done);
+      res.off('close', done);
+      resolve();
+    };
+    res.on('drain', done);
+    res.on('close', done);
+  });
 }
 
 /**

@@ -1,3 +1,4 @@
+import type { GenerationPool } from '../generationPool';
 import type { TrainerPort, TrainingQueuePort } from '../trainerPort';
 import { ObjectStore } from './objectStore';
 import { StorageApi } from './storageRoutes';
@@ -10,6 +11,8 @@ export interface VertexSurfaceOptions {
   trainer: TrainerPort;
   /** The trainer queue the Gemini API surface uses too. */
   queue: TrainingQueuePort;
+  /** The worker threads that run generations, shared with the Gemini API surface. */
+  generations: GenerationPool;
   stepDelayMs: number;
   token?: string;
   log: (line: string) => void;
@@ -24,5 +27,5 @@ export async function startVertexSurface(opts: VertexSurfaceOptions): Promise<{ 
   for (const problem of await jobs.open()) opts.log(`[vertex] ${problem}`);
   const tuning = new VertexTuning(jobs, objects, opts.trainer, opts.queue, { stepDelayMs: opts.stepDelayMs, log: opts.log });
   await tuning.recover();
-  return { api: new VertexApi(jobs, tuning, storage, opts.token), close: () => tuning.close() };
+  return { api: new VertexApi(jobs, tuning, storage, opts.generations, opts.token), close: () => tuning.close() };
 }

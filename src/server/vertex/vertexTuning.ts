@@ -1,7 +1,7 @@
 import { promises as fsp } from 'node:fs';
 import { resolveHyperparameters, totalSteps } from '../../core/api/tuningDefaults';
 import { RPC_CODES } from '../httpErrors';
-import type { GenerationModel, TrainerPort, TrainingQueuePort } from '../trainerPort';
+import type { TrainerPort, TrainingQueuePort } from '../trainerPort';
 import { TrainingRunner, recordStep, toTimestamp } from '../trainingRunner';
 import { timestamp } from '../wire';
 import { DatasetError, type ParsedDataset, distribution, parseDataset } from './dataset';
@@ -38,7 +38,7 @@ export class VertexTuning {
     queue: TrainingQueuePort,
     private readonly options: { stepDelayMs: number; log: (line: string) => void },
   ) {
-    this.runner = new TrainingRunner(trainer, queue, options.stepDelayMs);
+    this.runner = new TrainingRunner(queue, options.stepDelayMs);
   }
 
   async create(record: TuningJobRecord): Promise<void> {
@@ -204,20 +204,18 @@ export class VertexTuning {
     return true;
   }
 
-  /** The trained model behind a SUCCEEDED job, or the weights of one of its earlier epochs, loaded once. */
-  model(record: TuningJobRecord, epoch?: number): Promise<GenerationModel> {
-    const key = epoch === undefined ? record.id : `${record.id}@${epoch}`;
-    return this.runner.model(key, this.jobs.fileOf(record.id, epoch === undefined ? WEIGHTS_FILE : epochWeightsFile(epoch)));
+  /** The weights file behind a SUCCEEDED job, or behind one of its earlier epochs. */
+  weightsFile(record: TuningJobRecord, epoch?: number): string {
+    return this.jobs.fileOf(record.id, epoch === undefined ? WEIGHTS_FILE : epochWeightsFile(epoch));
   }
 
-  /** The untuned model that answers for every publisher (base) model. */
-  baseModel(): Promise<GenerationModel> {
-    return Promise.resolve(this.trainer.baseModel());
+  /** The weights file of the untuned model that answers for every publisher (base) model. */
+  baseModelFile(): Promise<string> {
+    return Promise.resolve(this.trainer.baseModelFile());
   }
 
-  /** Drops a deleted endpoint's loaded model; an earlier epoch's weights file goes with it. */
+  /** A deleted endpoint's earlier-epoch weights file goes with it. */
   forget(record: TuningJobRecord, epoch?: number): void {
-    this.runner.forgetModel(epoch === undefined ? record.id : `${record.id}@${epoch}`);
     if (epoch !== undefined) void fsp.rm(this.jobs.fileOf(record.id, epochWeightsFile(epoch)), { force: true }).catch(() => undefined);
   }
 

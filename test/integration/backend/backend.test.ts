@@ -1,4 +1,5 @@
 import * as assert from 'node:assert/strict';
+import * as fs from 'node:fs';
 import * as net from 'node:net';
 import * as vscode from 'vscode';
 import type { BackendHealth } from '../../../src/core/backend/health';
@@ -165,6 +166,26 @@ describe('tree backend: switching backends and the API key', function () {
     assert.match(bar.tooltip, /Status: connected/);
     assert.ok(bar.tooltip.includes(`Endpoint: \`${api.backend.baseUrl}\``), bar.tooltip);
     assert.ok(!/API key/.test(bar.tooltip), 'no key with the local backend');
+  });
+
+  it('holds the local server it started open, in a process group of its own, so that closing this window leaves it to the others', async () => {
+    await useBackend(api, 'local', '');
+    assert.equal((await api.backend.checkHealth()).kind, 'connected');
+    assert.ok(api.backend.runsLocalServer, 'this host runs its own local server');
+    const state = api.backend.localServerState;
+    assert.equal(state?.kind, 'running');
+    const url = state.kind === 'running' ? state.url : '';
+    const pid = state.kind === 'running' ? state.pid : undefined;
+    const res = await fetch(`${url}/_clients?client=probe`);
+    const reader = (res.body as ReadableStream<Uint8Array>).getReader();
+    const { value } = await reader.read();
+    await reader.cancel();
+    const { clients } = JSON.parse(new TextDecoder().decode(value).split('\n')[0]) as { clients: number };
+    assert.ok(clients >= 2, `the window holds its server (${clients} holders counting this probe)`);
+    if (process.platform === 'linux' && pid !== undefined) {
+      const group = Number(fs.readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1].split(' ')[2]);
+      assert.equal(group, pid, 'the server leads its own process group');
+    }
   });
 
   it('shows a local server that stopped answering as unreachable', async () => {
