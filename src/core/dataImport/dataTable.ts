@@ -1,0 +1,204 @@
+import { parse as parseCsv, CsvError } from 'csv-parse/sync';
+import { jsonErrorOf, type DataFormat } from '../tuningSpec/dataFiles';
+import { YamlSource } from '../tuningSpec/yamlSource';
+
+/** Above this size a JSON syntax error is not located by a second parse. */
+const MAX_JSON_CHARS_TO_LOCATE = 5 << 20;
+
+/** One row of a data file: where it starts and its values, one per column of its table. */
+export interface DataRow {
+  /** The line the row starts on (CSV, TSV, JSONL) or its 1-based position in the array (JSON). */
+  readonly at: number;
+  readonly values: readonly unknown[];
+}
+
+/** A data file read for import: its columns (CSV header names, JSON field names) and rows. */
+export interface DataTable {
+  readonly format: DataFormat;
+  readonly fileName: string;
+  readonly columns: readonly string[];
+  readonly rows: readonly DataRow[];
+}
+
+/** How to name a row of `table` in a message: "line 12" or "item 3". */
+export function rowPlace(table: Pick<DataTable, 'format'>, at: number): string {
+  return table.format === 'json' ? `item ${at}` : `line ${at}`;
+}
+
+/** A data file that cannot be imported: where, why, and what to do about it. */
+export class DataFileError extends Error {
+  constructor(
+    readonly fileName: string,
+    /** "line 14", "item 3", or undefined when the problem is the whole file. */
+    readonly place: string | undefined,
+    readonly why: string,
+    readonly fix: string,
+  ) {
+    super(`${fileName}${place ? `, ${place}` : ''}: ${why}. ${fix}`);
+    this.name = 'DataFileError';
+  }
+}
+
+const AGAIN = 'then import it again';
+
+/** Reads a data file's text into a table; throws `DataFileError` naming the first malformed place. */
+export function parseDataTable(text: string, format: DataFormat, fileName: string): DataTable {
+  const body = text.replace(/^\uFEFF/, '');
+  if (body.trim() === '') throw new DataFileError(fileName, undefined, 'the file is empty', `Put examples in it, ${AGAIN}`);
+  switch (format) {
+    case 'csv':
+    case 'tsv':
+      // Lines end as the spec's reader ends them, so a value spanning lines holds the same text.
+      return parseDelimited(body.replace(/\r\n/g, '\n'), format, fileName);
+    case 'jsonl':
+      return parseJsonl(body, fileName);
+    case 'json':
+      return parseJsonArray(body, fileName);
+  }
+}
+
+function parseDelimited(text: string, format: 'csv' | 'tsv', fileName: string): DataTable {
+  const delimiter = format === 'tsv' ? '\t' : ',';
+  const kind = format.toUpperCase();
+  let lastEnd = 0;
+  let headerFields = 0;
+  let records: { record: string[]; info: { lines: number; empty_lines: number } }[];
+  try {
+    // The same parser and options as the spec reads the file with, so the import shows what the spec will read.
+    const parsed: unknown = parseCsv(text, {
+      delimiter,
+      skip_empty_lines: true,
+      info: true,
+      on_record: (record, context) => {
+        if (lastEnd === 0) headerFields = (record as unknown as { record: string[] }).record.length;
+        lastEnd = context.lines;
+        return record;
+      },
+    });
+    records = parsed as typeof records;
+  } catch (error) {
+    throw delimitedError(error, fileName, kind, lastEnd, headerFields);
+  }
+  const [header, ...body] = records;
+  if (!header) throw new DataFileError(fileName, undefined, 'the file has no rows', `Put a header row and examples in it, ${AGAIN}`);
+  const columns = header.record.map((name) => name.trim());
+  const seen = new Set<string>();
+  for (const name of columns) {
+    if (name !== '' && seen.has(name)) {
+      throw new DataFileError(fileName, `line ${header.info.lines}`, `the header names the column "${name}" twice`, `Give each column its own name, ${AGAIN}`);
+    }
+    seen.add(name);
+  }
+  const rows: DataRow[] = [];
+  let previousEnd = header.info.lines;
+  let previousEmpty = header.info.empty_lines;
+  for (const { record, info } of body) {
+    rows.push({ at: previousEnd + 1 + (info.empty_lines - previousEmpty), values: record });
+    previousEnd = info.lines;
+    previousEmpty = info.empty_lines;
+  }
+  return { format, fileName, columns, rows };
+}
+
+function delimitedError(error: unknown, fileName: string, kind: string, lastEnd: number, headerFields: number): Error {
+  if (!(error instanceof CsvError)) return error instanceof Error ? error : new Error(String(error));
+  const line = Number((error as { lines?: number }).lines ?? lastEnd + 1);
+  const fields = Array.isArray(error.record) ? error.record.length : undefined;
+  switch (error.code) {
+    case 'CSV_RECORD_INCONSISTENT_FIELDS_LENGTH':
+    case 'CSV_RECORD_INCONSISTENT_COLUMNS':
+      return new DataFileError(
+        fileName,
+        `line ${line}`,
+        `this row has ${fields ?? 'another number of'} fields but the header has ${headerFields}`,
+        kind === 'CSV'
+          ? `A value that holds a comma must be in double quotes ("a, b"); fix the row, ${AGAIN}`
+          : `A value must not hold a tab; fix the row, ${AGAIN}`,
+      );
+    case 'CSV_QUOTE_NOT_CLOSED':
+      return new DataFileError(fileName, `line ${lastEnd + 1}`, `a quoted value that starts in the row on line ${lastEnd + 1} is never closed`, `Close the quote (a quote inside a quoted value is written twice: ""), ${AGAIN}`);
+    case 'CSV_INVALID_CLOSING_QUOTE':
+      return new DataFileError(fileName, `line ${line}`, 'a closing quote is followed by other characters', `Write a quote inside a quoted value twice ("") or put the whole value in quotes, ${AGAIN}`);
+    default:
+      return new DataFileError(fileName, `line ${line}`, `not valid ${kind}: ${error.message.replace(/ (on|at) line \d+.*$/, '')}`, `Fix the row, ${AGAIN}`);
+  }
+}
+
+function parseJsonl(text: string, fileName: string): DataTable {
+  const columns: string[] = [];
+  const index = new Map<string, number>();
+  const objects: { at: number; value: Record<string, unknown> }[] = [];
+  let firstBad: DataFileError | undefined;
+  let badLines = 0;
+  let lineNumber = 0;
+  for (const line of text.split('\n')) {
+    lineNumber++;
+    const trimmed = line.trim();
+    if (trimmed === '') continue;
+    let value: unknown;
+    try {
+      value = JSON.parse(trimmed);
+    } catch (error) {
+      badLines++;
+      firstBad ??= new DataFileError(fileName, `line ${lineNumber}`, `not a valid JSON line: ${jsonErrorOf(error).message}`, `Each line must be one JSON object such as {"input": "…", "output": "…"}; fix or remove the line`);
+      continue;
+    }
+    if (value === null || typeof value !== 'object' || Array.isArray(value)) {
+      badLines++;
+      firstBad ??= new DataFileError(fileName, `line ${lineNumber}`, `expected a JSON object, found ${describe(value)}`, `Each line must be one JSON object such as {"input": "…", "output": "…"}; fix or remove the line`);
+      continue;
+    }
+    objects.push({ at: lineNumber, value: value as Record<string, unknown> });
+    for (const key of Object.keys(value)) {
+      if (!index.has(key)) {
+        index.set(key, columns.length);
+        columns.push(key);
+      }
+    }
+  }
+  if (firstBad) {
+    const more = badLines > 1 ? ` (and ${badLines - 1} more line${badLines > 2 ? 's' : ''} like it)` : '';
+    throw new DataFileError(fileName, `${firstBad.place}${more}`, firstBad.why, `${firstBad.fix}, ${AGAIN}`);
+  }
+  return { format: 'jsonl', fileName, columns, rows: objects.map(({ at, value }) => ({ at, values: columns.map((c) => value[c]) })) };
+}
+
+function parseJsonArray(text: string, fileName: string): DataTable {
+  let value: unknown;
+  try {
+    value = JSON.parse(text);
+  } catch (error) {
+    const { message, offset } = jsonErrorOf(error);
+    let place = offset === undefined ? undefined : `line ${text.slice(0, offset).split('\n').length}`;
+    if (!place && text.length <= MAX_JSON_CHARS_TO_LOCATE) {
+      // This Node's message has no offset: the YAML parser (JSON is YAML) says where it stopped.
+      const stop = new YamlSource(text, fileName).doc.errors[0];
+      if (stop) place = `line ${text.slice(0, stop.pos[0]).split('\n').length}`;
+    }
+    throw new DataFileError(fileName, place, `not valid JSON: ${message}`, `Fix the JSON (a .json file of examples holds one array of objects), ${AGAIN}`);
+  }
+  if (!Array.isArray(value)) {
+    throw new DataFileError(fileName, undefined, `a .json file of examples must hold an array of objects, this one holds ${describe(value)}`, `Put the examples in an array, [{"input": "…", "output": "…"}, …], ${AGAIN}`);
+  }
+  const columns: string[] = [];
+  const seen = new Set<string>();
+  value.forEach((item: unknown, i) => {
+    if (item === null || typeof item !== 'object' || Array.isArray(item)) {
+      throw new DataFileError(fileName, `item ${i + 1}`, `expected an object, found ${describe(item)}`, `Make every item an object such as {"input": "…", "output": "…"}, ${AGAIN}`);
+    }
+    for (const key of Object.keys(item)) {
+      if (!seen.has(key)) {
+        seen.add(key);
+        columns.push(key);
+      }
+    }
+  });
+  const items = value as Record<string, unknown>[];
+  return { format: 'json', fileName, columns, rows: items.map((item, i) => ({ at: i + 1, values: columns.map((c) => item[c]) })) };
+}
+
+function describe(value: unknown): string {
+  if (value === null) return 'null';
+  if (Array.isArray(value)) return 'a list';
+  return typeof value === 'object' ? 'an object' : `a ${typeof value}`;
+}
