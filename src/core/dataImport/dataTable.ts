@@ -202,3 +202,18 @@ function describe(value: unknown): string {
   if (Array.isArray(value)) return 'a list';
   return typeof value === 'object' ? 'an object' : `a ${typeof value}`;
 }
+
+/** The text of a data file's bytes; throws `DataFileError` for a binary file or one that is not UTF-8. */
+export function decodeDataFile(bytes: Uint8Array, fileName: string): string {
+  const nul = bytes.indexOf(0);
+  if (nul >= 0) {
+    throw new DataFileError(fileName, undefined, 'this is a binary file, not text (it contains NUL bytes)', 'Export the data as CSV, TSV, JSONL or a JSON array in UTF-8, then import that file');
+  }
+  try {
+    return new TextDecoder('utf-8', { fatal: true }).decode(bytes);
+  } catch {
+    const text = new TextDecoder('utf-8').decode(bytes);
+    const line = text.slice(0, text.indexOf('\uFFFD')).split('\n').length;
+    throw new DataFileError(fileName, `line ${line}`, 'the file is not UTF-8 text', `Save it with the UTF-8 encoding (in VS Code: "Save with Encoding"), ${AGAIN}`);
+  }
+}

@@ -21,6 +21,8 @@ export interface SpecFeatureDeps {
   readonly backend?: SpecBackend;
   /** How questions are asked; tests answer through it. */
   readonly prompts: Prompts;
+  /** Told about each spec "New Tuning Spec" writes. */
+  readonly onSpecCreated?: (spec: vscode.Uri) => void;
 }
 
 /** Tuning specs: diagnostics, CodeLens, completion, hover, quick fixes and the New / Validate / Create commands. */
@@ -44,6 +46,6 @@ export function registerSpecFeatures(deps: SpecFeatureDeps): vscode.Disposable {
       log,
     ),
     registerGuarded(SpecCommands.validate, 'Could not validate the tuning spec', validateTuningSpec({ validation, prompts }), log),
-    registerGuarded(SpecCommands.newSpec, 'Could not create the tuning spec', newTuningSpec({ prompts }), log),
+    registerGuarded(SpecCommands.newSpec, 'Could not create the tuning spec', newTuningSpec({ prompts, onCreated: deps.onSpecCreated }), log),
   );
 }

@@ -1,5 +1,5 @@
 import * as assert from 'node:assert/strict';
-import { DataFileError, parseDataTable, type DataTable } from '../../../src/core/dataImport/dataTable';
+import { DataFileError, decodeDataFile, parseDataTable, type DataTable } from '../../../src/core/dataImport/dataTable';
 
 function rows(table: DataTable): [number, unknown[]][] {
   return table.rows.map((r) => [r.at, [...r.values]]);
@@ -92,5 +92,19 @@ describe('import: reading a data file into a table', () => {
 
   it('refuses an empty file', () => {
     assert.match(failure(() => parseDataTable('\uFEFF \n', 'csv', 'e.csv')).why, /empty/);
+  });
+});
+
+describe('import: decoding a data file', () => {
+  it('reads UTF-8, and names the line of the first byte that is not UTF-8', () => {
+    assert.equal(decodeDataFile(new TextEncoder().encode('q,a\né,ü\n'), 'x.csv'), 'q,a\né,ü\n');
+    const latin1 = Uint8Array.from([...new TextEncoder().encode('q,a\nx,y\n'), 0xe9, 0x2c, 0x62, 0x0a]);
+    const error = failure(() => decodeDataFile(latin1, 'x.csv'));
+    assert.equal(error.place, 'line 3');
+    assert.match(error.fix, /UTF-8/);
+  });
+
+  it('refuses a binary file', () => {
+    assert.match(failure(() => decodeDataFile(Uint8Array.from([0x50, 0x4b, 0x03, 0x04, 0x00, 0x00]), 'x.csv')).why, /binary/);
   });
 });
