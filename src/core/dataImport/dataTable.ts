@@ -1,6 +1,6 @@
-import { parse as parseCsv, CsvError } from 'csv-parse/sync';
 import { jsonErrorOf, type DataFormat } from '../tuningSpec/dataFiles';
 import { YamlSource } from '../tuningSpec/yamlSource';
+import { DelimitedTextError, readDelimitedText, type DelimitedRecord } from './delimitedText';
 
 /** Above this size a JSON syntax error is not located by a second parse. */
 const MAX_JSON_CHARS_TO_LOCATE = 5 << 20;
@@ -58,69 +58,41 @@ export function parseDataTable(text: string, format: DataFormat, fileName: strin
 }
 
 function parseDelimited(text: string, format: 'csv' | 'tsv', fileName: string): DataTable {
-  const delimiter = format === 'tsv' ? '\t' : ',';
-  const kind = format.toUpperCase();
-  let lastEnd = 0;
-  let headerFields = 0;
-  let records: { record: string[]; info: { lines: number; empty_lines: number } }[];
+  let records: DelimitedRecord[];
   try {
-    // The same parser and options as the spec reads the file with, so the import shows what the spec will read.
-    const parsed: unknown = parseCsv(text, {
-      delimiter,
-      skip_empty_lines: true,
-      info: true,
-      on_record: (record, context) => {
-        if (lastEnd === 0) headerFields = (record as unknown as { record: string[] }).record.length;
-        lastEnd = context.lines;
-        return record;
-      },
-    });
-    records = parsed as typeof records;
+    records = readDelimitedText(text, format === 'tsv' ? '\t' : ',');
   } catch (error) {
-    throw delimitedError(error, fileName, kind, lastEnd, headerFields);
+    throw error instanceof DelimitedTextError ? delimitedError(error, fileName, format) : error;
   }
   const [header, ...body] = records;
   if (!header) throw new DataFileError(fileName, undefined, 'the file has no rows', `Put a header row and examples in it, ${AGAIN}`);
-  const columns = header.record.map((name) => name.trim());
+  const columns = header.fields.map((name) => name.trim());
   const seen = new Set<string>();
   for (const name of columns) {
     if (name !== '' && seen.has(name)) {
-      throw new DataFileError(fileName, `line ${header.info.lines}`, `the header names the column "${name}" twice`, `Give each column its own name, ${AGAIN}`);
+      throw new DataFileError(fileName, `line ${header.firstLine}`, `the header names the column "${name}" twice`, `Give each column its own name, ${AGAIN}`);
     }
     seen.add(name);
   }
-  const rows: DataRow[] = [];
-  let previousEnd = header.info.lines;
-  let previousEmpty = header.info.empty_lines;
-  for (const { record, info } of body) {
-    rows.push({ at: previousEnd + 1 + (info.empty_lines - previousEmpty), values: record });
-    previousEnd = info.lines;
-    previousEmpty = info.empty_lines;
-  }
-  return { format, fileName, columns, rows };
+  return { format, fileName, columns, rows: body.map((record) => ({ at: record.firstLine, values: record.fields })) };
 }
 
-function delimitedError(error: unknown, fileName: string, kind: string, lastEnd: number, headerFields: number): Error {
-  if (!(error instanceof CsvError)) return error instanceof Error ? error : new Error(String(error));
-  const line = Number((error as { lines?: number }).lines ?? lastEnd + 1);
-  const fields = Array.isArray(error.record) ? error.record.length : undefined;
-  switch (error.code) {
-    case 'CSV_RECORD_INCONSISTENT_FIELDS_LENGTH':
-    case 'CSV_RECORD_INCONSISTENT_COLUMNS':
+function delimitedError(error: DelimitedTextError, fileName: string, format: 'csv' | 'tsv'): DataFileError {
+  const place = `line ${error.line}`;
+  switch (error.problem) {
+    case 'field-count':
       return new DataFileError(
         fileName,
-        `line ${line}`,
-        `this row has ${fields ?? 'another number of'} fields but the header has ${headerFields}`,
-        kind === 'CSV'
-          ? `A value that holds a comma must be in double quotes ("a, b"); fix the row, ${AGAIN}`
-          : `A value must not hold a tab; fix the row, ${AGAIN}`,
+        place,
+        `this row has ${error.fields?.found} fields but the header has ${error.fields?.expected}`,
+        format === 'csv' ? `A value that holds a comma must be in double quotes ("a, b"); fix the row, ${AGAIN}` : `A value must not hold a tab; fix the row, ${AGAIN}`,
       );
-    case 'CSV_QUOTE_NOT_CLOSED':
-      return new DataFileError(fileName, `line ${lastEnd + 1}`, `a quoted value that starts in the row on line ${lastEnd + 1} is never closed`, `Close the quote (a quote inside a quoted value is written twice: ""), ${AGAIN}`);
-    case 'CSV_INVALID_CLOSING_QUOTE':
-      return new DataFileError(fileName, `line ${line}`, 'a closing quote is followed by other characters', `Write a quote inside a quoted value twice ("") or put the whole value in quotes, ${AGAIN}`);
-    default:
-      return new DataFileError(fileName, `line ${line}`, `not valid ${kind}: ${error.message.replace(/ (on|at) line \d+.*$/, '')}`, `Fix the row, ${AGAIN}`);
+    case 'quote-not-closed':
+      return new DataFileError(fileName, place, `a quoted value that starts in the row on line ${error.line} is never closed`, `Close the quote (a quote inside a quoted value is written twice: ""), ${AGAIN}`);
+    case 'invalid-closing-quote':
+      return new DataFileError(fileName, place, 'a closing quote is followed by other characters', `Write a quote inside a quoted value twice ("") or put the whole value in quotes, ${AGAIN}`);
+    case 'invalid-opening-quote':
+      return new DataFileError(fileName, place, 'a value that does not start with a quote holds one', `Put the whole value in double quotes and write the quote inside it twice ("say ""hi"""), ${AGAIN}`);
   }
 }
 

@@ -84,16 +84,15 @@ describe('walkthrough: Getting Started', function () {
     assert.deepEqual(hooks.reached().slice(before), ['specCreated']);
   });
 
-  it('"Get Started" opens the walkthrough', async () => {
-    const before = vscode.window.tabGroups.all.flatMap((g) => g.tabs.map((t) => t.label));
+  it('"Get Started" opens the Welcome editor', async () => {
+    await vscode.commands.executeCommand('workbench.action.closeAllEditors');
+    const tabs = () => vscode.window.tabGroups.all.flatMap((g) => g.tabs.map((t) => t.label));
+    assert.deepEqual(tabs(), [], 'no editor open before');
     await vscode.commands.executeCommand('geminiTuning.openWalkthrough');
     const deadline = Date.now() + 20_000;
-    let labels = before;
-    while (Date.now() < deadline) {
-      labels = vscode.window.tabGroups.all.flatMap((g) => g.tabs.map((t) => t.label));
-      if (labels.some((l) => /Welcome|Get Started/i.test(l)) && labels.length > before.length) return;
+    while (!tabs().some((l) => /Welcome|Get Started/i.test(l))) {
+      if (Date.now() > deadline) assert.fail(`no Welcome editor among ${tabs().join(' | ')}`);
       await new Promise((resolve) => setTimeout(resolve, 100));
     }
-    assert.fail(`no walkthrough tab among ${labels.join(' | ')}`);
   });
 });
