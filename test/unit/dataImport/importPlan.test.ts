@@ -30,14 +30,19 @@ describe('import: the spec written for a data file', () => {
   const qa = Array.from({ length: 30 }, (_, i) => ({ question: `How do I do thing ${i}, please?`, answer: `Like "this" (${i}).` }));
 
   it('points at a CSV through its columns, and the spec reads every example the import counted', async () => {
-    const csv = `id,question,answer\n${qa.map((r, i) => `${i},"${r.question}","${r.answer.replace(/"/g, '""')}"`).join('\n')}\n`;
+    const csv = `id,question,answer\r\n${qa.map((r, i) => `${i},"${r.question}","${r.answer.replace(/"/g, '""')}\r\nsecond line"`).join('\r\n')}\r\n`;
     const { plan, result } = await importAndValidate('tickets.csv', csv, { input: 'question', output: 'answer' }, 0);
+    assert.deepEqual(
+      result.training.map((e) => [e.textInput, e.output, e.at]),
+      plan.training.map((e) => [e.textInput, e.output, e.at]),
+      'the spec reads the same examples, on the same lines, as the import previewed',
+    );
     assert.match(plan.specText, /^examplesFile:\n {2}path: data\/tickets\.csv\n {2}columns:\n {4}textInput: question\n {4}output: answer$/m);
     assert.deepEqual(plan.dataFiles, []);
     assert.deepEqual(result.diagnostics, []);
     assert.equal(result.training.length, 30);
     assert.equal(result.training[0].textInput, qa[0].question);
-    assert.equal(result.training[0].output, qa[0].answer);
+    assert.equal(result.training[0].output, `${qa[0].answer}\nsecond line`);
   });
 
   it('points at JSONL through field names other than textInput and output', async () => {
