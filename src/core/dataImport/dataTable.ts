@@ -66,7 +66,8 @@ function parseDelimited(text: string, format: 'csv' | 'tsv', fileName: string): 
   }
   const [header, ...body] = records;
   if (!header) throw new DataFileError(fileName, undefined, 'the file has no rows', `Put a header row and examples in it, ${AGAIN}`);
-  const columns = header.fields.map((name) => name.trim());
+  // Names as written, spaces included: the spec looks columns up by their exact header text.
+  const columns = header.fields;
   const seen = new Set<string>();
   for (const name of columns) {
     if (name !== '' && seen.has(name)) {

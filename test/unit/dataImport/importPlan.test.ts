@@ -45,6 +45,14 @@ describe('import: the spec written for a data file', () => {
     assert.equal(result.training[0].output, `${qa[0].answer}\nsecond line`);
   });
 
+  it('keeps a header name with a space after the comma as written, which is how the spec finds the column', async () => {
+    const csv = `question, answer\n${qa.map((_, i) => `q${i}, a${i}`).join('\n')}\n`;
+    const { plan, result } = await importAndValidate('spaced.csv', csv, { input: 'question', output: ' answer' }, 0);
+    assert.match(plan.specText, /^ {4}output: " answer"$/m);
+    assert.deepEqual(result.diagnostics, []);
+    assert.equal(result.training[0].output, ' a0');
+  });
+
   it('points at JSONL through field names other than textInput and output', async () => {
     const jsonl = qa.map((r) => JSON.stringify({ prompt: r.question, completion: r.answer })).join('\n');
     const { plan, result } = await importAndValidate('chat.jsonl', jsonl, { input: 'prompt', output: 'completion' }, 0);

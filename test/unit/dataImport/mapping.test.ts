@@ -24,6 +24,10 @@ describe('import: which columns hold the input and the output', () => {
     assert.deepEqual(guessColumnMapping(table), { input: 'word', output: 'answer', byName: false });
   });
 
+  it('guesses names written with spaces around them, keeping them as written', () => {
+    assert.deepEqual(guessColumnMapping(parseDataTable('Question , Answer\nx,y\n', 'csv', 'x.csv')), { input: 'Question ', output: ' Answer', byName: true });
+  });
+
   it('has no guess with fewer than two text columns', () => {
     assert.equal(guessColumnMapping(parseDataTable('only\na\n', 'csv', 'x.csv')), undefined);
   });
