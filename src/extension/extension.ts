@@ -10,6 +10,7 @@ import { createTunedModelsStore } from './editorTunedModelsStore';
 import { registerTunedModelsTree } from './tree/registerTunedModelsTree';
 import { createTestHooks, type TestHooks } from './testHooks';
 import { type TunedModelsStore } from './tunedModelsStore';
+import { registerWalkthrough, WalkthroughProgress } from './walkthrough/registerWalkthrough';
 
 /** What `activate` returns: the services, so that integration tests can drive and observe them. */
 export interface GeminiTuningApi {
@@ -37,7 +38,12 @@ export function activate(context: vscode.ExtensionContext): GeminiTuningApi {
 
     context.subscriptions.push(registerTunedModelsTree({ connection, store, prompts, logChannel: log, testHooks }));
 
-    context.subscriptions.push(registerSpecFeatures({ context, log, backend: tuningJobSubmitter(connection, (op) => store.track(op), (model) => store.upsert(model)), prompts, testHooks }));
+    const walkthrough = new WalkthroughProgress();
+    context.subscriptions.push(registerWalkthrough({ context, log, progress: walkthrough, testHooks }));
+
+    context.subscriptions.push(
+      registerSpecFeatures({ context, log, backend: tuningJobSubmitter(connection, (op) => store.track(op), (model) => store.upsert(model)), prompts, testHooks, onSpecCreated: () => walkthrough.reach('specCreated') }),
+    );
 
     context.subscriptions.push(registerPromptNotebook({ context, log, connection, store, testHooks }));
 

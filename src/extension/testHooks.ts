@@ -21,6 +21,8 @@ export class TestHooks {
   tuningSpecEditor: TuningSpecEditorTestHooks | undefined;
 
   backend: BackendTestHooks | undefined;
+
+  walkthrough: WalkthroughTestHooks | undefined;
 }
 
 /** Hooks exist only in test mode. */
@@ -88,4 +90,9 @@ export interface TuningSpecEditorTestHooks {
 export interface BackendTestHooks {
   /** The backend status bar item as shown: text, tooltip, background colour, command. */
   readonly statusBar: Readonly<Pick<vscode.StatusBarItem, 'text' | 'tooltip' | 'backgroundColor' | 'command' | 'accessibilityInformation'>>;
+}
+
+export interface WalkthroughTestHooks {
+  /** Every walkthrough milestone reached in this window, in order, repeats included: each set its step's context key. */
+  reached(): readonly string[];
 }

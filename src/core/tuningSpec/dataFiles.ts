@@ -100,17 +100,20 @@ function checkRecord(
   report: (code: DiagnosticCode, message: string) => void,
   prefix: string,
   formatHint: string,
+  columns: ExamplesFileRef['columns'],
 ): { textInput: string; output: string } | undefined {
   if (record === null || typeof record !== 'object' || Array.isArray(record)) {
     report(formatHint === 'jsonl' ? 'jsonl-line' : 'json-array', withPrefix(prefix, `expected an object like {"textInput": "…", "output": "…"}, found ${describeValue(record)}`));
     return undefined;
   }
   const r = record as Record<string, unknown>;
-  const textInput = field(r, 'textInput', 'text_input');
-  const output = r.output;
+  const inputName = columns?.textInput ?? 'textInput';
+  const outputName = columns?.output ?? 'output';
+  const textInput = columns?.textInput ? r[inputName] : field(r, 'textInput', 'text_input');
+  const output = r[outputName];
   const code: DiagnosticCode = formatHint === 'jsonl' ? 'jsonl-line' : 'json-array';
   let ok = true;
-  for (const [name, value] of [['textInput', textInput], ['output', output]] as const) {
+  for (const [name, value] of [[inputName, textInput], [outputName, output]] as const) {
     if (value === undefined) {
       report(code, withPrefix(prefix, `missing "${name}"`));
       ok = false;
@@ -189,8 +192,8 @@ export async function readExamplesFile(absolutePath: string, ref: ExamplesFileRe
   });
   try {
     const rejected = () => result.rowsWithProblems++;
-    if (format === 'jsonl') await readJsonl(lines, file, name, sink, result.examples, rejected);
-    else if (format === 'json') await readJsonArray(lines, file, size, sink, result.examples, rejected);
+    if (format === 'jsonl') await readJsonl(lines, file, name, ref, sink, result.examples, rejected);
+    else if (format === 'json') await readJsonArray(lines, file, size, ref, sink, result.examples, rejected);
     else await readDelimited(lines, file, name, format === 'tsv' ? '\t' : ',', ref, sink, result.examples, options.signal, rejected);
   } catch (error) {
     if (error instanceof CancelledError || options.signal?.aborted) throw new CancelledError();
@@ -240,19 +243,19 @@ function linesOrigin(file: string, name: string): ExampleOrigin & { lengths: num
   };
 }
 
-async function readJsonl(lines: AsyncIterable<TextLine[]>, file: string, name: string, sink: ProblemSink, out: LoadedExample[], rejected: () => void): Promise<void> {
+async function readJsonl(lines: AsyncIterable<TextLine[]>, file: string, name: string, ref: ExamplesFileRef, sink: ProblemSink, out: LoadedExample[], rejected: () => void): Promise<void> {
   const origin = linesOrigin(file, name);
   for await (const batch of lines) {
     for (const line of batch) {
       origin.lengths[line.number] = line.text.length;
       if (line.text.trim() === '') continue;
-      if (!readJsonlLine(line, origin, sink, out)) rejected();
+      if (!readJsonlLine(line, origin, ref, sink, out)) rejected();
     }
   }
 }
 
 /** False when the line did not make an example. */
-function readJsonlLine(line: TextLine, origin: ExampleOrigin & { lengths: number[] }, sink: ProblemSink, out: LoadedExample[]): boolean {
+function readJsonlLine(line: TextLine, origin: ExampleOrigin & { lengths: number[] }, ref: ExamplesFileRef, sink: ProblemSink, out: LoadedExample[]): boolean {
   const range = lineRange(line.number, line.text.length);
   if (!line.valid) {
     sink.add(range, 'data-file-encoding', 'This line is not valid UTF-8 text');
@@ -267,12 +270,12 @@ function readJsonlLine(line: TextLine, origin: ExampleOrigin & { lengths: number
     else sink.add({ start: { line: range.start.line, character: Math.min(offset, Math.max(0, line.text.length - 1)) }, end: range.end }, 'jsonl-line', `Not a valid JSON line: ${message} (column ${offset + 1})`);
     return false;
   }
-  const example = checkRecord(value, (code, message) => sink.add(range, code, message), '', 'jsonl');
+  const example = checkRecord(value, (code, message) => sink.add(range, code, message), '', 'jsonl', ref.columns);
   if (example) out.push({ textInput: example.textInput, output: example.output, origin, at: line.number });
   return example !== undefined;
 }
 
-async function readJsonArray(lines: AsyncIterable<TextLine[]>, file: string, size: number, sink: ProblemSink, out: LoadedExample[], rejected: () => void): Promise<void> {
+async function readJsonArray(lines: AsyncIterable<TextLine[]>, file: string, size: number, ref: ExamplesFileRef, sink: ProblemSink, out: LoadedExample[], rejected: () => void): Promise<void> {
   const texts: string[] = [];
   let badEncoding = false;
   for await (const batch of lines) {
@@ -318,7 +321,7 @@ async function readJsonArray(lines: AsyncIterable<TextLine[]>, file: string, siz
   }
   const origin: ExampleOrigin = { file, describe: (index) => `item ${index + 1} of ${name}`, range: itemRange };
   value.forEach((item, index) => {
-    const example = checkRecord(item, (code, message) => sink.add(itemRange(index), code, message), `Item ${index + 1}: `, 'json');
+    const example = checkRecord(item, (code, message) => sink.add(itemRange(index), code, message), `Item ${index + 1}: `, 'json', ref.columns);
     if (example) out.push({ textInput: example.textInput, output: example.output, origin, at: index });
     else rejected();
   });

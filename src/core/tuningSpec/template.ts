@@ -31,10 +31,20 @@ export function sampleExamplesJsonl(): string {
   return SAMPLE_EXAMPLES.map((e) => JSON.stringify(e)).join('\n') + '\n';
 }
 
+/** A data file as the spec names it: a path relative to the spec, and the columns when they are not `textInput` and `output`. */
+export interface TemplateDataFile {
+  readonly path: string;
+  readonly columns?: { readonly textInput: string; readonly output: string };
+}
+
 export interface SpecTemplateOptions {
   readonly displayName: string;
   /** Where the training examples are, relative to the spec. */
-  readonly examplesFile: string;
+  readonly examplesFile: string | TemplateDataFile;
+  /** Where the held-out examples are, relative to the spec (only with data of one's own). */
+  readonly validationFile?: string | TemplateDataFile;
+  /** Comment lines saying where the data came from. */
+  readonly origin?: readonly string[];
   /** The id the commented-out `tunedModelId` line offers. */
   readonly tunedModelId?: string;
   /** `sample` (the default): the examples file holds the sample data, whose description and held-out examples come along. */
@@ -69,7 +79,7 @@ hyperparameters:
   learningRateMultiplier: 1.0
 
 # Training examples: in files next to this spec (JSONL, CSV with a header, or a JSON array)...
-examplesFile: ${yamlPath(options.examplesFile)}
+${(options.origin ?? []).map((line) => `# ${line}\n`).join('')}examplesFile:${dataFileYaml(options.examplesFile, '')}
 # ...and/or inline:
 # examples:
 #   - textInput: "🦄"
@@ -81,10 +91,26 @@ ${
     ? `validation:
   examples:
 ${SAMPLE_VALIDATION.map((e) => `    - textInput: "${e.textInput}"\n      output: ${e.output}`).join('\n')}`
-    : `# validation:
+    : options.validationFile
+      ? `validation:
+  examplesFile:${dataFileYaml(options.validationFile, '  ')}`
+      : `# validation:
 #   examplesFile: held-out.jsonl`
 }
 `;
+}
+
+/** The value of an `examplesFile` key, after its colon: a path, or path and columns on lines indented below `indent`. */
+function dataFileYaml(file: string | TemplateDataFile, indent: string): string {
+  const entry = typeof file === 'string' ? { path: file } : file;
+  const columns = entry.columns && (entry.columns.textInput !== 'textInput' || entry.columns.output !== 'output') ? entry.columns : undefined;
+  if (!columns) return ` ${yamlPath(entry.path)}`;
+  return `\n${indent}  path: ${yamlPath(entry.path)}\n${indent}  columns:\n${indent}    textInput: ${yamlScalar(columns.textInput)}\n${indent}    output: ${yamlScalar(columns.output)}`;
+}
+
+/** A column name as a YAML scalar: plain when that reads back the same string, else double-quoted. */
+function yamlScalar(text: string): string {
+  return /^[A-Za-z_][\w -]*$/.test(text) && !/\s$/.test(text) && !/^(true|false|null|yes|no|on|off|y|n|~)$/i.test(text) ? text : JSON.stringify(text);
 }
 
 /** A path as a YAML scalar: plain when that reads back the same, else double-quoted. */

@@ -25,6 +25,8 @@ export interface SpecFeatureDeps {
   readonly prompts: Prompts;
   /** Present in test mode: the spec editor fills its section. */
   readonly testHooks?: TestHooks;
+  /** Told about each spec "New Tuning Spec" writes. */
+  readonly onSpecCreated?: (spec: vscode.Uri) => void;
 }
 
 /** Tuning specs: diagnostics, CodeLens, completion, hover, quick fixes and the New / Validate / Create commands. */
@@ -50,6 +52,6 @@ export function registerSpecFeatures(deps: SpecFeatureDeps): vscode.Disposable {
       log,
     ),
     registerGuarded(SpecCommands.validate, 'Could not validate the tuning spec', validateTuningSpec({ validation, prompts }), log),
-    registerGuarded(SpecCommands.newSpec, 'Could not create the tuning spec', newTuningSpec({ prompts }), log),
+    registerGuarded(SpecCommands.newSpec, 'Could not create the tuning spec', newTuningSpec({ prompts, onCreated: deps.onSpecCreated }), log),
   );
 }

@@ -30,6 +30,8 @@ export interface Prompts {
   notify?(message: string, options: NotifyOptions): Promise<string | undefined>;
   /** A save dialog: the file chosen, or undefined when cancelled. A replacement without it leaves the dialog to the window. */
   saveFile?(options: vscode.SaveDialogOptions): Promise<vscode.Uri | undefined>;
+  /** An open dialog for one file: the file chosen, or undefined when cancelled. A replacement without it leaves the dialog to the window. */
+  openFile?(options: vscode.OpenDialogOptions): Promise<vscode.Uri | undefined>;
 }
 
 /** Where notifications go; `SwappablePrompts` is one. */
@@ -56,6 +58,10 @@ export class WindowPrompts implements Prompts {
 
   async saveFile(options: vscode.SaveDialogOptions): Promise<vscode.Uri | undefined> {
     return vscode.window.showSaveDialog(options);
+  }
+
+  async openFile(options: vscode.OpenDialogOptions): Promise<vscode.Uri | undefined> {
+    return (await vscode.window.showOpenDialog({ ...options, canSelectMany: false }))?.[0];
   }
 }
 
@@ -93,5 +99,9 @@ export class SwappablePrompts implements Prompts {
 
   saveFile(options: vscode.SaveDialogOptions): Promise<vscode.Uri | undefined> {
     return this.current.saveFile ? this.current.saveFile(options) : this.fallback.saveFile(options);
+  }
+
+  openFile(options: vscode.OpenDialogOptions): Promise<vscode.Uri | undefined> {
+    return this.current.openFile ? this.current.openFile(options) : this.fallback.openFile(options);
   }
 }

@@ -211,7 +211,8 @@ export class ScriptedPrompts implements Prompts {
     next.expect?.(options);
     if (next.answer !== undefined && options.validateInput) {
       const problem = await options.validateInput(next.answer);
-      if (problem) throw new Error(`the input box refused ${JSON.stringify(next.answer)}: ${typeof problem === 'string' ? problem : problem.message}`);
+      const refused = typeof problem === 'string' || problem?.severity === vscode.InputBoxValidationSeverity.Error;
+      if (problem && refused) throw new Error(`the input box refused ${JSON.stringify(next.answer)}: ${typeof problem === 'string' ? problem : problem.message}`);
     }
     return next.answer;
   }

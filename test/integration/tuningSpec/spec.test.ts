@@ -9,7 +9,6 @@ import { silentLog } from '../../../src/core/util/log';
 import { RESTRICTED_MODE_REFUSAL } from '../../../src/core/tuningSpec/creationPolicy';
 import { createTunedModelFromSpec, type CreateOutcome, type SpecBackend } from '../../../src/extension/tuningSpecEditor/commands/createTunedModelFromSpec';
 import { SpecValidationService } from '../../../src/extension/tuningSpecEditor/diagnosticsService';
-import { ScriptedPrompts } from '../tree/support';
 
 const EXTENSION_ID = 'gemini-tuning.gemini-tuning';
 const repoRoot = path.resolve(__dirname, '..', '..', '..', '..');
@@ -210,75 +209,7 @@ describe('spec: tuning specs in the editor', function () {
       answering.dispose();
     }
   });
-
-  /** Runs "New Tuning Spec" on the workspace folder, answering its questions with `answers`. */
-  async function newSpec(answers: ScriptedPrompts): Promise<vscode.Uri | undefined> {
-    const answering = api.prompts.use(answers);
-    try {
-      const uri = await vscode.commands.executeCommand<vscode.Uri | undefined>('geminiTuning.newTuningSpec', vscode.Uri.file(workspace));
-      assert.equal(answers.remaining, 0, `every scripted answer was asked for: ${answers.asked.join(' / ')}`);
-      return uri;
-    } finally {
-      answering.dispose();
-    }
-  }
-
-  it('"New Tuning Spec" scaffolds a spec and sample data that validate, and never overwrites', async () => {
-    const sample = () => new ScriptedPrompts().inputWith('scaffold').pickLabel('$(sparkle) Sample data');
-    const first = await newSpec(sample());
-    const second = await newSpec(sample());
-    assert.ok(first && second);
-    assert.equal(path.basename(first.fsPath), 'scaffold.tuning.yaml');
-    assert.equal(path.basename(second.fsPath), 'scaffold-2.tuning.yaml');
-    assert.ok(fs.existsSync(path.join(workspace, 'scaffold.examples.jsonl')));
-    const result = await vscode.commands.executeCommand<{ errors: number; warnings: number; summary?: string }>('geminiTuning.validateSpec', first);
-    assert.deepEqual(result, { errors: 0, warnings: 0, summary: '20 examples · 5 epochs · batch 4 · → 25 steps · LR 0.001' });
-  });
-
-  it('"New Tuning Spec" turns "support bot" into support-bot and offers the data files of the workspace; the spec points at the one picked', async () => {
-    const imports = path.join(workspace, 'imports');
-    fs.mkdirSync(imports, { recursive: true });
-    const rows = Array.from({ length: 24 }, (_, i) => `"How do I reset password ${i}?","Open Settings, then Security (${i})."`);
-    fs.writeFileSync(path.join(imports, 'support tickets.csv'), `textInput,output\n${rows.join('\n')}\n`);
-    fs.writeFileSync(path.join(imports, 'more-tickets.json'), '[{"textInput": "a", "output": "b"}]\n');
-    fs.writeFileSync(path.join(imports, 'settings.json'), '{"not": "examples"}\n');
-
-    let offered: string[] = [];
-    const uri = await newSpec(
-      new ScriptedPrompts().inputWith('support bot').pickWith((items) => {
-        offered = items.map((i) => i.description ?? i.label);
-        return items.find((i) => i.description?.endsWith('imports/support tickets.csv'));
-      }),
-    );
-    assert.ok(uri, 'a spec was written');
-    assert.equal(path.basename(uri.fsPath), 'support-bot.tuning.yaml');
-    assert.ok(offered.some((d) => d.endsWith('imports/support tickets.csv')), offered.join(' | '));
-    assert.ok(offered.some((d) => d.endsWith('imports/more-tickets.json')), 'a JSON array is offered');
-    assert.ok(offered.some((d) => d.endsWith('capitals.examples.jsonl')), 'the demo data is offered');
-    assert.ok(!offered.some((d) => d.endsWith('settings.json')), 'a JSON object is not offered');
-
-    const text = fs.readFileSync(uri.fsPath, 'utf8');
-    assert.match(text, /^examplesFile: "imports\/support tickets\.csv"$/m);
-    assert.match(text, /^# tunedModelId: support-bot$/m);
-    assert.match(text, /^displayName: "Support bot"$/m);
-    assert.ok(!fs.existsSync(path.join(workspace, 'support-bot.examples.jsonl')), 'no sample data is written next to it');
-    const result = await vscode.commands.executeCommand<{ errors: number; warnings: number; summary?: string }>('geminiTuning.validateSpec', uri);
-    assert.deepEqual(result, { errors: 0, warnings: 0, summary: '24 examples · 5 epochs · batch 4 · → 30 steps · LR 0.001' });
-  });
-
-  it('"New Tuning Spec" cancelled at the name or at the data file writes nothing', async () => {
-    const before = listing(workspace);
-    assert.equal(await newSpec(new ScriptedPrompts().inputWith(undefined)), undefined);
-    assert.equal(await newSpec(new ScriptedPrompts().inputWith('never written').cancelPick()), undefined);
-    assert.deepEqual(listing(workspace), before);
-    assert.ok(!before.includes('never-written.tuning.yaml'));
-  });
 });
-
-/** Every file under `dir`, relative, sorted. */
-function listing(dir: string): string[] {
-  return fs.readdirSync(dir, { recursive: true, encoding: 'utf8' }).sort();
-}
 
 function memento(): vscode.Memento {
   const values = new Map<string, unknown>();

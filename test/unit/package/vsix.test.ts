@@ -69,6 +69,13 @@ describe('the .vsix package', function () {
     assert.deepEqual(missing, []);
   });
 
+  it('holds every file the Getting Started walkthrough shows', () => {
+    const manifest = JSON.parse(entries.get('extension/package.json')!().toString('utf8')) as { contributes: { walkthroughs?: { steps: { media: { markdown?: string; image?: string } }[] }[] } };
+    const media = (manifest.contributes.walkthroughs ?? []).flatMap((w) => w.steps.map((s) => s.media.markdown ?? s.media.image ?? ''));
+    assert.ok(media.length > 0, 'a walkthrough with media');
+    assert.deepEqual(media.filter((file) => !entries.has(`extension/${path.posix.normalize(file)}`)), []);
+  });
+
   it('carries the icon and the changelog the Marketplace shows, and no developer documentation', () => {
     const manifest = JSON.parse(entries.get('extension/package.json')!().toString('utf8')) as { icon?: string };
     assert.ok(manifest.icon, 'package.json names an icon');
