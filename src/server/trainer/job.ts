@@ -51,7 +51,7 @@ export async function runTrainingJob(spec: TrainingJobSpec, hooks: JobHooks, hel
     await trainer.close();
   }
   await writeModelFile(spec.weightsFile, {
-    config: start.config,
+    config: trainer.network.config,
     weights: trainer.network.weights,
     trainedSteps: start.trainedSteps + trainer.totalSteps,
   });
@@ -64,9 +64,9 @@ async function trainSteps(spec: TrainingJobSpec, trainer: Trainer, start: SavedM
     const epochsAfter = trainer.epochsCompletedAfter(trainer.completedSteps);
     for (let epoch = epochsBefore + 1; epoch <= epochsAfter; epoch++) {
       const file = spec.epochWeightsFiles?.[epoch - 1];
-      if (file) await writeModelFile(file, { config: start.config, weights: trainer.network.weights, trainedSteps: start.trainedSteps + trainer.completedSteps });
+      if (file) await writeModelFile(file, { config: trainer.network.config, weights: trainer.network.weights, trainedSteps: start.trainedSteps + trainer.completedSteps });
     }
-    await writeCheckpointFile(spec.checkpointFile, spec.jobId, start.config, trainer.state());
+    await writeCheckpointFile(spec.checkpointFile, spec.jobId, trainer.network.config, trainer.state());
     hooks.onStep(report);
     if (spec.stepDelayMs && spec.stepDelayMs > 0 && !trainer.done) await delay(spec.stepDelayMs);
   }

@@ -46,6 +46,11 @@ export interface NetworkConfig {
   wideBuckets: number;
   /** size of a wide bucket's vector, projected onto the output bytes */
   wideRank: number;
+  /**
+   * Length of the input byte n-grams the wide part keys on. Absent: every 2-, 3- and 4-gram, as
+   * in models made before this was chosen (and in the base model, whose wide part is zero).
+   */
+  wideNgram?: number;
 }
 
 export const DEFAULT_CONFIG: NetworkConfig = { embed: 24, hidden: 48, state: 64, outHidden: 64, buckets: 1024, window: 5, wideBuckets: 16384, wideRank: 16 };
@@ -175,10 +180,10 @@ export function ngramBuckets(ids: Int32Array, buckets: number): Int32Array {
   return Int32Array.from(ngramHashes(ids), (h) => h % buckets);
 }
 
-/** 32-bit hashes of the byte 2–4-grams of `ids` (boundaries included). */
-export function ngramHashes(ids: Int32Array): Uint32Array {
+/** 32-bit hashes of the byte n-grams of `ids` (boundaries included), for n from `min` to `max`. */
+export function ngramHashes(ids: Int32Array, min = NGRAM_MIN, max = NGRAM_MAX): Uint32Array {
   const out: number[] = [];
-  for (let n = NGRAM_MIN; n <= NGRAM_MAX; n++) {
+  for (let n = min; n <= max; n++) {
     for (let i = 0; i + n <= ids.length; i++) {
       let h = (0x811c9dc5 ^ n) >>> 0;
       for (let k = 0; k < n; k++) h = Math.imul(h ^ ids[i + k], 0x01000193) >>> 0;
@@ -213,6 +218,8 @@ export interface Encoded {
   hbar: Vec;
   buckets: Int32Array;
   hashes: Uint32Array;
+  /** hashes of the n-grams the wide part keys on */
+  wideHashes: Uint32Array;
   g: Vec;
   s0: Vec;
 }
@@ -310,7 +317,9 @@ export class Network {
     const s0 = new Float64Array(S);
     matVec(w, L.ws, S, H, g, 0, s0, 0, L.bs);
     for (let k = 0; k < S; k++) s0[k] = Math.tanh(s0[k]);
-    return { ids, n, win, h, hbar, buckets, hashes, g, s0 };
+    const wideNgram = this.config.wideNgram;
+    const wideHashes = wideNgram === undefined ? hashes : ngramHashes(ids, wideNgram, wideNgram);
+    return { ids, n, win, h, hbar, buckets, hashes, wideHashes, g, s0 };
   }
 
   /** A decoder step's cache sized for this prompt, ready to be filled by `step`. */
@@ -414,7 +423,7 @@ export class Network {
       for (let v = 0; v < VOCAB; v++) out.pd[v] /= dsum;
     }
     const R = this.config.wideRank;
-    const grams = enc.hashes;
+    const grams = enc.wideHashes;
     if (R > 0 && this.config.wideBuckets > 0 && grams.length > 0) {
       if (out.wideKeys.length !== grams.length) out.wideKeys = new Int32Array(grams.length);
       wideBucketsAt(grams, t, prev, this.config.wideBuckets, out.wideKeys);

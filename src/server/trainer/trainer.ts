@@ -2,7 +2,7 @@ import { createHash } from 'node:crypto';
 import { completedEpochs, totalSteps as totalStepsFor } from '../../core/api/tuningDefaults';
 import { Adam } from './adam';
 import { GradientHelper } from './gradientHelper';
-import { inputIds, Network, type NetworkConfig, targetIds } from './network';
+import { inputIds, layoutOf, Network, type NetworkConfig, targetIds } from './network';
 import { permutation, Rng } from './rng';
 
 /**
@@ -32,6 +32,21 @@ export const MAX_EFFECTIVE_LEARNING_RATE = 0.004;
  * position), so its Adam steps are this much larger: 0.001 → 0.15.
  */
 export const WIDE_STEP_MULTIPLIER = 30;
+
+/**
+ * The length of the input n-grams a tuned model's wide part keys on. Fewer, longer n-grams tell
+ * examples apart better than every 2-, 3- and 4-gram did: at the defaults, 500 templated lookups
+ * went from 31% to 76% reproduced and 20 French colours from 65% to 90%.
+ */
+export const TUNING_WIDE_NGRAM = 5;
+
+/** The shape a job trains: a start whose wide part has learned nothing yet (the base model) keys it on TUNING_WIDE_NGRAM-grams. */
+export function tuningConfig(start: StartingWeights): NetworkConfig {
+  if (start.config.wideNgram !== undefined) return start.config;
+  const L = layoutOf(start.config);
+  for (let i = L.wide; i < L.wproj; i++) if (start.weights[i] !== 0) return start.config;
+  return { ...start.config, wideNgram: TUNING_WIDE_NGRAM };
+}
 
 export interface StepReport {
   step: number;
@@ -159,7 +174,7 @@ export class Trainer {
       weights.set(start.weights);
       this.adam = new Adam(weights);
     }
-    this.network = new Network(start.config, weights);
+    this.network = new Network(tuningConfig(start), weights);
     this.grad = new Float64Array(weights.length);
     this.stepSize = stepSizeFor(learningRate, batchSize);
   }
@@ -310,7 +325,7 @@ export function stepSizeFor(learningRate: number, batchSize: number): number {
 function fingerprintOf(options: TrainerOptions): string {
   const hash = createHash('sha256');
   hash.update(JSON.stringify({ examples: options.examples.map((e) => [e.textInput, e.output]) }));
-  hash.update(JSON.stringify([options.epochCount, options.batchSize, options.learningRate, options.seed, options.start.config]));
+  hash.update(JSON.stringify([options.epochCount, options.batchSize, options.learningRate, options.seed, tuningConfig(options.start)]));
   const w = options.start.weights;
   hash.update(new Uint8Array(w.buffer, w.byteOffset, w.byteLength));
   return hash.digest('hex');
