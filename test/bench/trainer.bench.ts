@@ -56,6 +56,7 @@ export default async function (ctx: BenchContext): Promise<void> {
   const workerScript = path.join(ctx.repoRoot, 'dist', 'trainer-worker.js');
   const queue = new TrainingQueue({ workerScript });
   const pair = new TrainingQueue({ workerScript, concurrency: 2 });
+  const loadAtStart = os.loadavg().map((x) => x.toFixed(1)).join(' ');
   try {
     // (7) the base model
     const cacheStarted = process.hrtime.bigint();
@@ -165,6 +166,7 @@ export default async function (ctx: BenchContext): Promise<void> {
       for (let i = 0; i < 40; i++) for (const _ of tuned500.generate(big[i].textInput, { temperature: 1, seed: i })) tokens++;
     });
     ctx.record({ area: AREA, name: 'generation speed, 500-example tuned model', value: (tokens / 3 / genMs) * 1000, unit: 'tokens/s' });
+    ctx.log(`load average at the start ${loadAtStart}, at the end ${os.loadavg().map((x) => x.toFixed(1)).join(' ')} (1, 5, 15 min)`);
     ctx.log(`parameters: ${layoutOf(start.config).size}; 20-example job ${worker20.toFixed(0)} ms (target ≤ 10 s); 500-example job ${(worker500 / 1000).toFixed(1)} s (target ≤ 120 s)`);
   } finally {
     await Promise.all([queue.close(), pair.close()]);

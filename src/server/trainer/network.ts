@@ -1,4 +1,4 @@
-import { matTVecAdd, matVec, outerAdd, sigmoid, type Vec, type Weights } from './kernels';
+import { matTVecAdd, matVec, matVecAdd, outerAdd, outerAddSteps, sigmoid, transpose, type Vec, type Weights } from './kernels';
 import { Rng } from './rng';
 
 /**
@@ -46,6 +46,11 @@ export interface NetworkConfig {
   wideBuckets: number;
   /** size of a wide bucket's vector, projected onto the output bytes */
   wideRank: number;
+  /**
+   * Length of the input byte n-grams the wide part keys on. Absent: every 2-, 3- and 4-gram, as
+   * in models made before this was chosen (and in the base model, whose wide part is zero).
+   */
+  wideNgram?: number;
 }
 
 export const DEFAULT_CONFIG: NetworkConfig = { embed: 24, hidden: 48, state: 64, outHidden: 64, buckets: 1024, window: 5, wideBuckets: 16384, wideRank: 16 };
@@ -175,10 +180,10 @@ export function ngramBuckets(ids: Int32Array, buckets: number): Int32Array {
   return Int32Array.from(ngramHashes(ids), (h) => h % buckets);
 }
 
-/** 32-bit hashes of the byte 2–4-grams of `ids` (boundaries included). */
-export function ngramHashes(ids: Int32Array): Uint32Array {
+/** 32-bit hashes of the byte n-grams of `ids` (boundaries included), for n from `min` to `max`. */
+export function ngramHashes(ids: Int32Array, min = NGRAM_MIN, max = NGRAM_MAX): Uint32Array {
   const out: number[] = [];
-  for (let n = NGRAM_MIN; n <= NGRAM_MAX; n++) {
+  for (let n = min; n <= max; n++) {
     for (let i = 0; i + n <= ids.length; i++) {
       let h = (0x811c9dc5 ^ n) >>> 0;
       for (let k = 0; k < n; k++) h = Math.imul(h ^ ids[i + k], 0x01000193) >>> 0;
@@ -213,6 +218,8 @@ export interface Encoded {
   hbar: Vec;
   buckets: Int32Array;
   hashes: Uint32Array;
+  /** hashes of the n-grams the wide part keys on */
+  wideHashes: Uint32Array;
   g: Vec;
   s0: Vec;
 }
@@ -257,6 +264,7 @@ export class Network {
   private readonly xg: Vec;
   private readonly hg: Vec;
   private readonly logits: Vec;
+  private transposes?: { wv: Weights; wa: Weights; wq: Weights; wl: Weights; wx: Weights; wh: Weights };
 
   constructor(
     readonly config: NetworkConfig,
@@ -309,7 +317,9 @@ export class Network {
     const s0 = new Float64Array(S);
     matVec(w, L.ws, S, H, g, 0, s0, 0, L.bs);
     for (let k = 0; k < S; k++) s0[k] = Math.tanh(s0[k]);
-    return { ids, n, win, h, hbar, buckets, hashes, g, s0 };
+    const wideNgram = this.config.wideNgram;
+    const wideHashes = wideNgram === undefined ? hashes : ngramHashes(ids, wideNgram, wideNgram);
+    return { ids, n, win, h, hbar, buckets, hashes, wideHashes, g, s0 };
   }
 
   /** A decoder step's cache sized for this prompt, ready to be filled by `step`. */
@@ -413,9 +423,10 @@ export class Network {
       for (let v = 0; v < VOCAB; v++) out.pd[v] /= dsum;
     }
     const R = this.config.wideRank;
-    if (R > 0 && this.config.wideBuckets > 0 && enc.hashes.length > 0) {
-      if (out.wideKeys.length !== enc.hashes.length) out.wideKeys = new Int32Array(enc.hashes.length);
-      wideBucketsAt(enc.hashes, t, prev, this.config.wideBuckets, out.wideKeys);
+    const grams = enc.wideHashes;
+    if (R > 0 && this.config.wideBuckets > 0 && grams.length > 0) {
+      if (out.wideKeys.length !== grams.length) out.wideKeys = new Int32Array(grams.length);
+      wideBucketsAt(grams, t, prev, this.config.wideBuckets, out.wideKeys);
       const wide = out.wide;
       wide.fill(0);
       for (const key of out.wideKeys) for (let k = 0; k < R; k++) wide[k] += w[L.wide + key * R + k];
@@ -470,6 +481,27 @@ export class Network {
     return this.run(input, target, grad, scale, true);
   }
 
+  /** The transposes the backward pass multiplies by, taken from the current weights. */
+  private transposed(): { wv: Weights; wa: Weights; wq: Weights; wl: Weights; wx: Weights; wh: Weights } {
+    const { H, S, A, U } = this;
+    const L = this.layout;
+    const tr = (this.transposes ??= {
+      wv: new Float32Array(VOCAB * A),
+      wa: new Float32Array(A * (S + H)),
+      wq: new Float32Array(H * S),
+      wl: new Float32Array(OFFSETS.length * S),
+      wx: new Float32Array(3 * S * U),
+      wh: new Float32Array(3 * S * S),
+    });
+    transpose(this.weights, L.wv, VOCAB, A, tr.wv);
+    transpose(this.weights, L.wa, A, S + H, tr.wa);
+    transpose(this.weights, L.wq, H, S, tr.wq);
+    transpose(this.weights, L.wl, OFFSETS.length, S, tr.wl);
+    transpose(this.weights, L.wx, 3 * S, U, tr.wx);
+    transpose(this.weights, L.wh, 3 * S, S, tr.wh);
+    return tr;
+  }
+
   private run(input: Int32Array, target: Int32Array, grad: Float64Array | undefined, scale: number, denseTerm: boolean): { nll: number; denseNll: number } {
     const enc = this.encode(input);
     const caches: StepCache[] = [];
@@ -501,43 +533,33 @@ export class Network {
     const L = this.layout;
     const w = this.weights;
     const n = enc.n;
-    const dH = new Float64Array(n * H);
-    const dg = new Float64Array(H);
-    // each of ds, dc and dalpha alternates between two buffers: this step's and the previous one's
-    let ds = new Float64Array(S);
-    let dsPrev = new Float64Array(S);
-    let dc = new Float64Array(H);
-    let dcPrev = new Float64Array(H);
-    let dalpha = new Float64Array(n);
-    let dalphaPrev = new Float64Array(n);
-    const dwide = new Float64Array(this.config.wideRank);
+    const T = caches.length;
+    const K = OFFSETS.length;
+    const SH = S + H;
+    const R = this.config.wideRank;
+    const tr = this.transposed();
+    // The output layer does not feed the recurrence, so its backward pass runs for every step at
+    // once; only the attention and the GRU go step by step. Weight gradients are summed over the
+    // steps in one pass per matrix (outerAddSteps).
+    const dLogits = new Float64Array(T * VOCAB);
+    const dA = new Float64Array(T * A);
+    const dSc = new Float64Array(T * SH);
+    const copyGrad = new Float64Array(T);
+    const dwide = new Float64Array(R);
     const dlogits = new Float64Array(VOCAB);
-    const da = new Float64Array(A);
-    const dsc = new Float64Array(S + H);
-    const dq = new Float64Array(H);
-    const dloc = new Float64Array(OFFSETS.length);
-    const dxg = new Float64Array(3 * S);
-    const dhg = new Float64Array(3 * S);
-    const du = new Float64Array(U);
-    const dscore = new Float64Array(n);
-    for (let t = caches.length - 1; t >= 0; t--) {
+    for (let t = 0; t < T; t++) {
       const cache = caches[t];
       const y = target[t];
       const pgen = cache.pgen;
       const py = Math.max(pgen * cache.p[y] + (1 - pgen) * copies[t], MIN_PROBABILITY);
       const coef = -scale / py;
       // output mixture
-      const dpgen = coef * (cache.p[y] - copies[t]);
-      const dgate = dpgen * pgen * (1 - pgen);
+      let dgate = coef * (cache.p[y] - copies[t]) * pgen * (1 - pgen);
       const k0 = coef * pgen * cache.p[y];
       for (let v = 0; v < VOCAB; v++) dlogits[v] = -k0 * cache.p[v];
       dlogits[y] += k0;
-      const copyCoef = coef * (1 - pgen);
-      for (let j = 0; j < n; j++) if (enc.ids[j] === y) dalpha[j] += copyCoef;
-      let dgateAll = dgate;
-      const R = this.config.wideRank;
-      const hasWide = cache.wideKeys.length > 0;
-      if (hasWide) {
+      copyGrad[t] = coef * (1 - pgen);
+      if (cache.wideKeys.length > 0) {
         outerAdd(grad, L.wproj, VOCAB, R, dlogits, 0, cache.wide, 0);
         dwide.fill(0);
         matTVecAdd(w, L.wproj, VOCAB, R, dlogits, 0, dwide, 0);
@@ -547,35 +569,61 @@ export class Network {
       if (denseTerm) {
         const pyd = Math.max(pgen * cache.pd[y] + (1 - pgen) * copies[t], MIN_PROBABILITY);
         const coefd = -scale / pyd;
-        dgateAll += coefd * (cache.pd[y] - copies[t]) * pgen * (1 - pgen);
+        dgate += coefd * (cache.pd[y] - copies[t]) * pgen * (1 - pgen);
         const kd = coefd * pgen * cache.pd[y];
         for (let v = 0; v < VOCAB; v++) dlogits[v] -= kd * cache.pd[v];
         dlogits[y] += kd;
-        const copyCoefD = coefd * (1 - pgen);
-        for (let j = 0; j < n; j++) if (enc.ids[j] === y) dalpha[j] += copyCoefD;
+        copyGrad[t] += coefd * (1 - pgen);
       }
-      for (let k = 0; k < S + H; k++) {
-        dsc[k] = dgateAll * w[L.wp + k];
-        grad[L.wp + k] += dgateAll * cache.sc[k];
+      dLogits.set(dlogits, t * VOCAB);
+      for (let k = 0; k < SH; k++) {
+        dSc[t * SH + k] = dgate * w[L.wp + k];
+        grad[L.wp + k] += dgate * cache.sc[k];
       }
-      grad[L.bp] += dgateAll;
-      outerAdd(grad, L.wv, VOCAB, A, dlogits, 0, cache.a, 0, L.bv);
-      da.fill(0);
-      matTVecAdd(w, L.wv, VOCAB, A, dlogits, 0, da, 0);
-      for (let k = 0; k < A; k++) da[k] *= 1 - cache.a[k] * cache.a[k];
-      outerAdd(grad, L.wa, A, S + H, da, 0, cache.sc, 0, L.ba);
-      matTVecAdd(w, L.wa, A, S + H, da, 0, dsc, 0);
-      for (let k = 0; k < S; k++) ds[k] += dsc[k];
-      for (let k = 0; k < H; k++) dc[k] += dsc[S + k];
+      grad[L.bp] += dgate;
+    }
+    const as: Vec[] = caches.map((c) => c.a);
+    outerAddSteps(grad, L.wv, VOCAB, A, dLogits, as, L.bv);
+    for (let t = 0; t < T; t++) {
+      matVecAdd(tr.wv, 0, A, VOCAB, dLogits, t * VOCAB, dA, t * A);
+      const a = as[t];
+      for (let k = 0; k < A; k++) dA[t * A + k] *= 1 - a[k] * a[k];
+      matVecAdd(tr.wa, 0, SH, A, dA, t * A, dSc, t * SH);
+    }
+    outerAddSteps(grad, L.wa, A, SH, dA, caches.map((c) => c.sc), L.ba);
+
+    const dH = new Float64Array(n * H);
+    const dg = new Float64Array(H);
+    // each of ds, dc and dalpha alternates between two buffers: this step's and the previous one's
+    let ds = new Float64Array(S);
+    let dsPrev = new Float64Array(S);
+    let dc = new Float64Array(H);
+    let dcPrev = new Float64Array(H);
+    let dalpha = new Float64Array(n);
+    let dalphaPrev = new Float64Array(n);
+    const dQ = new Float64Array(T * H);
+    const dLoc = new Float64Array(T * K);
+    const dXg = new Float64Array(T * 3 * S);
+    const dHg = new Float64Array(T * 3 * S);
+    const du = new Float64Array(U);
+    const dscore = new Float64Array(n);
+    for (let t = T - 1; t >= 0; t--) {
+      const cache = caches[t];
+      const y = target[t];
+      const cg = copyGrad[t];
+      for (let j = 0; j < n; j++) if (enc.ids[j] === y) dalpha[j] += cg;
+      for (let k = 0; k < S; k++) ds[k] += dSc[t * SH + k];
+      for (let k = 0; k < H; k++) dc[k] += dSc[t * SH + S + k];
       // context and attention
       const alpha = cache.alpha;
       let dot = 0;
       for (let j = 0; j < n; j++) {
         const aj = alpha[j];
         let dj = dalpha[j];
+        const hj = j * H;
         for (let k = 0; k < H; k++) {
-          dH[j * H + k] += aj * dc[k];
-          dj += enc.h[j * H + k] * dc[k];
+          dH[hj + k] += aj * dc[k];
+          dj += enc.h[hj + k] * dc[k];
         }
         dalpha[j] = dj;
         dot += aj * dj;
@@ -583,29 +631,29 @@ export class Network {
       for (let j = 0; j < n; j++) dscore[j] = alpha[j] * (dalpha[j] - dot);
       // score_j = q·h_j + Σ loc_o · alphaPrev[j − offset_o]
       const q = cache.q;
-      dq.fill(0);
-      dloc.fill(0);
+      const dq = t * H;
+      const dl = t * K;
       dalphaPrev.fill(0);
       for (let j = 0; j < n; j++) {
         const d = dscore[j];
         if (d === 0) continue;
+        const hj = j * H;
         for (let k = 0; k < H; k++) {
-          dq[k] += d * enc.h[j * H + k];
-          dH[j * H + k] += d * q[k];
+          dQ[dq + k] += d * enc.h[hj + k];
+          dH[hj + k] += d * q[k];
         }
-        for (let o = 0; o < OFFSETS.length; o++) {
+        for (let o = 0; o < K; o++) {
           const from = j - OFFSETS[o];
           if (from < 0 || from >= n) continue;
-          dloc[o] += d * cache.alphaPrev[from];
+          dLoc[dl + o] += d * cache.alphaPrev[from];
           dalphaPrev[from] += d * cache.loc[o];
         }
       }
-      outerAdd(grad, L.wq, H, S, dq, 0, cache.s, 0);
-      matTVecAdd(w, L.wq, H, S, dq, 0, ds, 0);
-      outerAdd(grad, L.wl, OFFSETS.length, S, dloc, 0, cache.s, 0, L.bl);
-      matTVecAdd(w, L.wl, OFFSETS.length, S, dloc, 0, ds, 0);
+      matVecAdd(tr.wq, 0, S, H, dQ, dq, ds, 0);
+      matVecAdd(tr.wl, 0, S, K, dLoc, dl, ds, 0);
       // GRU
       const { z, r, nn, hn, sPrev } = cache;
+      const x3 = t * 3 * S;
       for (let k = 0; k < S; k++) {
         const d = ds[k];
         const dn = d * (1 - z[k]);
@@ -614,18 +662,16 @@ export class Network {
         const dnpre = dn * (1 - nn[k] * nn[k]);
         const dzpre = dz * z[k] * (1 - z[k]);
         const drpre = dnpre * hn[k] * r[k] * (1 - r[k]);
-        dxg[k] = dzpre;
-        dxg[S + k] = drpre;
-        dxg[2 * S + k] = dnpre;
-        dhg[k] = dzpre;
-        dhg[S + k] = drpre;
-        dhg[2 * S + k] = dnpre * r[k];
+        dXg[x3 + k] = dzpre;
+        dXg[x3 + S + k] = drpre;
+        dXg[x3 + 2 * S + k] = dnpre;
+        dHg[x3 + k] = dzpre;
+        dHg[x3 + S + k] = drpre;
+        dHg[x3 + 2 * S + k] = dnpre * r[k];
       }
-      outerAdd(grad, L.wx, 3 * S, U, dxg, 0, cache.u, 0, L.bx);
       du.fill(0);
-      matTVecAdd(w, L.wx, 3 * S, U, dxg, 0, du, 0);
-      outerAdd(grad, L.wh, 3 * S, S, dhg, 0, sPrev, 0, L.bh);
-      matTVecAdd(w, L.wh, 3 * S, S, dhg, 0, dsPrev, 0);
+      matVecAdd(tr.wx, 0, U, 3 * S, dXg, x3, du, 0);
+      matVecAdd(tr.wh, 0, S, 3 * S, dHg, x3, dsPrev, 0);
       const e = L.emb + cache.prev * D;
       for (let d = 0; d < D; d++) grad[e + d] += du[d];
       dcPrev.set(du.subarray(D, D + H));
@@ -636,6 +682,11 @@ export class Network {
       if (t > 0) [dalpha, dalphaPrev] = [dalphaPrev, dalpha];
       else dalpha.fill(0);
     }
+    const ss = caches.map((c) => c.s);
+    outerAddSteps(grad, L.wq, H, S, dQ, ss);
+    outerAddSteps(grad, L.wl, K, S, dLoc, ss, L.bl);
+    outerAddSteps(grad, L.wx, 3 * S, U, dXg, caches.map((c) => c.u), L.bx);
+    outerAddSteps(grad, L.wh, 3 * S, S, dHg, caches.map((c) => c.sPrev), L.bh);
     // c_0 = h_0; s_0 = tanh(Ws g + bs)
     for (let k = 0; k < H; k++) dH[k] += dc[k];
     const ds0 = new Float64Array(S);

@@ -66,7 +66,12 @@ function checkConfig(value: unknown): NetworkConfig {
   const keys: (keyof NetworkConfig)[] = ['embed', 'hidden', 'state', 'outHidden', 'buckets', 'window', 'wideBuckets', 'wideRank'];
   const fits = (k: keyof NetworkConfig) => Number.isInteger(c?.[k]) && (c?.[k] as number) >= (k.startsWith('wide') ? 0 : 1) && (c?.[k] as number) <= 1 << 20;
   if (!c || !keys.every(fits)) throw new Error('network shape is missing or invalid');
-  return Object.fromEntries(keys.map((k) => [k, c[k]])) as unknown as NetworkConfig;
+  const config = Object.fromEntries(keys.map((k) => [k, c[k]])) as unknown as NetworkConfig;
+  if (c.wideNgram !== undefined) {
+    if (!Number.isInteger(c.wideNgram) || c.wideNgram < 1 || c.wideNgram > 64) throw new Error('network shape is invalid: wideNgram must be an integer from 1 to 64');
+    config.wideNgram = c.wideNgram;
+  }
+  return config;
 }
 
 export function serializeModel(model: SavedModel): Buffer {

@@ -1,7 +1,8 @@
 import { createHash } from 'node:crypto';
 import { completedEpochs, totalSteps as totalStepsFor } from '../../core/api/tuningDefaults';
 import { Adam } from './adam';
-import { inputIds, Network, type NetworkConfig, targetIds } from './network';
+import { GradientHelper } from './gradientHelper';
+import { inputIds, layoutOf, Network, type NetworkConfig, targetIds } from './network';
 import { permutation, Rng } from './rng';
 
 /**
@@ -31,6 +32,21 @@ export const MAX_EFFECTIVE_LEARNING_RATE = 0.004;
  * position), so its Adam steps are this much larger: 0.001 → 0.15.
  */
 export const WIDE_STEP_MULTIPLIER = 30;
+
+/**
+ * The length of the input n-grams a tuned model's wide part keys on. Fewer, longer n-grams tell
+ * examples apart better than every 2-, 3- and 4-gram did: at the defaults, 500 templated lookups
+ * went from 31% to 76% reproduced and 20 French colours from 65% to 90%.
+ */
+export const TUNING_WIDE_NGRAM = 5;
+
+/** The shape a job trains: a start whose wide part has learned nothing yet (the base model) keys it on TUNING_WIDE_NGRAM-grams. */
+export function tuningConfig(start: StartingWeights): NetworkConfig {
+  if (start.config.wideNgram !== undefined) return start.config;
+  const L = layoutOf(start.config);
+  for (let i = L.wide; i < L.wproj; i++) if (start.weights[i] !== 0) return start.config;
+  return { ...start.config, wideNgram: TUNING_WIDE_NGRAM };
+}
 
 export interface StepReport {
   step: number;
@@ -120,6 +136,9 @@ export class Trainer {
   private readonly adam: Adam;
   private readonly orders = new Map<number, Int32Array>();
   private readonly grad: Float64Array;
+  /** The gradient of a step's second half when no helper thread computes it. */
+  private secondGrad?: Float64Array;
+  private helper?: GradientHelper;
   private completed = 0;
   readonly snapshots: StepReport[] = [];
 
@@ -135,7 +154,8 @@ export class Trainer {
     this.fingerprint = fingerprintOf(options);
     this.pairs = examples.map(encodePair);
     this.validation = (options.validation ?? []).map(encodePair);
-    let weights: Float32Array;
+    // in shared memory, so that a helper thread can compute part of each step's gradient
+    const weights = new Float32Array(new SharedArrayBuffer(start.weights.length * 4));
     if (resume) {
       if (resume.fingerprint !== this.fingerprint) {
         throw new Error('the checkpoint belongs to a different job (examples, hyperparameters, seed or starting model differ)');
@@ -146,15 +166,15 @@ export class Trainer {
       if (resume.completedSteps > this.totalSteps || resume.snapshots.length !== resume.completedSteps) {
         throw new Error(`the checkpoint is inconsistent: ${resume.completedSteps} steps done, ${resume.snapshots.length} snapshots, ${this.totalSteps} in total`);
       }
-      weights = Float32Array.from(resume.weights);
+      weights.set(resume.weights);
       this.adam = new Adam(weights, Float32Array.from(resume.adamM), Float32Array.from(resume.adamV));
       this.completed = resume.completedSteps;
       this.snapshots.push(...resume.snapshots);
     } else {
-      weights = Float32Array.from(start.weights);
+      weights.set(start.weights);
       this.adam = new Adam(weights);
     }
-    this.network = new Network(start.config, weights);
+    this.network = new Network(tuningConfig(start), weights);
     this.grad = new Float64Array(weights.length);
     this.stepSize = stepSizeFor(learningRate, batchSize);
   }
@@ -218,19 +238,64 @@ export class Trainer {
   step(): StepReport {
     if (this.done) throw new Error('training is already complete');
     const { examples, epoch } = this.batchOf(this.completed);
-    const meanLoss = batchLoss(
-      this.network,
-      examples.map((i) => this.pairs[i]),
-      this.grad,
-      true,
-    );
+    // The batch is split in two halves (alternate examples), each summed into its own gradient,
+    // and the halves are added in this order: the same result whether a helper thread computes
+    // the second half or this thread does.
+    const first = examples.filter((_, k) => k % 2 === 0);
+    const second = examples.filter((_, k) => k % 2 === 1);
+    let tokens = 0;
+    for (const i of examples) tokens += this.pairs[i].target.length;
+    const scale = 1 / tokens;
+    if (this.helper && second.length > 0) this.helper.start(second, scale);
+    let nll = this.halfGradient(first, this.grad, scale);
+    let secondGrad: Float64Array;
+    if (this.helper && second.length > 0) {
+      nll += this.helper.finish();
+      secondGrad = this.helper.grad;
+    } else {
+      secondGrad = this.secondGrad ??= new Float64Array(this.grad.length);
+      nll += this.halfGradient(second, secondGrad, scale);
+    }
+    const grad = this.grad;
+    for (let i = 0; i < grad.length; i++) grad[i] += secondGrad[i];
+    const meanLoss = nll / tokens;
     const L = this.network.layout;
-    this.adam.update(this.grad, this.completed + 1, this.stepSize, { start: L.wide, end: L.wproj, factor: WIDE_STEP_MULTIPLIER });
+    this.adam.update(grad, this.completed + 1, this.stepSize, { start: L.wide, end: L.wproj, factor: WIDE_STEP_MULTIPLIER });
     this.completed++;
     const report: StepReport = { step: this.completed, epoch, meanLoss, computeTime: rfc3339Now(), totalSteps: this.totalSteps };
     if (this.isEvaluationStep(this.completed)) report.evalLoss = batchLoss(this.network, this.validation);
     this.snapshots.push(report);
     return report;
+  }
+
+  /** Fills `grad` with the gradient of what fine-tuning minimizes over `indices`, scaled; returns their summed NLL. */
+  private halfGradient(indices: readonly number[], grad: Float64Array, scale: number): number {
+    grad.fill(0);
+    let nll = 0;
+    for (const i of indices) {
+      const e = this.pairs[i];
+      nll += this.network.tuningLoss(e.input, e.target, grad, scale).nll;
+    }
+    return nll;
+  }
+
+  /**
+   * Computes half of every following step's gradient on a second thread running `workerScript`
+   * (the trainer worker bundle). The weights reached are bit for bit those without it.
+   */
+  useHelperThread(workerScript: string): void {
+    if (this.helper) return;
+    this.helper = new GradientHelper(workerScript, this.network.config, this.options.examples, this.network.weights, Math.ceil(this.options.batchSize / 2));
+  }
+
+  /** How many steps had half of their gradient computed on the helper thread. */
+  get stepsHelped(): number {
+    return this.helper?.answered ?? 0;
+  }
+
+  async close(): Promise<void> {
+    await this.helper?.close();
+    this.helper = undefined;
   }
 
   state(): TrainerState {
@@ -260,7 +325,7 @@ export function stepSizeFor(learningRate: number, batchSize: number): number {
 function fingerprintOf(options: TrainerOptions): string {
   const hash = createHash('sha256');
   hash.update(JSON.stringify({ examples: options.examples.map((e) => [e.textInput, e.output]) }));
-  hash.update(JSON.stringify([options.epochCount, options.batchSize, options.learningRate, options.seed, options.start.config]));
+  hash.update(JSON.stringify([options.epochCount, options.batchSize, options.learningRate, options.seed, tuningConfig(options.start)]));
   const w = options.start.weights;
   hash.update(new Uint8Array(w.buffer, w.byteOffset, w.byteLength));
   return hash.digest('hex');

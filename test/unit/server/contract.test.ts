@@ -351,7 +351,13 @@ describe('local server: tunedModels contract', function () {
         h.url,
         tuningBody({ displayName: 'source', tuningTask: { trainingData: { examples: { examples: examples(4) } }, hyperparameters: { epochCount: 20, batchSize: 2, learningRate: 0.004 } } }),
       );
-      const body = { displayName: 'derived', tunedModelSource: { tunedModel: source }, tuningTask: { trainingData: { examples: { examples: examples(2, 'extra') } } } };
+      // A few steps at the full default rate can disturb what a 4-example model learned (for about
+      // half of the seeds tried); a fifth of it keeps the source's answers while still training.
+      const body = {
+        displayName: 'derived',
+        tunedModelSource: { tunedModel: source },
+        tuningTask: { trainingData: { examples: { examples: examples(2, 'extra') } }, hyperparameters: { learningRateMultiplier: 0.2 } },
+      };
       const derived = await trainModel(h.url, body);
       const m = (await call(h.url, 'GET', `/v1beta/${derived}`)).json;
       assert.deepEqual(m.tunedModelSource, { tunedModel: source, baseModel: BASE_MODEL });

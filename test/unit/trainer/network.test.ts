@@ -1,7 +1,7 @@
 import * as assert from 'node:assert/strict';
 import { inputIds, layoutOf, Network, targetIds } from '../../../src/server/trainer/network';
 import { Rng } from '../../../src/server/trainer/rng';
-import { LEARNING_RATE_SCALE, REFERENCE_BATCH_SIZE, Trainer } from '../../../src/server/trainer/trainer';
+import { LEARNING_RATE_SCALE, REFERENCE_BATCH_SIZE, Trainer, TUNING_WIDE_NGRAM } from '../../../src/server/trainer/trainer';
 import { COLORS_FR, lookupDataset } from './datasets';
 import { referenceNll } from './referenceLoss';
 import { BASE_MODEL_TIMEOUT_MS, baseStart, tinyStart, TINY, train } from './support';
@@ -30,21 +30,24 @@ const PAIRS: Array<[string, string]> = [
 describe('local model: the network', function () {
   this.timeout(120_000);
 
-  it('computes the loss of the documented formula (checked by an independent implementation)', () => {
-    const weights = perturbedWeights();
-    const net = new Network(TINY, weights);
-    for (const [input, output] of PAIRS) {
-      const ours = net.sequenceLoss(inputIds(input), targetIds(output));
-      const reference = referenceNll(layoutOf(TINY), weights, inputIds(input), targetIds(output));
-      assert.ok(Number.isFinite(ours) && ours > 0);
-      assert.ok(Math.abs(ours - reference) <= 1e-9 * Math.max(1, reference), `${JSON.stringify(input)}: network ${ours}, reference ${reference}`);
-      const tuning = net.tuningLoss(inputIds(input), targetIds(output));
-      const denseReference = referenceNll(layoutOf(TINY), weights, inputIds(input), targetIds(output), true);
-      assert.ok(Math.abs(tuning.nll - reference) <= 1e-9 * Math.max(1, reference), `${JSON.stringify(input)}: tuning nll ${tuning.nll}, reference ${reference}`);
-      assert.ok(Math.abs(tuning.denseNll - denseReference) <= 1e-9 * Math.max(1, denseReference), `${JSON.stringify(input)}: without the wide part ${tuning.denseNll}, reference ${denseReference}`);
-      assert.ok(Math.abs(tuning.denseNll - tuning.nll) > 1e-6, 'the wide part changes the loss');
-    }
-  });
+  for (const config of [TINY, { ...TINY, wideNgram: 3 }]) {
+    it(`computes the loss of the documented formula (checked by an independent implementation), wide part on ${config.wideNgram ? `${config.wideNgram}-grams` : '2- to 4-grams'}`, () => {
+      const weights = perturbedWeights();
+      const net = new Network(config, weights);
+      for (const [input, output] of PAIRS) {
+        const ours = net.sequenceLoss(inputIds(input), targetIds(output));
+        const reference = referenceNll(layoutOf(config), weights, inputIds(input), targetIds(output));
+        assert.ok(Number.isFinite(ours) && ours > 0);
+        assert.ok(Math.abs(ours - reference) <= 1e-9 * Math.max(1, reference), `${JSON.stringify(input)}: network ${ours}, reference ${reference}`);
+        const tuning = net.tuningLoss(inputIds(input), targetIds(output));
+        const denseReference = referenceNll(layoutOf(config), weights, inputIds(input), targetIds(output), true);
+        assert.ok(Math.abs(tuning.nll - reference) <= 1e-9 * Math.max(1, reference), `${JSON.stringify(input)}: tuning nll ${tuning.nll}, reference ${reference}`);
+        assert.ok(Math.abs(tuning.denseNll - denseReference) <= 1e-9 * Math.max(1, denseReference), `${JSON.stringify(input)}: without the wide part ${tuning.denseNll}, reference ${denseReference}`);
+        const keyed = inputIds(input).length >= (config.wideNgram ?? 2);
+        if (keyed) assert.ok(Math.abs(tuning.denseNll - tuning.nll) > 1e-6, 'the wide part changes the loss');
+      }
+    });
+  }
 
   for (const objective of ['likelihood', 'tuning'] as const) {
     it(`computes the gradient of the ${objective === 'likelihood' ? 'negative log-likelihood' : 'fine-tuning objective (with the term without the wide part)'} exactly (finite differences)`, () => {
@@ -93,7 +96,9 @@ describe('local model: training mechanics', function () {
     const examples = COLORS_FR.slice(0, 10);
     const start = tinyStart();
     const trainer = new Trainer({ examples, epochCount: 2, batchSize: 3, learningRate: 0.001, seed: 5, start });
-    const L = layoutOf(TINY);
+    // the shape the job trains: the wide part of a tuned model keys on TUNING_WIDE_NGRAM-grams
+    const L = trainer.network.layout;
+    assert.equal(L.config.wideNgram, TUNING_WIDE_NGRAM);
     for (let s = 0; s < 3; s++) {
       const { examples: batch } = trainer.batchOf(trainer.completedSteps);
       const weights = Float32Array.from(trainer.network.weights);

@@ -204,6 +204,26 @@ describe('training queue (worker threads)', function () {
     );
   });
 
+  it('computes half of every step on a second thread and reaches bit-for-bit the weights of one thread', async () => {
+    const examples = lookupDataset(12, 3);
+    const options = { examples, epochCount: 2, batchSize: 6, learningRate: 0.001, seed: 5, start: base };
+    const helped = new Trainer(options);
+    helped.useHelperThread(workerScript);
+    try {
+      helped.runToEnd();
+      assert.equal(helped.stepsHelped, helped.totalSteps, 'the helper thread computed part of every step');
+    } finally {
+      await helped.close();
+    }
+    const alone = new Trainer(options);
+    alone.runToEnd();
+    assert.ok(Buffer.from(helped.network.weights.buffer).equals(Buffer.from(alone.network.weights.buffer)), 'bit-for-bit the same weights');
+    assert.deepEqual(
+      helped.snapshots.map((s) => s.meanLoss),
+      alone.snapshots.map((s) => s.meanLoss),
+    );
+  });
+
   it('finishes a job whose every step was done but whose weights were not yet written', async () => {
     const job = spec('almost', { examples: COLORS_FR.slice(0, 4), epochCount: 1 });
     await runJob(newQueue(), job);

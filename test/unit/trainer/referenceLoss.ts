@@ -34,6 +34,8 @@ export function referenceNll(layout: Layout, w: Float32Array, input: Int32Array,
   }
   const hbar = h.reduce((s, hj) => add(s, hj), new Array<number>(H).fill(0)).map((v) => v / n);
   const hashes = [...ngramHashes(input)];
+  const wideNgram = layout.config.wideNgram;
+  const wideHashes = wideNgram === undefined ? hashes : [...ngramHashes(input, wideNgram, wideNgram)];
   let bag = new Array<number>(H).fill(0);
   for (const x of hashes) bag = add(bag, vector(layout.bag + (x % B) * H, H));
   if (hashes.length > 0) bag = bag.map((v) => v / hashes.length);
@@ -65,9 +67,9 @@ export function referenceNll(layout: Layout, w: Float32Array, input: Int32Array,
     const sc = [...s, ...c];
     const a = tanh(add(mul(matrix(layout.wa, A, S + H), sc), vector(layout.ba, A)));
     let logits = add(mul(matrix(layout.wv, VOCAB, A), a), vector(layout.bv, VOCAB));
-    if (!withoutWide && R > 0 && hashes.length > 0) {
-      const keys = new Int32Array(hashes.length);
-      wideBucketsAt(Uint32Array.from(hashes), t, prev, wideBuckets, keys);
+    if (!withoutWide && R > 0 && wideHashes.length > 0) {
+      const keys = new Int32Array(wideHashes.length);
+      wideBucketsAt(Uint32Array.from(wideHashes), t, prev, wideBuckets, keys);
       const wide = new Array<number>(R).fill(0).map((_, k) => [...keys].reduce((acc, key) => acc + w[layout.wide + key * R + k], 0) / Math.sqrt(keys.length));
       logits = add(logits, mul(matrix(layout.wproj, VOCAB, R), wide));
     }
