@@ -66,3 +66,16 @@ export async function readJson(ex: Exchange): Promise<unknown> {
     throw new ServerError('INVALID_ARGUMENT', message, [badRequestDetail([{ field: '', description: message }])]);
   }
 }
+
+/** Resolves when a response can take more bytes, or has closed. */
+export function drained(res: Exchange['res']): Promise<void> {
+  return new Promise((resolve) => {
+    const done = (): void => {
+      res.off('drain', done);
+      res.off('close', done);
+      resolve();
+    };
+    res.on('drain', done);
+    res.on('close', done);
+  });
+}

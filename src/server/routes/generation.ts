@@ -1,5 +1,5 @@
 import type { FinishReason, GenerateContentResponse } from '../../core/api/types';
-import { type Exchange, readJson, sendJson } from '../exchange';
+import { drained, type Exchange, readJson, sendJson } from '../exchange';
 import { ServerError, baseModelNotFound, failedPrecondition, faultError, invalidField } from '../httpErrors';
 import { LOCAL_TOKENIZER, ResponseBuilder, checkContentsPresent, planGeneration, type GenerationPlan, type SamplingDefaults } from '../generateContent';
 import { type Generation, GenerationLoadError, type GenerationPool } from '../generationPool';
@@ -193,13 +193,7 @@ async function streamChunks(ex: Exchange, generation: Generation, plan: Generati
       } else if (res.write(text)) {
         resolve();
       } else {
-        const done = (): void => {
-          res.off('drain', done);
-          res.off('close', done);
-          resolve();
-        };
-        res.on('drain', done);
-        res.on('close', done);
+        void drained(res).then(resolve);
       }
     });
   const builder = new ResponseBuilder(LOCAL_TOKENIZER, plan, version);

@@ -1,6 +1,6 @@
 import { timingSafeEqual } from 'node:crypto';
 import type { GenerateContentResponse } from '../../core/api/types';
-import { type Exchange, readJson, sendJson } from '../exchange';
+import { drained, type Exchange, readJson, sendJson } from '../exchange';
 import { LOCAL_TOKENIZER, ResponseBuilder, planGeneration } from '../generateContent';
 import type { Generation, GenerationPool } from '../generationPool';
 import { type FieldViolation, ServerError, errorInfoDetail, failedPrecondition, invalidField, invalidFields } from '../httpErrors';
@@ -402,19 +402,6 @@ export class VertexApi {
     }
     ex.res.end(sse ? '' : ']');
   }
-}
-
-/** Resolves when a response can take more bytes, or has closed. */
-function drained(res: Exchange['res']): Promise<void> {
-  return new Promise((resolve) => {
-    const done = (): void => {
-      res.off('drain', done);
-      res.off('close', done);
-      resolve();
-    };
-    res.on('drain', done);
-    res.on('close', done);
-  });
 }
 
 /**

@@ -643,14 +643,7 @@ function renderTable(): void {
       ? `${entry.header.displayName}: every ${Math.ceil(count / TABLE_ROW_LIMIT)}th of ${count} steps (export CSV for all)`
       : `${entry.header.displayName}: ${count} steps`;
     t.append(make('caption', undefined, caption));
-    const head = make('tr');
-    for (const column of ['Step', 'Epoch', 'Mean loss', 'Computed at']) {
-      const th = make('th', undefined, column);
-      th.scope = 'col';
-      head.append(th);
-    }
-    const thead = make('thead');
-    thead.append(head);
+    const thead = tableHead(['Step', 'Epoch', 'Mean loss', 'Computed at']);
     const tbody = make('tbody');
     for (const i of rows) {
       const tr = make('tr');
@@ -670,18 +663,24 @@ function renderTable(): void {
   tableArea.replaceChildren(...tables.flat());
 }
 
-function validationTable(entry: ModelEntry): HTMLTableElement {
-  const t = make('table');
-  const { step, loss } = entry.evalPoints as LossColumns;
-  t.append(make('caption', undefined, `${validationLabel(entry.header.displayName)}: ${step.length} evaluations`));
+/** A table's header row, its cells scoped to their columns for screen readers. */
+function tableHead(columns: readonly string[]): HTMLTableSectionElement {
   const head = make('tr');
-  for (const column of ['Step', 'Validation loss']) {
+  for (const column of columns) {
     const th = make('th', undefined, column);
     th.scope = 'col';
     head.append(th);
   }
   const thead = make('thead');
   thead.append(head);
+  return thead;
+}
+
+function validationTable(entry: ModelEntry): HTMLTableElement {
+  const t = make('table');
+  const { step, loss } = entry.evalPoints as LossColumns;
+  t.append(make('caption', undefined, `${validationLabel(entry.header.displayName)}: ${step.length} evaluations`));
+  const thead = tableHead(['Step', 'Validation loss']);
   const tbody = make('tbody');
   for (const i of rowsToShow(step.length)) {
     const tr = make('tr');

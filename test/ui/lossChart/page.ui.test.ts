@@ -106,6 +106,20 @@ describe('chart page: the loss chart page in Chromium, outside VS Code', functio
     await page.close();
   });
 
+  it('builds the data table when it is opened, with column headers scoped for screen readers', async () => {
+    const page = await openPage(browser, chartPage(), false);
+    await send(page, { type: 'setModels', models: [toWire(syntheticModel(30))] });
+    await page.locator('#chart canvas').waitFor();
+    assert.equal(await page.locator('#tableArea table').count(), 0, 'no table before the person opens it');
+    await page.locator('#tableDetails summary').click();
+    const headers = page.locator('#tableArea table').first().locator('thead th');
+    await headers.first().waitFor();
+    assert.deepEqual(await headers.allTextContents(), ['Step', 'Epoch', 'Mean loss', 'Computed at']);
+    assert.deepEqual(await headers.evaluateAll((ths) => ths.map((th) => th.getAttribute('scope'))), ['col', 'col', 'col', 'col']);
+    assert.equal(await page.locator('#tableArea table').first().locator('tbody tr').count(), 30);
+    await page.close();
+  });
+
   it('draws a curve whose theme colour is too close to the background in a colour that reads', async () => {
     const faint = '#2a2a48';
     const background = parseColor('#1f1f1f');
