@@ -62,8 +62,9 @@ export function fromVertexTuningJob(job: TuningJob, loss?: LossSeries): TunedMod
   const { state, detail } = fromVertexState(job);
   const stats = job.tuningDataStats?.supervisedTuningDataStats;
   const hp = job.supervisedTuningSpec?.hyperParameters;
-  const train = (loss?.train ?? []).map(toLossPoint);
-  const evalLoss = (loss?.eval ?? []).map(toLossPoint);
+  const epochOf = epochsByStep(int(hp?.epochCount), int(stats?.tuningStepCount));
+  const train = (loss?.train ?? []).map((p) => toLossPoint(p, epochOf));
+  const evalLoss = (loss?.eval ?? []).map((p) => toLossPoint(p, epochOf));
   const dataStats = stats ? fromDataStats(stats) : undefined;
   const failure = job.error?.message ? job.error.message : undefined;
   const hyperparameters =
@@ -144,8 +145,21 @@ function distribution(d: DatasetDistribution | undefined): DatasetDistributionSu
   return { sum: int(d.sum), min: d.min, max: d.max, mean: d.mean, median: d.median, p5: d.p5, p95: d.p95 };
 }
 
-function toLossPoint(p: MetricPoint): TuningLossPoint {
-  return { step: p.step, loss: p.value, computeTime: p.wallTime };
+/**
+ * The epochs completed at a step, as the Gemini API counts them, for a job whose epoch and step
+ * counts are known: Vertex AI's loss series carry steps only. Undefined while none is complete.
+ */
+function epochsByStep(epochCount: number | undefined, totalSteps: number | undefined): (step: number) => number | undefined {
+  if (!epochCount || !totalSteps) return () => undefined;
+  return (step) => {
+    const epochs = Math.min(epochCount, Math.floor((step * epochCount) / totalSteps));
+    return epochs > 0 ? epochs : undefined;
+  };
+}
+
+function toLossPoint(p: MetricPoint, epochOf: (step: number) => number | undefined): TuningLossPoint {
+  const epoch = epochOf(p.step);
+  return { step: p.step, ...(epoch !== undefined ? { epoch } : {}), loss: p.value, computeTime: p.wallTime };
 }
 
 function int(value: Int64 | undefined): number | undefined {

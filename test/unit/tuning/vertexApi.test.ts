@@ -122,6 +122,16 @@ describe('Vertex AI tuning job → neutral model', () => {
     assert.equal(model.raw, succeeded);
   });
 
+  it('loss points carry the epochs completed at their step, from the epoch and step counts; none before the first ends', () => {
+    // 3 epochs over 96 steps: epochs end at steps 32, 64 and 96.
+    const series = (steps: number[]) => steps.map((step) => ({ step, value: 1 / step, wallTime: '2026-03-02T10:20:00Z' }));
+    const model = fromVertexTuningJob(succeeded, { train: series([1, 31, 32, 63, 64, 96]), eval: series([32, 96]) });
+    assert.deepEqual(model.loss.map((p) => p.epoch), [undefined, undefined, 1, 1, 2, 3]);
+    assert.deepEqual(model.evalLoss?.map((p) => p.epoch), [1, 3]);
+    const noStepCount = fromVertexTuningJob({ ...succeeded, tuningDataStats: undefined }, { train: series([64]), eval: [] });
+    assert.equal(noStepCount.loss[0].epoch, undefined, 'without a step count no epoch is guessed');
+  });
+
   it('a job without hyperparameters has none, and no endpoint until it succeeded', () => {
     const running = fromVertexTuningJob({ ...succeeded, state: 'JOB_STATE_RUNNING', supervisedTuningSpec: { trainingDatasetUri: 'gs://b/t' } });
     assert.equal(running.hyperparameters, undefined);
