@@ -48,11 +48,12 @@ export function createRequestHandler(options: RequestHandlerOptions): (req: Inco
     const status = ex.faults.find((f) => f.action === 'status');
     if (status && status.action === 'status') throw faultError(status.status, status.retryDelay);
     if (options.prefixed?.serves(url.pathname)) return options.prefixed.handle(ex);
+    // Holding the server open is not an API call: the windows that hold it need no key, and it serves no data.
+    if (options.clients && url.pathname === CLIENTS_PATH) return options.clients.handle(ex);
     if (apiKey !== undefined) {
       const denied = checkApiKey(ex.req, url, apiKey);
       if (denied) throw denied;
     }
-    if (options.clients && url.pathname === CLIENTS_PATH) return options.clients.handle(ex);
     const path = parseApiPath(url.pathname);
     if (!path || !table.servesResource(path)) throw noMethodServes(method, url.pathname);
     // Tuned model ids are checked before anything else looks at them.

@@ -289,6 +289,7 @@ export class BackendConnection extends DisposableBase implements vscode.Disposab
       baseUrl,
       stagingBucket: settings.vertexStagingBucket,
       localServerToken,
+      onLocalServer: this.vertexOnLocalServer,
       proxy: settings.proxy,
       env: this.env,
       log: (line) => log.trace(line),

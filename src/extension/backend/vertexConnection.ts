@@ -16,6 +16,8 @@ export interface VertexConnectionOptions {
   readonly stagingBucket?: string;
   /** Set when `baseUrl` is a local tuning server: the token its Vertex AI twin expects, instead of Google credentials. */
   readonly localServerToken?: string;
+  /** Set for "Vertex AI, offline": the staging bucket (by default LOCAL_SERVER_STAGING_BUCKET) is made on first upload. */
+  readonly onLocalServer?: boolean;
   readonly proxy: ProxySettings;
   readonly env: NodeJS.ProcessEnv;
   readonly log: (line: string) => void;
@@ -46,7 +48,7 @@ export function openVertexConnection(opts: VertexConnectionOptions): VertexConne
     proxy: opts.proxy,
     log: opts.log,
   });
-  const onLocalServer = opts.localServerToken !== undefined;
+  const onLocalServer = opts.onLocalServer === true;
   const stagingBucket = opts.stagingBucket ?? (onLocalServer ? LOCAL_SERVER_STAGING_BUCKET : undefined);
   let bucketReady: Promise<void> | undefined;
   // The local server's Cloud Storage is this machine's own folder, so its staging bucket is made on first use.

@@ -44,6 +44,30 @@ describe('local server: clients holding it open', function () {
     }
   });
 
+  it('takes a hold without the API key of a server that requires one: the hold serves no data', async () => {
+    let unused = 0;
+    const h = await startServer({ apiKey: 'hold-key', onUnused: () => unused++, firstClientGraceMs: 60_000 });
+    try {
+      const a = await hold(h.url);
+      assert.equal(a.clients, 1);
+      const api = await fetch(`${h.url}/v1beta/tunedModels`);
+      assert.equal(api.status, 403, 'the API itself still needs the key');
+      a.release();
+      await a.closed;
+      await new Promise<void>((resolve) => {
+        const timer = setInterval(() => {
+          if (unused > 0) {
+            clearInterval(timer);
+            resolve();
+          }
+        }, 10);
+      });
+      assert.equal(unused, 1, 'the keyless hold counted as a client');
+    } finally {
+      await h.close();
+    }
+  });
+
   it('calls onUnused when no client comes within the first-client grace', async () => {
     let resolveUnused: () => void = () => undefined;
     const unused = new Promise<void>((r) => (resolveUnused = r));
