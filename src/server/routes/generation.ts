@@ -172,9 +172,10 @@ async function streamChunks(ex: Exchange, generation: Generation, plan: Generati
   res.flushHeaders();
   let closed = false;
   res.on('close', () => (closed = true));
-  // With a cut pending, each write waits until its bytes reached the socket, so a cut after K
-  // chunks really delivers K chunks; otherwise only backpressure makes a stream wait.
+  // With a cut or an in-band error pending, each write waits until its bytes reached the socket, so
+  // a fault after K chunks really delivers K chunks first; otherwise only backpressure makes a stream wait.
   // Chunks that are ready together leave in one write: the worker may be ahead of the socket.
+  const faulted = cutAfter !== undefined || errorAfter !== undefined;
   let corked = false;
   const uncork = (): void => {
     corked = false;
@@ -183,12 +184,12 @@ async function streamChunks(ex: Exchange, generation: Generation, plan: Generati
   const write = (text: string): Promise<void> =>
     new Promise<void>((resolve) => {
       if (closed) return resolve();
-      if (!corked && cutAfter === undefined) {
+      if (!corked && !faulted) {
         corked = true;
         res.cork();
         process.nextTick(uncork);
       }
-      if (cutAfter !== undefined) {
+      if (faulted) {
         res.write(text, () => resolve());
       } else if (res.write(text)) {
         resolve();

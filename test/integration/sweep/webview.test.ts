@@ -84,9 +84,9 @@ async function liveOutputs(cells: readonly vscode.NotebookCell[]): Promise<{ liv
           const html = await render(value);
           if (LIVE.test(html)) live.push(`cell ${cell.index} markdown output: ${liveSample(html)}`);
         } else if (item.mime === 'text/html') {
-          // The comparison table is the only HTML the extension writes: nothing but table markup.
+          // The comparison table is the only HTML the extension writes: nothing but table markup, and `code` for its figures.
           const tags = [...value.matchAll(/<\/?([a-z][a-z0-9]*)/gi)].map((m) => m[1].toLowerCase());
-          const foreign = tags.filter((t) => !['table', 'tr', 'td', 'th'].includes(t));
+          const foreign = tags.filter((t) => !['table', 'colgroup', 'col', 'thead', 'tbody', 'tr', 'td', 'th', 'code'].includes(t));
           if (foreign.length || LIVE.test(value)) live.push(`cell ${cell.index} html output: ${foreign.join(',')}`);
         } else if (!['application/vnd.code.notebook.stdout', 'application/vnd.code.notebook.stderr', 'text/plain', 'application/vnd.code.notebook.error'].includes(item.mime)) {
           live.push(`cell ${cell.index}: unexpected mime ${item.mime}`);
