@@ -55,34 +55,60 @@ function vertexEndpointOf(model: Pick<TunedModelInfo, 'generationModel' | 'name'
 }
 
 /**
- * A curl command that calls a Vertex AI tuned endpoint. The access token is never inlined: the
- * shell asks gcloud for one when the command runs, and it goes in the Authorization header.
+ * How a Vertex AI snippet signs in: with Google credentials (gcloud, Application Default
+ * Credentials), or at a local tuning server's twin, which takes its API key as the bearer token,
+ * or anything when it has no key.
  */
-export function vertexCurlSnippet(model: Pick<TunedModelInfo, 'generationModel' | 'name'>, baseUrl: string): string {
+export type VertexSnippetAuth = { kind: 'googleCredentials' } | { kind: 'localServer'; withKey: boolean };
+
+/**
+ * A curl command that calls a Vertex AI tuned endpoint. The token is never inlined: the shell
+ * asks gcloud for one (or expands `$GEMINI_API_KEY`, for a local server with a key) when the
+ * command runs, and it goes in the Authorization header.
+ */
+export function vertexCurlSnippet(model: Pick<TunedModelInfo, 'generationModel' | 'name'>, baseUrl: string, auth: VertexSnippetAuth = { kind: 'googleCredentials' }): string {
   const { endpoint } = vertexEndpointOf(model);
   const url = `${baseUrl.replace(/\/+$/, '')}/${VERTEX_API_VERSION}/${endpoint}:generateContent`;
   const body = JSON.stringify({ contents: [{ role: 'user', parts: [{ text: SAMPLE_PROMPT }] }] });
-  return [
-    `curl -sS -X POST ${shellQuote(url)}`,
-    `  -H 'Content-Type: application/json'`,
-    `  -H "Authorization: Bearer $(gcloud auth print-access-token)"`,
-    `  -d ${shellQuote(body)}`,
-  ].join(' \\\n');
+  const lines = [`curl -sS -X POST ${shellQuote(url)}`, `  -H 'Content-Type: application/json'`];
+  if (auth.kind === 'googleCredentials') lines.push(`  -H "Authorization: Bearer $(gcloud auth print-access-token)"`);
+  else if (auth.withKey) lines.push(`  -H "Authorization: Bearer $GEMINI_API_KEY"`);
+  lines.push(`  -d ${shellQuote(body)}`);
+  return lines.join(' \\\n');
 }
 
-/** A TypeScript snippet for `@google/genai` in Vertex AI mode, signed in with Application Default Credentials. */
-export function vertexTypeScriptSnippet(model: Pick<TunedModelInfo, 'generationModel' | 'name'>, baseUrl: string, options: { defaultBaseUrl: boolean }): string {
+/**
+ * A TypeScript snippet for `@google/genai` in Vertex AI mode, signed in with Application Default
+ * Credentials, or, at a local server's twin, with a fixed token that needs no Google account.
+ */
+export function vertexTypeScriptSnippet(
+  model: Pick<TunedModelInfo, 'generationModel' | 'name'>,
+  baseUrl: string,
+  options: { defaultBaseUrl: boolean; auth?: VertexSnippetAuth },
+): string {
   const { endpoint, project, location } = vertexEndpointOf(model);
   const httpOptions = options.defaultBaseUrl ? '' : `\n  httpOptions: { baseUrl: ${JSON.stringify(baseUrl.replace(/\/+$/, ''))} },`;
+  const auth = options.auth ?? { kind: 'googleCredentials' };
+  const signIn =
+    auth.kind === 'googleCredentials'
+      ? [`import { GoogleGenAI } from '@google/genai';`, ``, `// Signs in with Application Default Credentials: run \`gcloud auth application-default login\` once.`]
+      : [
+          `import { GoogleGenAI } from '@google/genai';`,
+          `import { OAuth2Client } from 'google-auth-library';`,
+          ``,
+          auth.withKey
+            ? `// The local tuning server takes its API key as the token: no Google account is needed.`
+            : `// The local tuning server takes any token: no Google account is needed.`,
+          `const authClient = new OAuth2Client();`,
+          `authClient.setCredentials({ access_token: ${auth.withKey ? 'process.env.GEMINI_API_KEY' : `'unused'`} });`,
+        ];
   return [
-    `import { GoogleGenAI } from '@google/genai';`,
-    ``,
-    `// Signs in with Application Default Credentials: run \`gcloud auth application-default login\` once.`,
+    ...signIn,
     `const ai = new GoogleGenAI({`,
     `  vertexai: true,`,
     `  project: ${JSON.stringify(project)},`,
     `  location: ${JSON.stringify(location)},`,
-    `  apiVersion: ${JSON.stringify(VERTEX_API_VERSION)},${httpOptions}`,
+    `  apiVersion: ${JSON.stringify(VERTEX_API_VERSION)},${auth.kind === 'localServer' ? '\n  googleAuthOptions: { authClient },' : ''}${httpOptions}`,
     `});`,
     ``,
     `const response = await ai.models.generateContent({`,

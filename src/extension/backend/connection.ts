@@ -10,6 +10,7 @@ import { LocalServerProcess, type LocalServerState } from '../../core/backend/lo
 import { type ApiKeySource, type Secrets } from './secrets';
 import { type BackendKind, GEMINI_API_BASE_URL, type Settings, vertexRegionalBaseUrl } from './settings';
 import type { VertexBackend } from '../../core/tuning/vertexBackend';
+import type { VertexSnippetAuth } from '../../core/tunedModels/snippets';
 import type { VertexConnection } from './vertexConnection';
 
 /** Set by `npm start` and the test host: use this running local server instead of starting one. */
@@ -146,6 +147,20 @@ export class BackendConnection extends DisposableBase implements vscode.Disposab
       });
     }
     return (await this.vertex).backend;
+  }
+
+  /**
+   * Where a copied Vertex AI snippet sends its request, and how it signs in there: Google
+   * credentials for Vertex AI itself; at a local server's twin, its API key (from the environment)
+   * when the extension has one, else nothing.
+   */
+  async vertexSnippetTarget(): Promise<{ baseUrl: string; auth: VertexSnippetAuth }> {
+    // Opening settles the address of the local server the offline twin runs on.
+    await this.getVertexBackend();
+    const baseUrl = this.baseUrl ?? vertexRegionalBaseUrl(this.deps.settings.vertexLocation);
+    if (!this.isLocalServerUrl(baseUrl)) return { baseUrl, auth: { kind: 'googleCredentials' } };
+    const { key } = await this.deps.secrets.resolveApiKey(this.env);
+    return { baseUrl, auth: { kind: 'localServer', withKey: key !== undefined } };
   }
 
   /** The neutral listing of the current backend, for the store: Vertex AI's jobs; undefined for the Gemini API's wire listing. */

@@ -1,6 +1,9 @@
 import * as assert from 'node:assert/strict';
+import { execFile } from 'node:child_process';
 import * as fs from 'node:fs';
+import * as os from 'node:os';
 import * as path from 'node:path';
+import { pathToFileURL } from 'node:url';
 import * as vscode from 'vscode';
 import type { GenerateContentRequest } from '../../../src/core/api/types';
 import type { ToWebviewMessage } from '../../../src/core/lossChart/protocol';
@@ -35,6 +38,13 @@ function chartMessages(api: GeminiTuningApi, name: string): ToWebviewMessage[] {
   const chart = api.testHooks?.lossChart?.showing(name);
   assert.ok(chart, 'the loss chart fills its test hooks');
   return chart.exchanges.filter((e) => e.direction === 'toWebview').map((e) => e.message as ToWebviewMessage);
+}
+
+/** Runs a copied command with only `env` and PATH in its environment; resolves with what it prints. */
+function runCopied(command: string, args: string[], env: Record<string, string>): Promise<string> {
+  return new Promise((resolve, reject) => {
+    execFile(command, args, { env: { PATH: process.env.PATH, ...env }, timeout: 60_000 }, (error, stdout, stderr) => (error ? reject(new Error(`${error.message}\n${stderr}`)) : resolve(stdout)));
+  });
 }
 
 /** The text the endpoint itself answers to `request`, without the extension in between. */
@@ -205,6 +215,35 @@ describe('vertex use: the chart, details, notebook, evaluation and base-model co
       assert.ok(!sent[0].url.includes(KEY), 'never in the URL');
       const request = api.testHooks!.promptNotebook!.lastRequest(cell)!;
       assert.equal(answer.text, await answerFrom(client, served, request), `${model}: the answer is the one its endpoint gives`);
+    }
+  });
+
+  it('copies the tuned endpoint as curl and as TypeScript, and both answer as copied, signed in with $GEMINI_API_KEY', async () => {
+    const endpoint = (await client.tuningJobs.get(job.name!)).tunedModel!.endpoint!;
+    await vscode.commands.executeCommand('geminiTuning.copyModelAsCurl', job.name);
+    const curl = await vscode.env.clipboard.readText();
+    assert.ok(curl.startsWith(`curl -sS -X POST '${proxy.url}/v1/${endpoint}:generateContent'`), curl);
+    assert.ok(curl.includes(`-H "Authorization: Bearer $GEMINI_API_KEY"`), `the twin takes the local server's key, from the environment: ${curl}`);
+    assert.ok(!curl.includes(KEY) && !curl.includes('gcloud'), curl);
+    const answered = JSON.parse(await runCopied('sh', ['-c', curl], { GEMINI_API_KEY: KEY })) as { candidates?: Array<{ content?: { parts?: Array<{ text?: string }> } }> };
+    assert.match(answered.candidates?.[0]?.content?.parts?.[0]?.text ?? '', /\S/, JSON.stringify(answered));
+    const refused = JSON.parse(await runCopied('sh', ['-c', curl], { GEMINI_API_KEY: 'wrong' })) as { error?: { status?: string } };
+    assert.equal(refused.error?.status, 'UNAUTHENTICATED', 'the key in the header is what lets it in');
+
+    await vscode.commands.executeCommand('geminiTuning.copyModelAsTypeScript', job.name);
+    const ts = await vscode.env.clipboard.readText();
+    assert.ok(ts.includes(`model: ${JSON.stringify(endpoint)}`) && ts.includes(`baseUrl: "${proxy.url}"`), ts);
+    assert.ok(!ts.includes(KEY), ts);
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'vertex-snippet-'));
+    try {
+      const file = path.join(dir, 'snippet.mjs');
+      const moduleUrl = (name: string, file = require.resolve(name, { paths: [repoRoot] })) => JSON.stringify(pathToFileURL(file).href);
+      const genai = require.resolve('genai-current', { paths: [repoRoot] }).replace(/index\.cjs$/, 'index.mjs');
+      fs.writeFileSync(file, ts.replace(`from '@google/genai'`, `from ${moduleUrl('genai-current', genai)}`).replace(`from 'google-auth-library'`, `from ${moduleUrl('google-auth-library')}`));
+      const printed = await runCopied(process.execPath, [file], { GEMINI_API_KEY: KEY, HOME: dir, METADATA_SERVER_DETECTION: 'none' });
+      assert.match(printed, /\S/, 'the SDK printed the answer');
+    } finally {
+      fs.rmSync(dir, { recursive: true, force: true });
     }
   });
 

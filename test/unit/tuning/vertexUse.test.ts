@@ -140,6 +140,21 @@ describe('Vertex AI jobs in use: checkpoints, details, snippets and the chart’
     assert.throws(() => vertexCurlSnippet(fromVertexTuningJob({ name: NAME, state: 'JOB_STATE_RUNNING' }), 'https://x'), /has no endpoint yet/);
   });
 
+  it('writes snippets for the local twin that need no Google account: its API key from the environment, or no token', () => {
+    const model = fromVertexTuningJob(succeeded);
+    const keyed = vertexCurlSnippet(model, 'http://127.0.0.1:8085', { kind: 'localServer', withKey: true });
+    assert.ok(keyed.includes(`-H "Authorization: Bearer $GEMINI_API_KEY"`), keyed);
+    assert.ok(!keyed.includes('gcloud'));
+    const open = vertexCurlSnippet(model, 'http://127.0.0.1:8085', { kind: 'localServer', withKey: false });
+    assert.ok(!open.includes('Authorization'), open);
+    const ts = vertexTypeScriptSnippet(model, 'http://127.0.0.1:8085', { defaultBaseUrl: false, auth: { kind: 'localServer', withKey: true } });
+    assert.ok(ts.includes(`authClient.setCredentials({ access_token: process.env.GEMINI_API_KEY });`), ts);
+    assert.ok(ts.includes('googleAuthOptions: { authClient },'));
+    assert.ok(!ts.includes('application-default login'));
+    const tsOpen = vertexTypeScriptSnippet(model, 'http://127.0.0.1:8085', { defaultBaseUrl: false, auth: { kind: 'localServer', withKey: false } });
+    assert.ok(!tsOpen.includes('process.env'), tsOpen);
+  });
+
   it('exports validation loss in an eval_loss column, with rows for steps evaluated only', () => {
     const pt = (step: number, loss: number) => ({ step, epoch: 0, loss, computeTimeMs: null });
     const csv = toCsv([{ header: { name: NAME, displayName: 'bot' }, points: [pt(1, 2), pt(2, 1.5)], evalPoints: [pt(2, 1.75), pt(3, 1.25)] }]);

@@ -13,7 +13,10 @@ export async function copyModelAsCurl(deps: CopySnippetDeps, arg?: ModelArgument
   const { connection } = deps;
   const model = await deps.resolveModel(arg, 'Copy as curl');
   if (!model) return undefined;
-  if (model.backend === 'vertex') return copyToClipboard(vertexCurlSnippet(model, connection.baseUrl ?? ''), 'a curl command');
+  if (model.backend === 'vertex') {
+    const { baseUrl, auth } = await connection.vertexSnippetTarget();
+    return copyToClipboard(vertexCurlSnippet(model, baseUrl, auth), 'a curl command');
+  }
   // Connecting settles the base URL of a local server that is still starting.
   await connection.getClient();
   const baseUrl = connection.baseUrl ?? GEMINI_API_BASE_URL;

@@ -9,9 +9,9 @@ export async function copyModelAsTypeScript(deps: CopySnippetDeps, arg?: ModelAr
   const model = await deps.resolveModel(arg, 'Copy as TypeScript');
   if (!model) return undefined;
   if (model.backend === 'vertex') {
-    const baseUrl = connection.baseUrl ?? '';
+    const { baseUrl, auth } = await connection.vertexSnippetTarget();
     const location = /^projects\/[^/]+\/locations\/([^/]+)\//.exec(model.generationModel ?? '')?.[1];
-    const snippet = vertexTypeScriptSnippet(model, baseUrl, { defaultBaseUrl: location !== undefined && baseUrl === vertexRegionalBaseUrl(location) });
+    const snippet = vertexTypeScriptSnippet(model, baseUrl, { defaultBaseUrl: location !== undefined && baseUrl === vertexRegionalBaseUrl(location), auth });
     return copyToClipboard(snippet, 'a TypeScript snippet');
   }
   await connection.getClient();
