@@ -98,6 +98,15 @@ export class ApplicationDefaultCredentials implements AccessTokenProvider {
     if (/Could not load the default credentials/i.test(message)) {
       return new CredentialsError(`No Google Cloud credentials were found. Run \`${ADC_LOGIN_COMMAND}\`, or set GOOGLE_APPLICATION_CREDENTIALS to a key file. Looked in:\n${list}`, searched, ADC_LOGIN_COMMAND, { cause: err });
     }
+    const keyFile = /specified by the GOOGLE_APPLICATION_CREDENTIALS environment variable: The file at (.+?) does not exist/i.exec(message)?.[1];
+    if (keyFile) {
+      return new CredentialsError(
+        `GOOGLE_APPLICATION_CREDENTIALS names ${keyFile}, which does not exist. Point it at a service account key file, or unset it and run \`${ADC_LOGIN_COMMAND}\`. Looked in:\n${list}`,
+        searched,
+        ADC_LOGIN_COMMAND,
+        { cause: err },
+      );
+    }
     const expired = /invalid_grant|invalid_rapt|expired|revoked|reauth/i.test(message);
     const what = expired ? 'have expired or were revoked' : 'could not give an access token';
     return new CredentialsError(`The Google Cloud credentials ${what} (${scrub(message)}). Run \`${ADC_LOGIN_COMMAND}\` again. Looked in:\n${list}`, searched, ADC_LOGIN_COMMAND, { cause: err });
@@ -110,6 +119,6 @@ function scrub(message: string): string {
     .split('\n')[0]
     .replace(/ya29\.[0-9A-Za-z_\-.]+/g, '[redacted]')
     .replace(/1\/\/[0-9A-Za-z_-]+/g, '[redacted]')
-    .slice(0, 200);
+    .replace(/^(.{200}).+$/, '$1…');
 }
 

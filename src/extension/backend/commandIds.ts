@@ -2,6 +2,7 @@ export const BackendCommands = {
   setApiKey: 'geminiTuning.setApiKey',
   clearApiKey: 'geminiTuning.clearApiKey',
   switchBackend: 'geminiTuning.switchBackend',
+  setVertexProject: 'geminiTuning.setVertexProject',
   /** What clicking the status bar item runs. */
   showBackendMenu: 'geminiTuning.showBackendMenu',
   showLog: 'geminiTuning.showLog',

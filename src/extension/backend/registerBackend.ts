@@ -10,6 +10,7 @@ import { clearApiKey } from './commands/clearApiKey';
 import { restartLocalServer } from './commands/restartLocalServer';
 import { retryConnection } from './commands/retryConnection';
 import { setApiKey } from './commands/setApiKey';
+import { setVertexProject } from './commands/setVertexProject';
 import { showBackendMenu } from './commands/showBackendMenu';
 import { showLog } from './commands/showLog';
 import { switchBackend } from './commands/switchBackend';
@@ -49,6 +50,7 @@ export function createBackend(context: vscode.ExtensionContext, logChannel: vsco
   store.add(
     vscode.Disposable.from(
       registerGuarded(BackendCommands.switchBackend, 'Could not switch the backend', switchBackend({ connection, settings, prompts, log }), log),
+      registerGuarded(BackendCommands.setVertexProject, 'Could not set the Vertex AI project', setVertexProject({ settings, prompts, log }), log),
       registerGuarded(BackendCommands.setApiKey, 'Could not set the API key', setApiKey({ connection, secrets, prompts, log }), log),
       registerGuarded(BackendCommands.clearApiKey, 'Could not clear the API key', clearApiKey({ connection, secrets, log }), log),
       registerGuarded(BackendCommands.showBackendMenu, 'Could not run the backend action', showBackendMenu({ connection, secrets, prompts }), log),

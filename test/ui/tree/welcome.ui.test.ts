@@ -48,6 +48,18 @@ const WELCOME = {
     buttons: ['New Tuning Spec'],
   },
   noMatch: { paragraphs: ['No tuned models match the filter.'], buttons: ['Clear Filter'] },
+  vertexNoProject: {
+    paragraphs: [
+      'Vertex AI needs a Google Cloud project: the one whose tuning jobs are listed and created, set as geminiTuning.vertex.project (a project ID such as my-project, or its number). The command gcloud config get-value project prints the one gcloud uses.',
+    ],
+    buttons: ['Set Project', 'Switch Backend', 'Use the Local Server'],
+  },
+  vertexNoCredentials: {
+    paragraphs: [
+      'No Google Cloud credentials were found for Vertex AI. Run gcloud auth application-default login in a terminal, or set GOOGLE_APPLICATION_CREDENTIALS to a key file, then retry. The extension looked at GOOGLE_APPLICATION_CREDENTIALS, the gcloud credentials file (~/.config/gcloud/application_default_credentials.json, or %APPDATA%\\gcloud on Windows) and the Compute Engine metadata server; the log lists the exact places.',
+    ],
+    buttons: ['Retry', 'Show Log', 'Use the Local Server'],
+  },
 } satisfies Record<string, WelcomeContent>;
 
 /** A finished model as the local server stores it, written while the server is stopped. */
@@ -87,6 +99,8 @@ describe('tree UI: the Tuned Models view welcomes each state with buttons that w
   let codeServer: CodeServer | undefined;
   let browser: HeadlessBrowser | undefined;
   let page: Page;
+  let userData: string;
+  let missingCredentials: string;
 
   const startServer = async (port?: number): Promise<LocalServer> =>
     startLocalServer({ dataDir, port, apiKey: KEY, faultInjection: true, workerScript: path.join(repoRoot, 'dist', 'trainer-worker.js') });
@@ -97,7 +111,10 @@ describe('tree UI: the Tuned Models view welcomes each state with buttons that w
     server = await startServer();
     const workspace = path.join(tmp, 'demo');
     fs.cpSync(demoWorkspace, workspace, { recursive: true });
-    const userData = path.join(tmp, 'user-data');
+    userData = path.join(tmp, 'user-data');
+    // Vertex AI's credentials are looked for here only: a key file that does not exist, no gcloud, no metadata server.
+    missingCredentials = path.join(tmp, 'no-such-credentials.json');
+    fs.mkdirSync(path.join(tmp, 'gcloud'));
     fs.mkdirSync(path.join(userData, 'User'), { recursive: true });
     fs.writeFileSync(
       path.join(userData, 'User', 'settings.json'),
@@ -116,7 +133,15 @@ describe('tree UI: the Tuned Models view welcomes each state with buttons that w
       userDataDir: userData,
       extensionsDir: path.join(tmp, 'extensions'),
       logFile,
-      env: { GEMINI_API_KEY: '', GOOGLE_API_KEY: '', GEMINI_TUNING_LOCAL_SERVER_URL: '' },
+      env: {
+        GEMINI_API_KEY: '',
+        GOOGLE_API_KEY: '',
+        GEMINI_TUNING_LOCAL_SERVER_URL: '',
+        GOOGLE_APPLICATION_CREDENTIALS: missingCredentials,
+        CLOUDSDK_CONFIG: path.join(tmp, 'gcloud'),
+        GOOGLE_CLOUD_PROJECT: '',
+        METADATA_SERVER_DETECTION: 'none',
+      },
     });
     browser = await launchBrowser(tools.chromium, logFile);
     page = browser.page;
@@ -274,5 +299,42 @@ describe('tree UI: the Tuned Models view welcomes each state with buttons that w
     await clickWelcomeButton('Clear Filter');
     await modelRow(SEEDED).waitFor({ timeout: LONG });
     await sidebar().locator('.welcome-view-content').first().waitFor({ state: 'hidden', timeout: LONG });
+  });
+
+  it('Vertex AI without a project, then without Google credentials: each says what to do, and its buttons work', async () => {
+    // No base URL from here on, so the Vertex AI backend talks to Vertex AI itself.
+    fs.writeFileSync(path.join(userData, 'Machine', 'settings.json'), JSON.stringify({}));
+    // The backend picked in the Settings editor, where no project is asked for.
+    await runCommand('Preferences: Open Settings (UI)');
+    await page.locator('.settings-editor').waitFor({ timeout: LONG });
+    await page.keyboard.type('geminiTuning.backend');
+    const backendSetting = page.locator('.settings-editor .setting-item-contents', { has: page.locator('.setting-item-label', { hasText: /^Backend$/ }) }).first();
+    await backendSetting.locator('select').click();
+    await page.locator('.monaco-select-box-dropdown-container .monaco-list-row', { hasText: /^vertex/ }).first().click();
+    await expectWelcome(WELCOME.vertexNoProject);
+    await page.locator('.statusbar [aria-label^="Gemini Tuning backend: Vertex AI"]').first().waitFor({ timeout: LONG });
+
+    await clickWelcomeButton('Switch Backend');
+    const picker = page.locator('.quick-input-widget', { hasText: 'Vertex AI, offline' });
+    await picker.waitFor({ timeout: 60_000 });
+    await page.keyboard.press('Escape');
+    await picker.waitFor({ state: 'hidden', timeout: 30_000 });
+
+    await clickWelcomeButton('Set Project');
+    const projectBox = page.locator('.quick-input-widget .quick-input-title', { hasText: 'Vertex AI project' });
+    await projectBox.waitFor({ timeout: 60_000 });
+    await page.locator('.quick-input-widget .quick-input-box input').first().fill('welcome-project');
+    await page.keyboard.press('Enter');
+    await projectBox.waitFor({ state: 'hidden', timeout: 30_000 });
+    await expectWelcome(WELCOME.vertexNoCredentials);
+    const saved = ['User', 'Machine'].map((scope) => fs.readFileSync(path.join(userData, scope, 'settings.json'), 'utf8'));
+    assert.ok(saved.some((text) => (JSON.parse(text) as Record<string, unknown>)['geminiTuning.vertex.project'] === 'welcome-project'), `the project is saved in the settings: ${saved.join(' | ')}`);
+
+    await clickWelcomeButton('Show Log');
+    // The log names the exact places looked at, starting with the key file the environment gives.
+    await page.locator('.part.panel .view-lines', { hasText: path.basename(missingCredentials) }).first().waitFor({ timeout: LONG });
+
+    await clickWelcomeButton('Use the Local Server');
+    await statusItem('Local').waitFor({ timeout: LONG });
   });
 });

@@ -58,6 +58,18 @@ describe('Vertex AI credentials', function () {
     assert.match(err.message, /gcloud auth application-default login/);
   });
 
+  it('says so plainly when GOOGLE_APPLICATION_CREDENTIALS names a file that does not exist', async () => {
+    const keyFile = path.join(home, 'no-such-key.json');
+    process.env.GOOGLE_APPLICATION_CREDENTIALS = keyFile;
+    const err = await new ApplicationDefaultCredentials().getToken().then(
+      () => assert.fail('expected the missing key file to be reported'),
+      (e: unknown) => e,
+    );
+    assert.ok(err instanceof CredentialsError, String(err));
+    assert.ok(err.message.startsWith(`GOOGLE_APPLICATION_CREDENTIALS names ${keyFile}, which does not exist.`), err.message);
+    assert.match(err.message, /unset it and run `gcloud auth application-default login`/);
+  });
+
   it('looks again at the next call: credentials created after a failure are found', async () => {
     const adc = new ApplicationDefaultCredentials({ project: 'my-proj' });
     await assert.rejects(adc.getToken(), CredentialsError);

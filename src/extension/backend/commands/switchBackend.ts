@@ -2,7 +2,7 @@ import { type Log } from '../../../core/util/log';
 import { type Prompts } from '../../ui/prompts';
 import { type BackendConnection } from '../connection';
 import { type BackendKind, type Settings } from '../settings';
-import { defaultGoogleCloudProject, isProjectId } from '../googleCloudProject';
+import { askForVertexProject } from '../vertexProjectPrompt';
 
 export interface SwitchBackendDeps {
   readonly connection: Pick<BackendConnection, 'kind'>;
@@ -42,17 +42,9 @@ export function switchBackend(deps: SwitchBackendDeps): (target?: unknown) => Pr
     if (kind === 'vertex' && onLocalServer !== settings.vertexOnLocalServer) await settings.setVertexOnLocalServer(onLocalServer);
     if (kind === 'vertex' && onLocalServer && !settings.vertexProject) await settings.setVertexProject(LOCAL_TWIN_PROJECT);
     if (kind === 'vertex' && !settings.vertexProject) {
-      const suggested = await defaultGoogleCloudProject(deps.env ?? process.env);
-      const project = await prompts.input({
-        title: 'Gemini Tuning: Vertex AI project',
-        prompt: `The Google Cloud project whose tuning jobs are listed and created (saved as geminiTuning.vertex.project)${suggested ? `; suggested from ${suggested.source}` : ''}`,
-        value: suggested?.project,
-        placeHolder: 'my-project-id',
-        ignoreFocusOut: true,
-        validateInput: (value) => (isProjectId(value.trim()) ? undefined : 'A project ID is 6–30 lowercase letters, digits and hyphens, starting with a letter (or a project number).'),
-      });
-      if (!project?.trim()) return undefined;
-      await settings.setVertexProject(project.trim());
+      const project = await askForVertexProject(prompts, deps.env ?? process.env);
+      if (!project) return undefined;
+      await settings.setVertexProject(project);
     }
     if (kind !== settings.backend) {
       await settings.setBackend(kind);
