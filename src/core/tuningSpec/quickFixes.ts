@@ -104,13 +104,35 @@ function valueFixes(source: YamlSource, anchor: DiagnosticAnchor): SpecQuickFix[
   return [];
 }
 
+/** Each configured Vertex AI base model, the one the mistyped name most likely meant first (and preferred). */
+function vertexBaseModelFixes(source: YamlSource, anchor: DiagnosticAnchor, baseModels: readonly string[]): SpecQuickFix[] {
+  const located = pairAt(source, anchor.range, 'value');
+  if (!located || !isScalar(located.pair.value) || typeof located.pair.value.value !== 'string') return [];
+  const suggestion = didYouMean(located.pair.value.value, baseModels);
+  const ordered = suggestion ? [suggestion, ...baseModels.filter((m) => m !== suggestion)] : [...baseModels];
+  return ordered.map((model) => ({ title: `Change to "${model}"`, edits: [{ range: anchor.range, newText: model }], preferred: model === suggestion }));
+}
+
+/** What the fixes need beyond the text: the settings the diagnostics were checked against. */
+export interface QuickFixContext {
+  vertexBaseModels?: readonly string[];
+}
+
 /**
  * Quick fixes for one of the spec's diagnostics, worked out again from the text: the suggested
- * name or the removal of an unknown key, a number clamped into the schema's range, and a name
- * turned into a valid tuned model id.
+ * name or the removal of an unknown key, a number clamped into the schema's range, a name turned
+ * into a valid tuned model id, and a configured Vertex AI base model for one that is not.
  */
-export function quickFixesFor(text: string, anchor: DiagnosticAnchor): SpecQuickFix[] {
-  if (anchor.code !== 'unknown-key' && anchor.code !== 'schema') return [];
+export function quickFixesFor(text: string, anchor: DiagnosticAnchor, context: QuickFixContext = {}): SpecQuickFix[] {
   const source = new YamlSource(text, '');
-  return anchor.code === 'unknown-key' ? unknownKeyFixes(source, anchor) : valueFixes(source, anchor);
+  switch (anchor.code) {
+    case 'unknown-key':
+      return unknownKeyFixes(source, anchor);
+    case 'schema':
+      return valueFixes(source, anchor);
+    case 'vertex-base-model':
+      return vertexBaseModelFixes(source, anchor, context.vertexBaseModels ?? []);
+    default:
+      return [];
+  }
 }

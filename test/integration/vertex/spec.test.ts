@@ -139,6 +139,28 @@ describe('vertex spec: tuning specs for Vertex AI against the local twin', funct
     assert.ok(titles.includes(summary), JSON.stringify(titles));
   });
 
+  it('a mistyped base model: the quick fix offers the configured models, the likeliest preferred, and applying it clears the problem', async () => {
+    const uri = vscode.Uri.file(path.join(workspace, 'vertex-typo.tuning.yaml'));
+    fs.writeFileSync(uri.fsPath, fs.readFileSync(path.join(workspace, 'vertex-good.tuning.yaml'), 'utf8').replace('baseModel: gemini-2.5-flash', 'baseModel: gemini-2.5-flsh'));
+    const doc = await vscode.workspace.openTextDocument(uri);
+    const diagnostics = await diagnosticsOf(uri, (d) => d.some((x) => x.code === 'vertex-base-model'));
+    const problem = diagnostics.find((d) => d.code === 'vertex-base-model')!;
+    assert.match(problem.message, /Did you mean "gemini-2\.5-flash"\?/);
+    const actions = await vscode.commands.executeCommand<vscode.CodeAction[]>('vscode.executeCodeActionProvider', uri, problem.range, vscode.CodeActionKind.QuickFix.value);
+    const configured = config().get<string[]>('vertex.baseModels')!;
+    assert.deepEqual(
+      actions.map((a) => a.title).sort(),
+      configured.map((m) => `Change to "${m}"`).sort(),
+      'every configured base model is offered',
+    );
+    const preferred = actions.filter((a) => a.isPreferred);
+    assert.deepEqual(preferred.map((a) => a.title), ['Change to "gemini-2.5-flash"']);
+    assert.ok(await vscode.workspace.applyEdit(preferred[0].edit!));
+    assert.ok(doc.getText().includes('baseModel: gemini-2.5-flash\n'), doc.getText());
+    await diagnosticsOf(uri, (d) => !d.some((x) => x.code === 'vertex-base-model'));
+    await doc.save();
+  });
+
   it('Create uploads the contents file with progress, creates the job, and the tree shows it at once', async () => {
     const data = contentsLines(200, 1_000);
     fs.writeFileSync(path.join(workspace, 'upload.jsonl'), data);

@@ -45,11 +45,11 @@ function apply(text: string, fix: SpecQuickFix): string {
   return out;
 }
 
-async function fixesFor(text: string, code: string, messagePart: string | RegExp): Promise<{ fixes: SpecQuickFix[]; range: Range }> {
-  const result = await validateSpec(text, '/nowhere/x.tuning.yaml', { fs: noFiles });
+async function fixesFor(text: string, code: string, messagePart: string | RegExp, vertexBaseModels?: readonly string[]): Promise<{ fixes: SpecQuickFix[]; range: Range }> {
+  const result = await validateSpec(text, '/nowhere/x.tuning.yaml', { fs: noFiles, vertexBaseModels });
   const diagnostic = result.diagnostics.find((d) => d.code === code && (typeof messagePart === 'string' ? d.message.includes(messagePart) : messagePart.test(d.message)));
   assert.ok(diagnostic, `no ${code} diagnostic matching ${String(messagePart)}: ${result.diagnostics.map((d) => d.message).join(' | ')}`);
-  return { fixes: quickFixesFor(text, diagnostic), range: diagnostic.range };
+  return { fixes: quickFixesFor(text, diagnostic, { vertexBaseModels }), range: diagnostic.range };
 }
 
 describe('spec authoring: where the cursor is', () => {
@@ -173,6 +173,16 @@ describe('spec authoring: quick fixes for the diagnostics', () => {
     const { fixes } = await fixesFor(text, 'schema', 'tunedModelId must be');
     assert.deepEqual(fixes.map((f) => f.title), ['Change to the valid id "support-bot-v2"']);
     assert.equal(apply(text, fixes[0]), `${SPEC}tunedModelId: support-bot-v2\n`);
+  });
+
+  it('a Vertex AI base model outside the configured list: the likeliest one first, then the others', async () => {
+    const models = ['gemini-2.5-flash', 'gemini-2.5-flash-lite', 'gemini-2.5-pro'];
+    const text = 'platform: vertex\nbaseModel: "gemini-2.5-flsh"\nexamples:\n  - textInput: a\n    output: b\n';
+    const { fixes } = await fixesFor(text, 'vertex-base-model', 'Did you mean "gemini-2.5-flash"?', models);
+    assert.deepEqual(fixes.map((f) => [f.title, f.preferred]), [['Change to "gemini-2.5-flash"', true], ['Change to "gemini-2.5-flash-lite"', false], ['Change to "gemini-2.5-pro"', false]]);
+    assert.equal(apply(text, fixes[0]), text.replace('"gemini-2.5-flsh"', 'gemini-2.5-flash'));
+    const unlike = await fixesFor(text.replace('gemini-2.5-flsh', 'llama'), 'vertex-base-model', 'llama', models);
+    assert.deepEqual(unlike.fixes.map((f) => f.preferred), [false, false, false], 'nothing is preferred when no model is like it');
   });
 
   it('offers nothing for problems it cannot fix', async () => {
