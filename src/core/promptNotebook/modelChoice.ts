@@ -44,9 +44,12 @@ export function checkpointLabel(checkpoint: TunedCheckpoint): string {
   return `checkpoint ${checkpoint.id}${where.length > 0 ? ` (${where.join(', ')})` : ''}`;
 }
 
-/** The base models Vertex AI jobs were tuned from, each once, in the order first seen. */
-export function vertexBaseModels(models: readonly Pick<TunedModelInfo, 'backend' | 'baseModel'>[]): string[] {
-  const names = new Set<string>();
+/**
+ * The Vertex AI base models to offer: the configured ones, then any other that a listed job was
+ * tuned from (a model since retired from the setting still serves its jobs' comparisons), each once.
+ */
+export function vertexBaseModels(models: readonly Pick<TunedModelInfo, 'backend' | 'baseModel'>[], configured: readonly string[] = []): string[] {
+  const names = new Set<string>(configured);
   for (const m of models) if (m.backend === 'vertex' && m.baseModel) names.add(m.baseModel);
   return [...names];
 }

@@ -133,9 +133,15 @@ export class PromptControllers implements vscode.Disposable {
     return this.baseModelsLoad;
   }
 
+  /** Lists the base models again, e.g. when the configured Vertex AI base models change. */
+  reloadBaseModels(): Promise<void> {
+    this.baseModelsLoad = undefined;
+    return this.loadBaseModels();
+  }
+
   /**
-   * On Vertex AI the base models offered are those the listed jobs were tuned from, so they are
-   * listed again when that set changes (a job from a new base model appears).
+   * On Vertex AI the base models offered include those the listed jobs were tuned from, so they
+   * are listed again when that set changes (a job from a new base model appears).
    */
   private followVertexBaseModels(): void {
     if (this.backend.kind !== 'vertex') return;

@@ -12,6 +12,7 @@ import { runAgainstBaseModel } from './commands/runAgainstBaseModel';
 import { toggleChatMode } from './commands/toggleChatMode';
 import { type NotebookModelSource, PromptControllers } from './controllers';
 import type { BackendConnection } from '../backend/connection';
+import { VERTEX_BASE_MODELS_SETTING } from '../backend/vertexBaseModels';
 import { notebookBackend } from './notebookBackend';
 import { PromptRunner } from './execution';
 import { PromptRunRecorder } from './runRecorder';
@@ -43,6 +44,9 @@ export function registerPromptNotebook({ context, log, connection, store, testHo
       transientCellMetadata: { inputCollapsed: true, outputCollapsed: true },
     }),
     controllers,
+    vscode.workspace.onDidChangeConfiguration((e) => {
+      if (connection.kind === 'vertex' && e.affectsConfiguration(VERTEX_BASE_MODELS_SETTING)) void controllers.reloadBaseModels();
+    }),
     statusBar,
     vscode.notebooks.registerNotebookCellStatusBarItemProvider(TUNEBOOK_NOTEBOOK_TYPE, statusBar),
     registerGuarded(NOTEBOOK_COMMANDS.openInNotebook, 'Open in Prompt Notebook failed', (arg?: unknown) => openInNotebook(models, arg), log),

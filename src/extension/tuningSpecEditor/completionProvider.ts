@@ -1,7 +1,7 @@
 import * as vscode from 'vscode';
 import { specCompletions } from '../../core/tuningSpec/completions';
 import { toRange } from './ranges';
-import { configuredVertexBaseModels } from './vertexBaseModels';
+import { configuredVertexBaseModels } from '../backend/vertexBaseModels';
 
 /** Keys and values from the shipped schema, with no YAML extension installed. */
 export class SpecCompletionProvider implements vscode.CompletionItemProvider {

@@ -1,5 +1,5 @@
 import * as vscode from 'vscode';
-import { configuredVertexBaseModels, VERTEX_BASE_MODELS_SETTING } from './vertexBaseModels';
+import { configuredVertexBaseModels, VERTEX_BASE_MODELS_SETTING } from '../backend/vertexBaseModels';
 import { type Log } from '../../core/util/log';
 import { CancelledError } from '../../core/tuningSpec/specFileSystem';
 import { type SpecDiagnostic, type Severity } from '../../core/tuningSpec/diagnostics';

@@ -2,7 +2,7 @@ import * as vscode from 'vscode';
 import { quickFixesFor } from '../../core/tuningSpec/quickFixes';
 import { DIAGNOSTIC_SOURCE } from './diagnosticsService';
 import { toRange } from './ranges';
-import { configuredVertexBaseModels } from './vertexBaseModels';
+import { configuredVertexBaseModels } from '../backend/vertexBaseModels';
 
 /** Quick fixes for the spec's own diagnostics: a suggested key, removing a key, clamping, a valid id, a configured Vertex AI base model. */
 export class SpecQuickFixProvider implements vscode.CodeActionProvider {

@@ -20,6 +20,7 @@ import { type CellRunResult, requestForCell } from '../../../src/extension/promp
 import type { Prompts } from '../../../src/extension/ui/prompts';
 import { answerOf, openNotebookFor, runCell, setPrompts } from '../sweep/harness';
 import type { RecordingProxy } from '../../harness/recordingProxy';
+import { waitFor } from '../../harness/waitFor';
 import { activateExtension, resetSettings, setPolling, startRecordingProxy, startTestServer, type TestServer, whenStore } from '../tree/support';
 
 const KEY = 'vertex-use-key-7Qm2Zr9x';
@@ -200,6 +201,15 @@ describe('vertex use: the chart, details, notebook, evaluation and base-model co
     assert.equal(offered?.kind, 'tuned', `each earlier checkpoint is offered too: ${JSON.stringify(controllers.map((c) => c.model))}`);
     assert.match(offered.label, new RegExp(`capitals on vertex — checkpoint ${checkpoint.checkpointId} \\(epoch \\d+, step \\d+\\)`));
     assert.ok(controllers.some((c) => c.model === BASE_MODEL && c.kind === 'base'), 'the base model the jobs were tuned from is offered');
+    const configured = config().get<string[]>('vertex.baseModels')!;
+    const unused = configured.find((m) => m !== BASE_MODEL)!;
+    assert.equal(controllers.find((c) => c.model === unused)?.kind, 'base', `each configured base model is offered, ${unused} too: ${JSON.stringify(controllers.map((c) => c.model))}`);
+    await config().update('vertex.baseModels', [...configured, 'gemini-added-in-settings'], vscode.ConfigurationTarget.Global);
+    try {
+      await waitFor(() => api.testHooks!.promptNotebook!.controllers().some((c) => c.model === 'gemini-added-in-settings' && c.kind === 'base'), 'a base model added to geminiTuning.vertex.baseModels to be offered');
+    } finally {
+      await config().update('vertex.baseModels', undefined, vscode.ConfigurationTarget.Global);
+    }
 
     for (const [model, served] of [[job.name!, endpoint], [checkpointName, checkpoint.endpoint]] as const) {
       const notebook = await openNotebookFor(model);

@@ -84,6 +84,7 @@ describe('Vertex AI jobs in use: checkpoints, details, snippets and the chart’
       ],
     );
     assert.deepEqual(vertexBaseModels([model, fromVertexTuningJob({ ...succeeded, name: `${NAME}9` }), fromVertexTuningJob({ ...succeeded, baseModel: 'gemini-2.5-pro' })]), ['gemini-2.5-flash', 'gemini-2.5-pro']);
+    assert.deepEqual(vertexBaseModels([fromVertexTuningJob({ ...succeeded, baseModel: 'gemini-1.0-retired' })], ['gemini-2.5-flash', 'gemini-2.5-pro']), ['gemini-2.5-flash', 'gemini-2.5-pro', 'gemini-1.0-retired'], 'the configured models, then a job’s model that is no longer configured');
     assert.deepEqual(vertexBaseModels([fromGeminiTunedModel({ name: 'tunedModels/x', baseModel: 'models/gemini-1.5-flash-001-tuning', state: 'ACTIVE' })]), []);
   });
 

@@ -9,7 +9,7 @@ import { validateSpec, type SpecValidation } from '../../../core/tuningSpec/vali
 import { buildVertexJobRequest, type VertexCreateRequest } from '../../../core/tuningSpec/vertexRequest';
 import type { VertexBackend } from '../../../core/tuning/vertexBackend';
 import { explainVertexError } from '../../../core/vertex/errors';
-import { configuredVertexBaseModels } from '../vertexBaseModels';
+import { configuredVertexBaseModels } from '../../backend/vertexBaseModels';
 import { inertNotificationText } from '../../../core/util/inertText';
 import { type ErrorLog, showError } from '../../ui/notify';
 import { type Prompts } from '../../ui/prompts';
