@@ -1,7 +1,7 @@
 import { parse as parseCsv, type CsvError } from 'csv-parse';
 import * as path from 'node:path';
 import { plural, type DiagnosticCode, type Severity, type SpecDiagnostic } from './diagnostics';
-import { exampleProblems, type ExampleOrigin, type LoadedExample } from './examples';
+import { exampleProblems, GEMINI_EXAMPLE_LIMITS, type ExampleLimits, type ExampleOrigin, type LoadedExample } from './examples';
 import { CancelledError, fileProblem, throwIfAborted, type SpecFileSystem } from './specFileSystem';
 import { BinaryFileError, readLineBatches, type TextLine } from './lines';
 import { lineRange, linesRange, START_OF_FILE, type Range } from './positions';
@@ -40,6 +40,8 @@ export interface ReadOptions {
   fs: SpecFileSystem;
   signal?: AbortSignal;
   onProgress?: (progress: DataFileProgress) => void;
+  /** The platform's character limits of one example; the Gemini API's by default. */
+  exampleLimits?: ExampleLimits;
 }
 
 export interface DataFileResult {
@@ -58,7 +60,10 @@ class ProblemSink {
   readonly diagnostics: SpecDiagnostic[] = [];
   private dropped = 0;
 
-  constructor(private readonly file: string) {}
+  constructor(
+    private readonly file: string,
+    readonly exampleLimits: ExampleLimits,
+  ) {}
 
   add(range: Range, code: DiagnosticCode, message: string, severity: Severity = 'error'): void {
     if (this.diagnostics.length >= MAX_PROBLEMS_PER_FILE) {
@@ -101,6 +106,7 @@ function checkRecord(
   prefix: string,
   formatHint: string,
   columns: ExamplesFileRef['columns'],
+  limits: ExampleLimits,
 ): { textInput: string; output: string } | undefined {
   if (record === null || typeof record !== 'object' || Array.isArray(record)) {
     report(formatHint === 'jsonl' ? 'jsonl-line' : 'json-array', withPrefix(prefix, `expected an object like {"textInput": "…", "output": "…"}, found ${describeValue(record)}`));
@@ -125,7 +131,7 @@ function checkRecord(
   if (!ok) return undefined;
   const example = { textInput: textInput as string, output: output as string };
   let valid = true;
-  for (const problem of exampleProblems(example.textInput, example.output)) {
+  for (const problem of exampleProblems(example.textInput, example.output, limits)) {
     report(problem.code, withPrefix(prefix, problem.message));
     valid = false;
   }
@@ -185,7 +191,7 @@ export async function readExamplesFile(absolutePath: string, ref: ExamplesFileRe
     result.failure = { code: 'data-file-unreadable', message: `Examples file "${ref.path}" is ${Math.round(size / (1 << 20))} MB; the limit is ${MAX_DATA_FILE_BYTES >> 20} MB` };
     return result;
   }
-  const sink = new ProblemSink(file);
+  const sink = new ProblemSink(file, options.exampleLimits ?? GEMINI_EXAMPLE_LIMITS);
   const lines = readLineBatches(options.fs.read(absolutePath, options.signal), {
     signal: options.signal,
     onBytes: (bytesRead) => options.onProgress?.({ file, bytesRead, totalBytes: size }),
@@ -270,7 +276,7 @@ function readJsonlLine(line: TextLine, origin: ExampleOrigin & { lengths: number
     else sink.add({ start: { line: range.start.line, character: Math.min(offset, Math.max(0, line.text.length - 1)) }, end: range.end }, 'jsonl-line', `Not a valid JSON line: ${message} (column ${offset + 1})`);
     return false;
   }
-  const example = checkRecord(value, (code, message) => sink.add(range, code, message), '', 'jsonl', ref.columns);
+  const example = checkRecord(value, (code, message) => sink.add(range, code, message), '', 'jsonl', ref.columns, sink.exampleLimits);
   if (example) out.push({ textInput: example.textInput, output: example.output, origin, at: line.number });
   return example !== undefined;
 }
@@ -321,7 +327,7 @@ async function readJsonArray(lines: AsyncIterable<TextLine[]>, file: string, siz
   }
   const origin: ExampleOrigin = { file, describe: (index) => `item ${index + 1} of ${name}`, range: itemRange };
   value.forEach((item, index) => {
-    const example = checkRecord(item, (code, message) => sink.add(itemRange(index), code, message), `Item ${index + 1}: `, 'json', ref.columns);
+    const example = checkRecord(item, (code, message) => sink.add(itemRange(index), code, message), `Item ${index + 1}: `, 'json', ref.columns, sink.exampleLimits);
     if (example) out.push({ textInput: example.textInput, output: example.output, origin, at: index });
     else rejected();
   });
@@ -393,7 +399,7 @@ async function readDelimited(
       }
       const textInput = record[inputColumn] ?? '';
       const output = record[outputColumn] ?? '';
-      const problems = exampleProblems(textInput, output);
+      const problems = exampleProblems(textInput, output, sink.exampleLimits);
       for (const problem of problems) sink.add(range, problem.code, problem.message);
       if (problems.length === 0) out.push({ textInput, output, origin, at: first });
       else rejected();

@@ -4,6 +4,16 @@ import { type Range } from './positions';
 /** Limits of one tuning example, from the Gemini API documentation. */
 export const MAX_INPUT_CHARS = 40_000;
 export const MAX_OUTPUT_CHARS = 5_000;
+
+/** Character limits of one example; a limit left out is not checked. */
+export interface ExampleLimits {
+  maxInputChars?: number;
+  maxOutputChars?: number;
+}
+
+export const GEMINI_EXAMPLE_LIMITS: ExampleLimits = Object.freeze({ maxInputChars: MAX_INPUT_CHARS, maxOutputChars: MAX_OUTPUT_CHARS });
+/** Vertex AI limits an example by tokens (input and output together), which its own rule checks. */
+export const VERTEX_EXAMPLE_LIMITS: ExampleLimits = Object.freeze({});
 /** The Gemini API's documented minimum number of training examples. */
 export const MIN_TRAINING_EXAMPLES = 20;
 
@@ -45,15 +55,16 @@ export interface ExampleProblem {
 }
 
 /** Length and emptiness rules for examples read from data files (inline ones go through the schema). */
-export function exampleProblems(textInput: string, output: string): ExampleProblem[] {
+export function exampleProblems(textInput: string, output: string, limits: ExampleLimits = GEMINI_EXAMPLE_LIMITS): ExampleProblem[] {
   const problems: ExampleProblem[] = [];
-  if (textInput.length > MAX_INPUT_CHARS) {
-    problems.push({ code: 'example-too-long', message: `The textInput is ${formatCount(textInput.length)} characters long; the maximum is ${formatCount(MAX_INPUT_CHARS)}` });
+  const { maxInputChars, maxOutputChars } = limits;
+  if (maxInputChars !== undefined && textInput.length > maxInputChars) {
+    problems.push({ code: 'example-too-long', message: `The textInput is ${formatCount(textInput.length)} characters long; the maximum is ${formatCount(maxInputChars)}` });
   }
   if (output.trim() === '') {
     problems.push({ code: 'empty-output', message: 'The output is empty: every example needs an output' });
-  } else if (output.length > MAX_OUTPUT_CHARS) {
-    problems.push({ code: 'example-too-long', message: `The output is ${formatCount(output.length)} characters long; the maximum is ${formatCount(MAX_OUTPUT_CHARS)}` });
+  } else if (maxOutputChars !== undefined && output.length > maxOutputChars) {
+    problems.push({ code: 'example-too-long', message: `The output is ${formatCount(output.length)} characters long; the maximum is ${formatCount(maxOutputChars)}` });
   }
   return problems;
 }

@@ -1,7 +1,7 @@
 import * as path from 'node:path';
 import { readExamplesFile, type DataFileResult, type ReadOptions } from './dataFiles';
 import { formatCount, hasErrors, plural, sortDiagnostics, type SpecDiagnostic } from './diagnostics';
-import { duplicateDiagnostics, exampleProblems, leakedValidationDiagnostics, MIN_TRAINING_EXAMPLES, type ExampleOrigin, type LoadedExample } from './examples';
+import { duplicateDiagnostics, exampleProblems, GEMINI_EXAMPLE_LIMITS, leakedValidationDiagnostics, MIN_TRAINING_EXAMPLES, VERTEX_EXAMPLE_LIMITS, type ExampleLimits, type ExampleOrigin, type LoadedExample } from './examples';
 import { throwIfAborted } from './specFileSystem';
 import { fileRefsOf, type LocatedFileRef, type TuningSpec } from './specModel';
 import { schemaDiagnostics } from './schemaCheck';
@@ -99,13 +99,13 @@ export interface SpecValidation {
 }
 
 /** The inline examples that are valid; `rejected` is called for each item that is not (the schema reports why). */
-function inlineExamples(source: YamlSource, value: unknown, at: JsonPath, rejected: () => void = () => {}): LoadedExample[] {
+function inlineExamples(source: YamlSource, value: unknown, at: JsonPath, limits: ExampleLimits, rejected: () => void = () => {}): LoadedExample[] {
   if (!Array.isArray(value)) return [];
   const out: LoadedExample[] = [];
   const origin: ExampleOrigin = { file: source.file, describe: (index) => `${at.join('.')}[${index}]`, range: (index) => source.valueRange([...at, index]) };
   value.forEach((item: unknown, index) => {
     const e = item as { textInput?: unknown; output?: unknown } | null;
-    if (!e || typeof e.textInput !== 'string' || typeof e.output !== 'string' || exampleProblems(e.textInput, e.output).length > 0) {
+    if (!e || typeof e.textInput !== 'string' || typeof e.output !== 'string' || exampleProblems(e.textInput, e.output, limits).length > 0) {
       rejected();
       return;
     }
@@ -132,11 +132,12 @@ export async function validateSpec(text: string, specFile: string, options: Vali
     diagnostics.push({ file: specFile, range: source.firstContentLine(), severity: 'error', code: 'schema', message: 'The spec is empty: add baseModel and examples (the "New Tuning Spec" command writes a commented example)' });
     return finish(result);
   }
-  diagnostics.push(...schemaDiagnostics(source, data));
+  const vertex = !!data && typeof data === 'object' && !Array.isArray(data) && isVertexSpec(data as TuningSpec);
+  const exampleLimits = vertex ? VERTEX_EXAMPLE_LIMITS : GEMINI_EXAMPLE_LIMITS;
+  diagnostics.push(...schemaDiagnostics(source, data, { exampleCharacterLimits: !vertex }));
   if (!data || typeof data !== 'object' || Array.isArray(data)) return finish(result);
   const spec = data as TuningSpec;
   result.spec = spec;
-  const vertex = isVertexSpec(spec);
   if (vertex) result.platform = 'vertex';
   diagnostics.push(...platformFieldDiagnostics(source, spec));
   if (vertex) diagnostics.push(...vertexHyperparameterDiagnostics(source, spec), ...vertexBaseModelDiagnostics(source, spec, options.vertexBaseModels));
@@ -152,7 +153,7 @@ export async function validateSpec(text: string, specFile: string, options: Vali
       throwIfAborted(options.signal);
       const absolute = path.resolve(specDir, ref.path);
       result.dataFiles.push(absolute);
-      const read = await readCached(absolute, ref, options);
+      const read = await readCached(absolute, ref, { ...options, exampleLimits });
       diagnostics.push(...read.diagnostics);
       rejected(read.rowsWithProblems);
       if (read.failure) {
@@ -164,10 +165,10 @@ export async function validateSpec(text: string, specFile: string, options: Vali
     return complete;
   };
 
-  result.training.push(...inlineExamples(source, spec.examples, ['examples'], () => rowsWithProblems++));
+  result.training.push(...inlineExamples(source, spec.examples, ['examples'], exampleLimits, () => rowsWithProblems++));
   trainingComplete = await load(trainingRefs, result.training, (n) => (rowsWithProblems += n));
   if (spec.validation && typeof spec.validation === 'object') {
-    result.validation.push(...inlineExamples(source, spec.validation.examples, ['validation', 'examples']));
+    result.validation.push(...inlineExamples(source, spec.validation.examples, ['validation', 'examples'], exampleLimits));
     await load(validationRefs, result.validation);
   }
 
@@ -237,8 +238,9 @@ export async function validateSpec(text: string, specFile: string, options: Vali
   return finish(result);
 }
 
-async function readCached(absolute: string, ref: LocatedFileRef, options: ValidateSpecOptions): Promise<DataFileResult> {
-  const key = `${absolute}\u0000${ref.format ?? ''}\u0000${ref.columns?.textInput ?? ''}\u0000${ref.columns?.output ?? ''}`;
+async function readCached(absolute: string, ref: LocatedFileRef, options: ValidateSpecOptions & { exampleLimits: ExampleLimits }): Promise<DataFileResult> {
+  const { maxInputChars, maxOutputChars } = options.exampleLimits;
+  const key = `${absolute}\u0000${ref.format ?? ''}\u0000${ref.columns?.textInput ?? ''}\u0000${ref.columns?.output ?? ''}\u0000${maxInputChars ?? ''}/${maxOutputChars ?? ''}`;
   let stamp: string | undefined;
   if (options.cache) {
     const fresh = options.cache.fresh(key);

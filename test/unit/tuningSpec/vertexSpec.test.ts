@@ -111,6 +111,35 @@ describe('Vertex AI specs: diagnostics', () => {
     }
   });
 
+  it("limits a Vertex AI example by tokens, not by the Gemini API's 40,000 and 5,000 characters, inline and in data files", async () => {
+    const dir = mkdtempSync(path.join(os.tmpdir(), 'vertex-spec-'));
+    try {
+      const longOutput = 'An answer of some length. '.repeat(400);
+      const longInput = 'q'.repeat(45_000);
+      assert.ok(longOutput.length > 5_000);
+      const rows = Array.from({ length: 3 }, (_, i) => JSON.stringify({ textInput: `${longInput}${i}`, output: longOutput })).join('\n');
+      writeFileSync(path.join(dir, 'long.jsonl'), `${rows}\n`);
+      writeFileSync(path.join(dir, 'long.csv'), `textInput,output\n${longInput}c,"${longOutput}"\n`);
+      const inline = `examples:\n  - textInput: ${JSON.stringify(longInput)}\n    output: ${JSON.stringify(longOutput)}\n`;
+      const body = `examplesFile:\n  - long.jsonl\n  - long.csv\n${inline}`;
+      const specFile = path.join(dir, 'a.tuning.yaml');
+      const vertex = await validateSpec(`platform: vertex\nbaseModel: gemini-2.5-flash\n${body}`, specFile, { fs: nodeFileSystem, vertexBaseModels: BASE_MODELS });
+      assert.deepEqual(vertex.diagnostics.filter((d) => d.severity === 'error' || /characters long/.test(d.message)).map((d) => d.message), [], 'no character limit applies on Vertex AI');
+      assert.equal(vertex.training.length, 5, 'every long example is kept');
+
+      const gemini = await validateSpec(`baseModel: models/gemini-1.5-flash-001-tuning\n${body}`, specFile, { fs: nodeFileSystem });
+      const tooLong = gemini.diagnostics.filter((d) => /characters long; the maximum is (40,000|5,000)/.test(d.message));
+      assert.equal(tooLong.length, 10, `the Gemini API's limits still apply to its specs: ${JSON.stringify(gemini.diagnostics.map((d) => d.message))}`);
+      assert.equal(gemini.training.length, 0);
+
+      const huge = 'w'.repeat(VERTEX_LIMITS.maxTokensPerExample * 4 + 8);
+      const over = await validateSpec(`platform: vertex\nbaseModel: gemini-2.5-flash\nexamples:\n  - textInput: ${JSON.stringify(huge)}\n    output: ok\n`, specFile, { fs: nodeFileSystem, vertexBaseModels: BASE_MODELS });
+      assert.ok(over.diagnostics.some((d) => d.severity === 'warning' && /Vertex AI truncates examples beyond 131,072/.test(d.message)), JSON.stringify(over.diagnostics.map((d) => d.message)));
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+
   it('epochCount 100 and learningRateMultiplier 100 pass; 101 and 100.5 do not', async () => {
     const spec = (epochs: number, multiplier: number) => `platform: vertex\nbaseModel: gemini-2.5-flash\nhyperparameters:\n  epochCount: ${epochs}\n  learningRateMultiplier: ${multiplier}\nexamples:\n  - {textInput: a, output: b}\n`;
     const ok = await validateSpec(spec(100, 100), '/x/v.tuning.yaml', { fs: nodeFileSystem });
