@@ -1,6 +1,7 @@
 import { isMap, isPair, isScalar, isSeq, type Node } from 'yaml';
 import { type Position, type Range } from './positions';
 import { fieldDocumentation } from './schemaNavigator';
+import { CHARACTERS_PER_TOKEN, textSaysVertex, VERTEX_LIMITS } from './vertexSpec';
 import { YamlSource, type JsonPath } from './yamlSource';
 
 /** The key or scalar value under `offset`, with the data path of the field it belongs to. */
@@ -30,7 +31,8 @@ export function specHover(text: string, position: Position): { range: Range; mar
   const offset = offsetOf(text, position);
   const field = fieldAt(source, offset);
   if (!field) return undefined;
-  const markdown = fieldDocumentation(field.path);
+  const vertexLimit = `about ${VERTEX_LIMITS.maxTokensPerExample.toLocaleString('en-US')} tokens, input and output together (estimated at ${CHARACTERS_PER_TOKEN} characters a token), on Vertex AI`;
+  const markdown = fieldDocumentation(field.path, textSaysVertex(text) ? { exampleText: vertexLimit } : undefined);
   if (!markdown) return undefined;
   return { range: source.nodeRange(field.node), markdown };
 }

@@ -144,17 +144,28 @@ export function numericRangeOf(nodes: readonly SchemaNode[]): { min?: number; ma
 }
 
 /** Markdown documentation of the field at `path`: what it means, its type, limits and default. */
-export function fieldDocumentation(path: JsonPath): string | undefined {
+/** Whether `path` is an example's `textInput` or `output`, inline or under validation. */
+export function isExampleTextPath(path: JsonPath): boolean {
+  const at = path[0] === 'validation' ? path.slice(1) : path;
+  return at.length === 3 && at[0] === 'examples' && typeof at[1] === 'number' && (at[2] === 'textInput' || at[2] === 'output');
+}
+
+/**
+ * Markdown for the field at `path`. `platformLimit`, when given, replaces the schema's character
+ * limit of an example's text (the Gemini API's) with the limit of the spec's platform.
+ */
+export function fieldDocumentation(path: JsonPath, platformLimit?: { exampleText: string }): string | undefined {
   const nodes = schemasAt(path);
   if (nodes.length === 0) return undefined;
   const name = [...path].reverse().find((s) => typeof s === 'string');
   const parts: string[] = [];
   const type = typeLabel(nodes);
   parts.push(`**${name ?? 'Tuning spec'}**${type ? ` (${type})` : ''}`);
+  const replaced = platformLimit !== undefined && isExampleTextPath(path);
   const description = first(nodes, (n) => n.description);
-  if (description) parts.push(description);
+  if (description) parts.push(replaced ? description.replace(/, at most [\d,]+ characters\./, '.') : description);
   const facts: string[] = [];
-  const limits = limitsOf(nodes);
+  const limits = replaced ? [platformLimit.exampleText] : limitsOf(nodes);
   if (limits.length > 0) facts.push(`Limit: ${limits.join('; ')}`);
   const fallback = first(nodes, (n) => n.default);
   if (fallback !== undefined) facts.push(`Default: \`${String(fallback)}\``);

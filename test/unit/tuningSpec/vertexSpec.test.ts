@@ -3,6 +3,7 @@ import { mkdtempSync, readFileSync, rmSync, utimesSync, writeFileSync } from 'no
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { specCompletions } from '../../../src/core/tuningSpec/completions';
+import { specHover } from '../../../src/core/tuningSpec/hover';
 import { SpecHasErrorsError } from '../../../src/core/tuningSpec/createRequest';
 import { nodeFileSystem } from '../../../src/core/tuningSpec/nodeFileSystem';
 import { validateSpec } from '../../../src/core/tuningSpec/validateSpec';
@@ -138,6 +139,15 @@ describe('Vertex AI specs: diagnostics', () => {
     } finally {
       rmSync(dir, { recursive: true, force: true });
     }
+  });
+
+  it("the hover of an example's text gives Vertex AI's token limit in a Vertex AI spec, and the Gemini API's characters otherwise", () => {
+    const body = 'examples:\n  - textInput: a\n    output: b\n';
+    const onVertex = specHover(`platform: vertex\nbaseModel: gemini-2.5-flash\n${body}`, { line: 4, character: 6 })?.markdown ?? '';
+    assert.match(onVertex, /Limit: about 131,072 tokens, input and output together/);
+    assert.doesNotMatch(onVertex, /5,000 characters/);
+    const onGemini = specHover(`baseModel: models/gemini-1.5-flash-001-tuning\n${body}`, { line: 3, character: 6 })?.markdown ?? '';
+    assert.match(onGemini, /Limit: at most 5,000 characters/);
   });
 
   it('epochCount 100 and learningRateMultiplier 100 pass; 101 and 100.5 do not', async () => {
