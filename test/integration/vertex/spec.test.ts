@@ -228,6 +228,23 @@ describe('vertex spec: tuning specs for Vertex AI against the local twin', funct
     assert.deepEqual(await jobNames(client), jobsBefore);
   });
 
+  it('a quota error on create: Create says when to try again and where quotas are, and creates no job', async () => {
+    const file = path.join(workspace, 'quota.tuning.yaml');
+    fs.writeFileSync(file, 'platform: vertex\ndisplayName: vertex spec over quota\nbaseModel: gemini-2.5-flash\nexamplesFile: data/capitals-25.jsonl\n');
+    const jobsBefore = await jobNames(client);
+    const rule = { match: `POST /v1/projects/${PROJECT}/locations/${LOCATION}/tuningJobs`, action: 'status', status: 429, retryDelay: '37s', count: 5 };
+    const set = await fetch(`${server.url}/_faults`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ rules: [rule] }) });
+    assert.equal(set.status, 200, `fault injection is off on the test server (HTTP ${set.status}): the host runs with GEMINI_TUNING_FAULTS=1`);
+    try {
+      const outcome = await vscode.commands.executeCommand<CreateOutcome>('geminiTuning.createTunedModelFromSpec', vscode.Uri.file(file));
+      assert.equal(outcome.status, 'failed', JSON.stringify(outcome));
+      assert.ok(outcome.status === 'failed' && /try again in 37 s/.test(outcome.message) && /Quotas/.test(outcome.message), outcome.status === 'failed' ? outcome.message : '');
+    } finally {
+      await fetch(`${server.url}/_faults`, { method: 'DELETE' });
+    }
+    assert.deepEqual(await jobNames(client), jobsBefore, 'no job was made');
+  });
+
   it('Cancel on the upload notification stops the upload and creates no job', async () => {
     fs.writeFileSync(path.join(workspace, 'cancelled.jsonl'), contentsLines(2_000, 1_000));
     const file = path.join(workspace, 'cancelled.tuning.yaml');
