@@ -1,4 +1,5 @@
 import { isMap, isPair, isScalar, isSeq, type Node } from 'yaml';
+import { formatCount } from './diagnostics';
 import { type Position, type Range } from './positions';
 import { fieldDocumentation } from './schemaNavigator';
 import { CHARACTERS_PER_TOKEN, textSaysVertex, VERTEX_LIMITS } from './vertexSpec';
@@ -31,7 +32,7 @@ export function specHover(text: string, position: Position): { range: Range; mar
   const offset = offsetOf(text, position);
   const field = fieldAt(source, offset);
   if (!field) return undefined;
-  const vertexLimit = `about ${VERTEX_LIMITS.maxTokensPerExample.toLocaleString('en-US')} tokens, input and output together (estimated at ${CHARACTERS_PER_TOKEN} characters a token), on Vertex AI`;
+  const vertexLimit = `about ${formatCount(VERTEX_LIMITS.maxTokensPerExample)} tokens, input and output together (estimated at ${CHARACTERS_PER_TOKEN} characters a token), on Vertex AI`;
   const markdown = fieldDocumentation(field.path, textSaysVertex(text) ? { exampleText: vertexLimit } : undefined);
   if (!markdown) return undefined;
   return { range: source.nodeRange(field.node), markdown };

@@ -101,21 +101,22 @@ function knownKeys(error: ErrorObject): string[] {
   return Object.keys(parent?.properties ?? {});
 }
 
+/** Whether `path` is an inline example's `textInput` or `output`, whose schema limits are the Gemini API's. */
+export function isExampleTextPath(path: JsonPath): boolean {
+  const at = path[0] === 'validation' ? path.slice(1) : path;
+  return at.length === 3 && at[0] === 'examples' && typeof at[1] === 'number' && (at[2] === 'textInput' || at[2] === 'output');
+}
+
 /**
  * Runs the JSON Schema over the spec's data and maps every ajv error back to the YAML node it is
  * about. Unknown keys are warnings with a suggestion; everything else is an error.
- */
-/** The inline examples' `textInput` and `output`, whose character limits are the Gemini API's. */
-const EXAMPLE_TEXT_PATH = /^\/(validation\/)?examples\/\d+\/(textInput|output)$/;
-
-/**
- * The schema's problems. `exampleCharacterLimits: false` leaves out the Gemini API's character
- * limits of inline examples, for a platform that limits them otherwise (Vertex AI, by tokens).
+ * `exampleCharacterLimits: false` leaves out the Gemini API's character limits of inline examples,
+ * for a platform that limits them otherwise (Vertex AI, by tokens).
  */
 export function schemaDiagnostics(source: YamlSource, data: unknown, options: { exampleCharacterLimits?: boolean } = {}): SpecDiagnostic[] {
   const validate = validator();
   const all = validate(data) ? [] : (validate.errors ?? []);
-  const errors = options.exampleCharacterLimits === false ? all.filter((e) => !(e.keyword === 'maxLength' && EXAMPLE_TEXT_PATH.test(e.instancePath))) : all;
+  const errors = options.exampleCharacterLimits === false ? all.filter((e) => !(e.keyword === 'maxLength' && isExampleTextPath(pathOf(e.instancePath)))) : all;
   // A custom message on a combinator replaces the errors of its branches.
   const summarized = errors.filter((e) => ['anyOf', 'oneOf', 'not'].includes(e.keyword) && customMessage(e)).map((e) => `${e.schemaPath}/`);
   const out: SpecDiagnostic[] = [];

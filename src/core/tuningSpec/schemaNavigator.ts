@@ -1,5 +1,5 @@
 import { formatCount } from './diagnostics';
-import { tuningSpecSchema } from './schemaCheck';
+import { isExampleTextPath, tuningSpecSchema } from './schemaCheck';
 import { type JsonPath } from './yamlSource';
 
 /** The parts of a JSON Schema (draft 7) that completion and hover read. */
@@ -143,16 +143,10 @@ export function numericRangeOf(nodes: readonly SchemaNode[]): { min?: number; ma
   return { min, max, integer };
 }
 
-/** Markdown documentation of the field at `path`: what it means, its type, limits and default. */
-/** Whether `path` is an example's `textInput` or `output`, inline or under validation. */
-export function isExampleTextPath(path: JsonPath): boolean {
-  const at = path[0] === 'validation' ? path.slice(1) : path;
-  return at.length === 3 && at[0] === 'examples' && typeof at[1] === 'number' && (at[2] === 'textInput' || at[2] === 'output');
-}
-
 /**
- * Markdown for the field at `path`. `platformLimit`, when given, replaces the schema's character
- * limit of an example's text (the Gemini API's) with the limit of the spec's platform.
+ * Markdown documentation of the field at `path`: what it means, its type, limits and default.
+ * `platformLimit`, when given, replaces the schema's character limit of an example's text (the
+ * Gemini API's) with the limit of the spec's platform.
  */
 export function fieldDocumentation(path: JsonPath, platformLimit?: { exampleText: string }): string | undefined {
   const nodes = schemasAt(path);

@@ -132,7 +132,7 @@ export async function validateSpec(text: string, specFile: string, options: Vali
     diagnostics.push({ file: specFile, range: source.firstContentLine(), severity: 'error', code: 'schema', message: 'The spec is empty: add baseModel and examples (the "New Tuning Spec" command writes a commented example)' });
     return finish(result);
   }
-  const vertex = !!data && typeof data === 'object' && !Array.isArray(data) && isVertexSpec(data as TuningSpec);
+  const vertex = isVertexSpec(data);
   const exampleLimits = vertex ? VERTEX_EXAMPLE_LIMITS : GEMINI_EXAMPLE_LIMITS;
   diagnostics.push(...schemaDiagnostics(source, data, { exampleCharacterLimits: !vertex }));
   if (!data || typeof data !== 'object' || Array.isArray(data)) return finish(result);
