@@ -161,6 +161,20 @@ describe('vertex spec: tuning specs for Vertex AI against the local twin', funct
     await doc.save();
   });
 
+  it("an example longer than the Gemini API's 5,000 characters is no problem on Vertex AI, and its hover gives Vertex AI's token limit", async () => {
+    const uri = vscode.Uri.file(path.join(workspace, 'vertex-long.tuning.yaml'));
+    const longOutput = 'A long answer. '.repeat(500);
+    fs.writeFileSync(uri.fsPath, `platform: vertex\nbaseModel: gemini-2.5-flash\nexamplesFile: data/capitals-25.jsonl\nexamples:\n  - textInput: a long one\n    output: ${JSON.stringify(longOutput)}\n`);
+    const doc = await vscode.workspace.openTextDocument(uri);
+    const diagnostics = await diagnosticsOf(uri, (d) => d.some((x) => x.code === 'too-few-examples'));
+    assert.ok(diagnostics.some((d) => d.message.startsWith('26 training examples; Vertex AI recommends')), `the long example is kept with the file's 25: ${JSON.stringify(plain(diagnostics))}`);
+    assert.deepEqual(plain(diagnostics).filter((d) => d.severity === 'error' || /characters long/.test(d.message)), [], 'no character limit on Vertex AI');
+    const hovers = await vscode.commands.executeCommand<vscode.Hover[]>('vscode.executeHoverProvider', doc.uri, new vscode.Position(5, 6));
+    const text = hovers.flatMap((h) => h.contents.map((c) => (typeof c === 'string' ? c : c.value))).join('\n');
+    assert.match(text, /Limit: about 131,072 tokens, input and output together/);
+    assert.doesNotMatch(text, /5,000 characters/);
+  });
+
   it('Create uploads the contents file with progress, creates the job, and the tree shows it at once', async () => {
     const data = contentsLines(200, 1_000);
     fs.writeFileSync(path.join(workspace, 'upload.jsonl'), data);
