@@ -56,7 +56,9 @@ describe('shared local server: two real windows on one data folder', function ()
     const userDataDir = path.join(tmp, 'user-data');
     const logFile = newLogFile('ui-shared-server');
     console.log(`      host log: ${logFile}`);
-    server = await startCodeServer({ tools, userDataDir, extensionsDir: path.join(tmp, 'extensions'), logFile });
+    // A closed tab's extension host lives on for code-server's reconnection grace (3 hours by default)
+    // when the page could not say goodbye; 5 s lets a window that is gone really go within the test.
+    server = await startCodeServer({ tools, userDataDir, extensionsDir: path.join(tmp, 'extensions'), logFile, env: { CODE_SERVER_RECONNECTION_GRACE_TIME: '5' } });
     browser = await launchBrowser(tools.chromium, logFile);
     const open = async (page: Page, name: string): Promise<void> => {
       const workspace = path.join(tmp, name);
