@@ -11,6 +11,7 @@ import { desktopVSCode } from '../../tools/vscodeHost/desktop';
 import { formatDuration, tail } from '../../tools/vscodeHost/exec';
 import { demoWorkspace, integrationEntry, newLogFile, repoRoot } from '../../tools/vscodeHost/paths';
 import { startedMarker, type IntegrationResults } from './results';
+import { pinTrainingSeed } from './seed';
 import { waitFor } from './waitFor';
 import { failureLine } from './failureLine';
 
@@ -81,6 +82,7 @@ export async function runIntegration(options: IntegrationOptions = {}): Promise<
   else fs.mkdirSync(workspace);
   const resultsFile = path.join(tmp, 'results.json');
   // The suites drive the local server's fault injection (stream cuts, error statuses).
+  pinTrainingSeed(process.env, log);
   const extensionEnvironment: Record<string, string> = { RESULTS_FILE: resultsFile, GEMINI_TUNING_FAULTS: '1' };
   if (grep) extensionEnvironment.INTEGRATION_GREP = grep;
   for (const [key, value] of Object.entries(process.env)) {

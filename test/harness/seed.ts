@@ -19,3 +19,17 @@ export function seedFrom(variable: string, env: NodeJS.ProcessEnv = process.env)
 export function describeSeed(variable: string, seed: number): string {
   return `seed ${seed} (replay: ${variable}=${seed})`;
 }
+
+/** The training seed the tests' servers use unless GEMINI_TUNING_TRAINING_SEED names another. */
+const TESTS_TRAINING_SEED = '20261203';
+
+/**
+ * A job trained from a random start can miss one of a test's few examples, so the servers a test
+ * run starts train from one pinned seed: it is put in `env` (inherited by the servers and the
+ * extension host) and printed once, so that a failure can be replayed.
+ */
+export function pinTrainingSeed(env: NodeJS.ProcessEnv = process.env, log: (line: string) => void = console.log): void {
+  if (env.GEMINI_TUNING_TRAINING_SEED !== undefined) return;
+  env.GEMINI_TUNING_TRAINING_SEED = TESTS_TRAINING_SEED;
+  log(`      training seed ${TESTS_TRAINING_SEED} (set GEMINI_TUNING_TRAINING_SEED to train from another)`);
+}

@@ -2,14 +2,10 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { type LocalServerOptions, startLocalServer } from '../../../src/server/localServer';
+import { pinTrainingSeed } from '../../harness/seed';
 import { waitFor } from '../../harness/waitFor';
 
-// A job trained from a random start can miss one of a test's few examples: the servers the tests
-// start train from one pinned seed, printed once, so that a failure can be replayed.
-if (process.env.GEMINI_TUNING_TRAINING_SEED === undefined) {
-  process.env.GEMINI_TUNING_TRAINING_SEED = '20261203';
-  console.log(`      training seed ${process.env.GEMINI_TUNING_TRAINING_SEED} (set GEMINI_TUNING_TRAINING_SEED to train from another)`);
-}
+pinTrainingSeed();
 
 export const WORKER_SCRIPT = path.resolve('dist/trainer-worker.js');
 export const SERVER_SCRIPT = path.resolve('dist/server.js');
