@@ -2,9 +2,9 @@ import { BOUNDARY_ID, type Layout, ngramHashes, outputHistoryKey, VOCAB, wideBuc
 
 /**
  * The negative log-likelihood of docs/local-model.md, written again from the formulas with plain
- * arrays and no shared code beyond the weight layout and the hashing of n-grams: an independent
- * check of the network's forward pass. `withoutWide` leaves the wide part's logits out (the second
- * term of what fine-tuning minimizes).
+ * arrays and no shared code beyond the weight layout and the hashing of n-grams and output bytes:
+ * an independent check of the network's forward pass. `withoutWide` leaves the wide part's logits
+ * out (the second term of what fine-tuning minimizes).
  */
 export function referenceNll(layout: Layout, w: Float32Array, input: Int32Array, target: Int32Array, withoutWide = false): number {
   const { embed: D, hidden: H, state: S, outHidden: A, window: Wn, buckets: B, wideBuckets, wideRank: R } = layout.config;
