@@ -285,6 +285,8 @@ export class Network {
   private readonly xg: Vec;
   private readonly hg: Vec;
   private readonly logits: Vec;
+  private readonly cachePool: StepCache[] = [];
+  private poolCapacity = 0;
   private transposes?: { wv: Weights; wa: Weights; wq: Weights; wl: Weights; wx: Weights; wh: Weights };
 
   constructor(
@@ -380,6 +382,19 @@ export class Network {
     };
   }
 
+  /**
+   * The cache of output position `t` while computing a loss: kept from one sequence to the next
+   * (a sequence's caches are done with when its loss and gradient are), with attention arrays of
+   * at least `n` entries, of which the first n are used.
+   */
+  private trainingCache(t: number, n: number): StepCache {
+    if (n > this.poolCapacity) {
+      this.cachePool.length = 0;
+      this.poolCapacity = Math.max(n, 2 * this.poolCapacity);
+    }
+    return (this.cachePool[t] ??= this.newCache(this.poolCapacity));
+  }
+
   /** The decoder's starting point: state s0, context h_0 (the opening boundary), attention on position 0. */
   start(enc: Encoded): { s: Vec; c: Vec; alpha: Vec } {
     const alpha = new Float64Array(enc.n);
@@ -472,6 +487,9 @@ export class Network {
         for (let k = 0; k < R; k++) sum += w[L.wproj + v * R + k] * wide[k];
         logits[v] += sum;
       }
+    } else if (out.wideKeys.length > 0) {
+      // a reused cache must not keep the keys of an earlier prompt
+      out.wideKeys = new Int32Array(0);
     }
     let lmax = -Infinity;
     for (let v = 0; v < VOCAB; v++) if (logits[v] > lmax) lmax = logits[v];
@@ -546,7 +564,7 @@ export class Network {
     let prev = BOUNDARY_ID;
     const copies: number[] = [];
     for (let t = 0; t < target.length; t++) {
-      const cache = this.newCache(enc.n);
+      const cache = this.trainingCache(t, enc.n);
       const history = this.config.wideHistory ? outputHistoryKey(target, t, this.config.wideHistory) : 0;
       this.step(enc, t, prev, history, s, c, alpha, cache, denseTerm);
       const y = target[t];
