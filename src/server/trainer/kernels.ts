@@ -20,6 +20,23 @@ export function matVec(w: Weights, wo: number, rows: number, cols: number, x: Ve
   }
 }
 
+/**
+ * y[yo + r] = init[r] + Σ_c W[wo + r·stride + c] · x[xo + c]: the product with the first `cols`
+ * columns of a matrix whose rows are `stride` long.
+ */
+export function matVecColumns(w: Weights, wo: number, rows: number, cols: number, stride: number, x: Vec, xo: number, y: Vec, yo: number, init: Vec): void {
+  for (let r = 0; r < rows; r++) {
+    let sum = init[r];
+    const row = wo + r * stride;
+    let c = 0;
+    for (; c + 3 < cols; c += 4) {
+      sum += w[row + c] * x[xo + c] + w[row + c + 1] * x[xo + c + 1] + w[row + c + 2] * x[xo + c + 2] + w[row + c + 3] * x[xo + c + 3];
+    }
+    for (; c < cols; c++) sum += w[row + c] * x[xo + c];
+    y[yo + r] = sum;
+  }
+}
+
 /** dx[xo + c] += Σ_r W[wo + r·cols + c] · dy[yo + r]. */
 export function matTVecAdd(w: Weights, wo: number, rows: number, cols: number, dy: Vec, yo: number, dx: Vec, xo: number): void {
   for (let r = 0; r < rows; r++) {

@@ -1,4 +1,4 @@
-import { matTVecAdd, matVec, matVecAdd, outerAdd, outerAddSteps, sigmoid, transpose, type Vec, type Weights } from './kernels';
+import { matTVecAdd, matVec, matVecAdd, matVecColumns, outerAdd, outerAddSteps, sigmoid, transpose, type Vec, type Weights } from './kernels';
 import { Rng } from './rng';
 
 /**
@@ -46,6 +46,13 @@ export interface NetworkConfig {
   wideBuckets: number;
   /** size of a wide bucket's vector, projected onto the output bytes */
   wideRank: number;
+  /**
+   * With it, the wide part keys every input n-gram a second time at each output position: with the
+   * hash of the previous `wideHistory` output bytes instead of the previous byte alone. Those keys
+   * tell apart examples whose inputs differ only in n-grams that other examples share, from what
+   * the output has said so far. Absent: one key per n-gram, as in models made before.
+   */
+  wideHistory?: number;
   /**
    * Length of the input byte n-grams the wide part keys on. Absent: every 2-, 3- and 4-gram, as
    * in models made before this was chosen (and in the base model, whose wide part is zero).
@@ -196,7 +203,7 @@ export function ngramHashes(ids: Int32Array, min = NGRAM_MIN, max = NGRAM_MAX): 
   return Uint32Array.from(out);
 }
 
-/** The wide part's buckets at output position `t`: each input n-gram paired with the position. */
+/** The wide part's buckets at output position `t`: each input n-gram paired with the position and `prev`. */
 export function wideBucketsAt(hashes: Uint32Array, t: number, prev: number, buckets: number, into: Int32Array): void {
   const pos = t < WIDE_POSITIONS ? t : WIDE_POSITIONS - 1;
   const salt = Math.imul(pos + 1, 0x9e3779b1) ^ Math.imul(prev + 7, 0x27d4eb2f);
@@ -206,6 +213,18 @@ export function wideBucketsAt(hashes: Uint32Array, t: number, prev: number, buck
     into[k] = (h >>> 0) % buckets;
   }
 }
+
+/**
+ * What the wide part's second set of keys pairs the n-grams with (see NetworkConfig.wideHistory):
+ * a 24-bit hash of the `length` output bytes before position `t` (the boundary before the first),
+ * offset so that it never equals a byte or the boundary, which key the first set.
+ */
+export function outputHistoryKey(output: ArrayLike<number>, t: number, length: number): number {
+  let h = 0x811c9dc5;
+  for (let k = 1; k <= length; k++) h = Math.imul(h ^ (t - k >= 0 ? output[t - k] : BOUNDARY_ID), 0x01000193) >>> 0;
+  return HISTORY_KEY_OFFSET + (h & 0xffffff);
+}
+const HISTORY_KEY_OFFSET = 1000;
 
 /** The encoder's result for one prompt. */
 export interface Encoded {
@@ -222,6 +241,8 @@ export interface Encoded {
   wideHashes: Uint32Array;
   g: Vec;
   s0: Vec;
+  /** bx + the GRU input weights' columns for g times g: the part of every step's input gates that g decides */
+  xgFromG: Vec;
 }
 
 /** Everything one decoder step computed, kept for its backward pass. */
@@ -264,6 +285,8 @@ export class Network {
   private readonly xg: Vec;
   private readonly hg: Vec;
   private readonly logits: Vec;
+  private readonly cachePool: StepCache[] = [];
+  private poolCapacity = 0;
   private transposes?: { wv: Weights; wa: Weights; wq: Weights; wl: Weights; wx: Weights; wh: Weights };
 
   constructor(
@@ -319,7 +342,16 @@ export class Network {
     for (let k = 0; k < S; k++) s0[k] = Math.tanh(s0[k]);
     const wideNgram = this.config.wideNgram;
     const wideHashes = wideNgram === undefined ? hashes : ngramHashes(ids, wideNgram, wideNgram);
-    return { ids, n, win, h, hbar, buckets, hashes, wideHashes, g, s0 };
+    // the GRU's input is [embedding of the previous byte; previous context; g], and g is the same at every step
+    const U = this.U;
+    const xgFromG = new Float64Array(3 * S);
+    for (let r = 0; r < 3 * S; r++) {
+      let sum = w[L.bx + r];
+      const row = L.wx + r * U + D + H;
+      for (let k = 0; k < H; k++) sum += w[row + k] * g[k];
+      xgFromG[r] = sum;
+    }
+    return { ids, n, win, h, hbar, buckets, hashes, wideHashes, g, s0, xgFromG };
   }
 
   /** A decoder step's cache sized for this prompt, ready to be filled by `step`. */
@@ -350,6 +382,19 @@ export class Network {
     };
   }
 
+  /**
+   * The cache of output position `t` while computing a loss: kept from one sequence to the next
+   * (a sequence's caches are done with when its loss and gradient are), with attention arrays of
+   * at least `n` entries, of which the first n are used.
+   */
+  private trainingCache(t: number, n: number): StepCache {
+    if (n > this.poolCapacity) {
+      this.cachePool.length = 0;
+      this.poolCapacity = Math.max(n, 2 * this.poolCapacity);
+    }
+    return (this.cachePool[t] ??= this.newCache(this.poolCapacity));
+  }
+
   /** The decoder's starting point: state s0, context h_0 (the opening boundary), attention on position 0. */
   start(enc: Encoded): { s: Vec; c: Vec; alpha: Vec } {
     const alpha = new Float64Array(enc.n);
@@ -357,8 +402,11 @@ export class Network {
     return { s: enc.s0.slice(), c: enc.h.slice(0, this.H), alpha };
   }
 
-  /** One decoder step after token `prev`, from (sPrev, cPrev, alphaPrev), into `out`. */
-  step(enc: Encoded, t: number, prev: number, sPrev: Vec, cPrev: Vec, alphaPrev: Vec, out: StepCache, withoutWide = false): void {
+  /**
+   * One decoder step after token `prev`, from (sPrev, cPrev, alphaPrev), into `out`. `history` is
+   * the output's outputHistoryKey at `t` (read only when the shape has `wideHistory`).
+   */
+  step(enc: Encoded, t: number, prev: number, history: number, sPrev: Vec, cPrev: Vec, alphaPrev: Vec, out: StepCache, withoutWide = false): void {
     const { D, H, S, A, U } = this;
     const L = this.layout;
     const w = this.weights;
@@ -374,7 +422,7 @@ export class Network {
     out.alphaPrev.set(alphaPrev);
     const xg = this.xg;
     const hg = this.hg;
-    matVec(w, L.wx, 3 * S, U, u, 0, xg, 0, L.bx);
+    matVecColumns(w, L.wx, 3 * S, D + H, U, u, 0, xg, 0, enc.xgFromG);
     matVec(w, L.wh, 3 * S, S, sPrev, 0, hg, 0, L.bh);
     const { z, r, nn, hn, s } = out;
     for (let k = 0; k < S; k++) {
@@ -425,8 +473,10 @@ export class Network {
     const R = this.config.wideRank;
     const grams = enc.wideHashes;
     if (R > 0 && this.config.wideBuckets > 0 && grams.length > 0) {
-      if (out.wideKeys.length !== grams.length) out.wideKeys = new Int32Array(grams.length);
+      const keyCount = this.config.wideHistory ? 2 * grams.length : grams.length;
+      if (out.wideKeys.length !== keyCount) out.wideKeys = new Int32Array(keyCount);
       wideBucketsAt(grams, t, prev, this.config.wideBuckets, out.wideKeys);
+      if (this.config.wideHistory) wideBucketsAt(grams, t, history, this.config.wideBuckets, out.wideKeys.subarray(grams.length));
       const wide = out.wide;
       wide.fill(0);
       for (const key of out.wideKeys) for (let k = 0; k < R; k++) wide[k] += w[L.wide + key * R + k];
@@ -437,6 +487,9 @@ export class Network {
         for (let k = 0; k < R; k++) sum += w[L.wproj + v * R + k] * wide[k];
         logits[v] += sum;
       }
+    } else if (out.wideKeys.length > 0) {
+      // a reused cache must not keep the keys of an earlier prompt
+      out.wideKeys = new Int32Array(0);
     }
     let lmax = -Infinity;
     for (let v = 0; v < VOCAB; v++) if (logits[v] > lmax) lmax = logits[v];
@@ -511,8 +564,9 @@ export class Network {
     let prev = BOUNDARY_ID;
     const copies: number[] = [];
     for (let t = 0; t < target.length; t++) {
-      const cache = this.newCache(enc.n);
-      this.step(enc, t, prev, s, c, alpha, cache, denseTerm);
+      const cache = this.trainingCache(t, enc.n);
+      const history = this.config.wideHistory ? outputHistoryKey(target, t, this.config.wideHistory) : 0;
+      this.step(enc, t, prev, history, s, c, alpha, cache, denseTerm);
       const y = target[t];
       const { p, copy } = Network.probability(enc, cache, y);
       nll -= Math.log(Math.max(p, MIN_PROBABILITY));
@@ -605,7 +659,9 @@ export class Network {
     const dLoc = new Float64Array(T * K);
     const dXg = new Float64Array(T * 3 * S);
     const dHg = new Float64Array(T * 3 * S);
-    const du = new Float64Array(U);
+    const du = new Float64Array(D + H);
+    /** Σ_t of the GRU input gates' gradients: g's share of it is taken once, after the loop */
+    const dXgSum = new Float64Array(3 * S);
     const dscore = new Float64Array(n);
     for (let t = T - 1; t >= 0; t--) {
       const cache = caches[t];
@@ -670,18 +726,19 @@ export class Network {
         dHg[x3 + 2 * S + k] = dnpre * r[k];
       }
       du.fill(0);
-      matVecAdd(tr.wx, 0, U, 3 * S, dXg, x3, du, 0);
+      matVecAdd(tr.wx, 0, D + H, 3 * S, dXg, x3, du, 0);
+      for (let k = 0; k < 3 * S; k++) dXgSum[k] += dXg[x3 + k];
       matVecAdd(tr.wh, 0, S, 3 * S, dHg, x3, dsPrev, 0);
       const e = L.emb + cache.prev * D;
       for (let d = 0; d < D; d++) grad[e + d] += du[d];
       dcPrev.set(du.subarray(D, D + H));
-      for (let k = 0; k < H; k++) dg[k] += du[D + H + k];
       [ds, dsPrev] = [dsPrev, ds];
       [dc, dcPrev] = [dcPrev, dc];
       // the first step's previous attention is the fixed start, not a result
       if (t > 0) [dalpha, dalphaPrev] = [dalphaPrev, dalpha];
       else dalpha.fill(0);
     }
+    matVecAdd(tr.wx, (D + H) * 3 * S, H, 3 * S, dXgSum, 0, dg, 0);
     const ss = caches.map((c) => c.s);
     outerAddSteps(grad, L.wq, H, S, dQ, ss);
     outerAddSteps(grad, L.wl, K, S, dLoc, ss, L.bl);
