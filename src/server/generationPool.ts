@@ -164,6 +164,10 @@ export class GenerationPool {
   }
 
   private receive(slot: Slot, event: GenerationEvent): void {
+    if (event.kind === 'batch') {
+      for (const e of event.events) this.receive(slot, e);
+      return;
+    }
     const p = slot.pending.get(event.id);
     if (!p) return;
     switch (event.kind) {
