@@ -239,15 +239,16 @@ export class CandidateDecoder {
   private bytes = 0;
   private readonly dist = new Float64Array(VOCAB);
 
+  /** `enc` is the prompt's encoding (`net.encode(inputIds(input))`), which decoding only reads, so candidates can share it. */
   constructor(
     readonly net: Network,
-    input: string,
+    enc: Encoded,
     private readonly opts: SamplingOptions,
   ) {
     this.rng = opts.seed !== undefined && Number.isFinite(opts.seed) ? Rng.fromSeed(opts.seed, opts.candidateIndex ?? 0) : Rng.random();
     this.maxTokens = opts.maxOutputTokens && opts.maxOutputTokens > 0 ? Math.floor(opts.maxOutputTokens) : DEFAULT_MAX_OUTPUT_TOKENS;
     this.stops = (opts.stopSequences ?? []).filter((s) => s.length > 0);
-    this.enc = net.encode(inputIds(input));
+    this.enc = enc;
     this.caches = [net.newCache(this.enc.n), net.newCache(this.enc.n)];
     ({ s: this.s, c: this.c, alpha: this.alpha } = net.start(this.enc));
   }
@@ -310,8 +311,8 @@ export class BatchedGeneration {
   /** How many chunks this generation has given out. */
   chunksOut = 0;
 
-  constructor(net: Network, request: CandidatesRequest) {
-    this.decoders = Array.from({ length: request.candidateCount }, (_, i) => new CandidateDecoder(net, request.input, { ...request.sampling, seed: request.seed, candidateIndex: i }));
+  constructor(net: Network, request: CandidatesRequest, enc: Encoded = net.encode(inputIds(request.input))) {
+    this.decoders = Array.from({ length: request.candidateCount }, (_, i) => new CandidateDecoder(net, enc, { ...request.sampling, seed: request.seed, candidateIndex: i }));
     this.done = this.decoders.map(() => false);
   }
 
@@ -354,4 +355,26 @@ export function stepCandidates(net: Network, decoders: readonly CandidateDecoder
   if (decoders.length === 0) return;
   stepBatch(net, decoders.map((d) => d.stepInput()));
   for (const d of decoders) d.accept();
+}
+
+/**
+ * The encodings of a model's recent prompts: the encoder's pass over a prompt is the same every
+ * time, and a prompt is often sent again (several candidates, a notebook run again).
+ */
+export class EncoderCache {
+  private readonly recent = new Map<string, Encoded>();
+
+  constructor(
+    private readonly net: Network,
+    private readonly size = 16,
+  ) {}
+
+  encode(input: string): Encoded {
+    let enc = this.recent.get(input);
+    if (enc) this.recent.delete(input);
+    else enc = this.net.encode(inputIds(input));
+    this.recent.set(input, enc);
+    if (this.recent.size > this.size) this.recent.delete(this.recent.keys().next().value as string);
+    return enc;
+  }
 }

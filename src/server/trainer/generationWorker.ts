@@ -1,6 +1,7 @@
-import { type Stats, promises as fsp } from 'node:fs';
+import { type Stats, promises as fsp, readlinkSync } from 'node:fs';
+import * as os from 'node:os';
 import type { MessagePort } from 'node:worker_threads';
-import { BatchedGeneration, stepCandidates } from './batchedDecoding';
+import { BatchedGeneration, EncoderCache, stepCandidates } from './batchedDecoding';
 import type { GenerationCommand, GenerationEvent } from './generationProtocol';
 import type { Network } from './network';
 import { type FinishReason, LocalTrainedModel, loadTrainedModel } from './trainedModel';
@@ -9,6 +10,8 @@ import { type FinishReason, LocalTrainedModel, loadTrainedModel } from './traine
 const LOADED_MODELS = 16;
 /** How long the worker generates before it looks at its messages again (new requests, cancels). */
 const SLICE_MS = 2;
+/** The scheduling priority (nice) of a generation thread, below the thread that answers requests. */
+export const GENERATION_NICE = 10;
 
 interface Job {
   id: number;
@@ -30,7 +33,9 @@ interface Job {
  * in one message.
  */
 export function serveGenerations(port: MessagePort): void {
+  lowerThreadPriority();
   const models = new Map<string, Promise<LocalTrainedModel>>();
+  const encoders = new WeakMap<Network, EncoderCache>();
   const jobs = new Map<number, Job>();
   let outbox: GenerationEvent[] = [];
   let scheduled = false;
@@ -168,7 +173,10 @@ export function serveGenerations(port: MessagePort): void {
     }
     if (job.cancelled) return;
     try {
-      job.generation = new BatchedGeneration(model.network, request);
+      const net = model.network;
+      let encoder = encoders.get(net);
+      if (!encoder) encoders.set(net, (encoder = new EncoderCache(net)));
+      job.generation = new BatchedGeneration(net, request, encoder.encode(request.input));
       job.net = model.network;
     } catch (e) {
       jobs.delete(id);
@@ -202,4 +210,20 @@ export function serveGenerations(port: MessagePort): void {
       }
     }
   });
+}
+
+/**
+ * Generation keeps every core busy while it runs; the thread that answers requests must still get a
+ * core at once, or a GET and the first chunk of a new stream wait behind it. Linux schedules threads
+ * on their own, so this thread (its id read from /proc/thread-self) is made nicer than the main
+ * thread; elsewhere the threads keep the process's priority.
+ */
+function lowerThreadPriority(): void {
+  if (process.platform !== 'linux') return;
+  try {
+    const tid = Number(readlinkSync('/proc/thread-self').split('/').pop());
+    if (Number.isInteger(tid) && tid > 0) os.setPriority(tid, Math.max(os.getPriority(tid), GENERATION_NICE));
+  } catch {
+    // no /proc, or not allowed: generation then competes with the request thread as an equal
+  }
 }
