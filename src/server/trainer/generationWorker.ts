@@ -1,4 +1,4 @@
-import { type Stats, promises as fsp, readlinkSync } from 'node:fs';
+import { readlinkSync, type Stats, statSync } from 'node:fs';
 import * as os from 'node:os';
 import type { MessagePort } from 'node:worker_threads';
 import { BatchedGeneration, EncoderCache, stepCandidates } from './batchedDecoding';
@@ -11,7 +11,9 @@ const LOADED_MODELS = 16;
 /** How long the worker generates before it looks at its messages again (new requests, cancels). */
 const SLICE_MS = 2;
 /** The scheduling priority (nice) of a generation thread, below the thread that answers requests. */
-export const GENERATION_NICE = 10;
+export const GENERATION_NICE = 5;
+/** Candidates one decoder step takes at most; beyond about this many a batch is no faster per candidate. */
+const MAX_BATCH = 16;
 
 interface Job {
   id: number;
@@ -22,15 +24,17 @@ interface Job {
   texts: string[];
   finished: (FinishReason | undefined)[];
   cancelled: boolean;
+  /** When the job last stepped, counted in jobs stepped; 0 before its first step. */
+  lastStep: number;
 }
 
 /**
  * Serves generations on a worker thread: loads each weights file once (again when it changes on
- * disk), and decodes all open generations together, one decoder step for all of them at a time
- * (batchedDecoding), which gives each the same text as decoding it alone. While some stream still
- * waits for its first chunk, only such streams step, so a new stream's first chunk does not wait
- * behind the chunks of older ones. Chunks leave as soon as a step completes them, all of a step's
- * in one message.
+ * disk), and decodes its open generations together, one decoder step for up to MAX_BATCH
+ * candidates at a time, the least recently stepped first (batchedDecoding, which gives each the
+ * same text as decoding it alone). While some stream still waits for its first chunk, only such
+ * streams step, so a new stream's first chunk does not wait behind the chunks of older ones.
+ * Chunks leave as soon as a step completes them, all of a step's in one message.
  */
 export function serveGenerations(port: MessagePort): void {
   lowerThreadPriority();
@@ -39,6 +43,7 @@ export function serveGenerations(port: MessagePort): void {
   const jobs = new Map<number, Job>();
   let outbox: GenerationEvent[] = [];
   let scheduled = false;
+  let steps = 0;
 
   const post = (event: GenerationEvent): void => {
     outbox.push(event);
@@ -55,11 +60,13 @@ export function serveGenerations(port: MessagePort): void {
     return model;
   };
 
-  const modelFor = async (file: string): Promise<LocalTrainedModel> => {
+  const modelFor = (file: string): Promise<LocalTrainedModel> => {
     // A model re-created under the same id writes a new file (atomically), so the key changes with it.
+    // Synchronous: a stat blocks this thread for microseconds, where a trip through the thread pool
+    // costs a turn of the event loop, behind a decoder step, before every generation.
     let stat: Stats;
     try {
-      stat = await fsp.stat(file);
+      stat = statSync(file);
     } catch {
       return load(file); // which says what is wrong with the file, as loading always has
     }
@@ -119,7 +126,17 @@ export function serveGenerations(port: MessagePort): void {
     const moving = open.filter((j) => jobs.has(j.id) && movable(j) && j.generation.needingStep().length > 0);
     if (moving.length === 0) return false;
     const waitingForFirst = moving.filter((j) => !j.whole && j.generation.chunksOut === 0);
-    const batch = waitingForFirst.length > 0 ? waitingForFirst : moving;
+    // The least recently stepped first, up to a batch: a step stays short, so a new request is
+    // looked at soon, and larger batches gain nothing more per candidate.
+    const candidates = (waitingForFirst.length > 0 ? waitingForFirst : moving).sort((a, b) => a.lastStep - b.lastStep);
+    const batch: typeof candidates = [];
+    let size = 0;
+    for (const job of candidates) {
+      if (size >= MAX_BATCH) break;
+      batch.push(job);
+      size += job.generation.needingStep().length;
+      job.lastStep = ++steps;
+    }
     const byNetwork = new Map<Network, typeof batch>();
     for (const job of batch) {
       const group = byNetwork.get(job.net);
@@ -161,6 +178,7 @@ export function serveGenerations(port: MessagePort): void {
       texts: Array.from({ length: request.candidateCount }, () => ''),
       finished: Array.from({ length: request.candidateCount }, () => undefined),
       cancelled: false,
+      lastStep: 0,
     };
     jobs.set(id, job);
     let model: LocalTrainedModel;
