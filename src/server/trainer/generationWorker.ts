@@ -37,7 +37,6 @@ interface Job {
  * Chunks leave as soon as a step completes them, all of a step's in one message.
  */
 export function serveGenerations(port: MessagePort): void {
-  lowerThreadPriority();
   const models = new Map<string, Promise<LocalTrainedModel>>();
   const encoders = new WeakMap<Network, EncoderCache>();
   const jobs = new Map<number, Job>();
@@ -236,7 +235,7 @@ export function serveGenerations(port: MessagePort): void {
  * on their own, so this thread (its id read from /proc/thread-self) is made nicer than the main
  * thread; elsewhere the threads keep the process's priority.
  */
-function lowerThreadPriority(): void {
+export function lowerThreadPriority(): void {
   if (process.platform !== 'linux') return;
   try {
     const tid = Number(readlinkSync('/proc/thread-self').split('/').pop());
