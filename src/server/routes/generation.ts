@@ -244,5 +244,8 @@ async function streamChunks(ex: Exchange, generation: Generation, plan: Generati
   if (closed) return;
   if (sent === 0) await write(frame(builder.chunk({ deltas: [''], finished: ['STOP'] })));
   if (!sse) await write(']');
+  // The last chunk and the end can arrive together, so the last write may still be corked; ending
+  // a corked response loses its bytes on newer Node versions.
+  if (corked) uncork();
   res.end();
 }
