@@ -119,7 +119,7 @@ function* codePoints(text: string): Generator<string, void, void> {
   for (const ch of text) yield ch;
 }
 
-function firstStop(text: string, stops: readonly string[]): number {
+export function firstStop(text: string, stops: readonly string[]): number {
   let first = -1;
   for (const stop of stops) {
     const at = text.indexOf(stop);
@@ -129,7 +129,7 @@ function firstStop(text: string, stops: readonly string[]): number {
 }
 
 /** Length of the longest end of `text` that could still grow into a stop sequence. */
-function heldBack(text: string, stops: readonly string[]): number {
+export function heldBack(text: string, stops: readonly string[]): number {
   let hold = 0;
   for (const stop of stops) {
     for (let len = Math.min(stop.length - 1, text.length); len > hold; len--) {
