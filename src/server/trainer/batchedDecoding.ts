@@ -1,5 +1,5 @@
-import { sigmoid, type Vec } from './kernels';
-import { BOUNDARY_ID, type Encoded, inputIds, Network, type StepCache, VOCAB, wideBucketsAt } from './network';
+import type { Vec } from './kernels';
+import { BOUNDARY_ID, type Encoded, inputIds, Network, OFFSETS, type StepCache, VOCAB } from './network';
 import { Rng } from './rng';
 import { type CandidatesRequest, type GenerationChunk, TOKENS_PER_CHUNK } from './candidates';
 import { DEFAULT_MAX_OUTPUT_TOKENS, type FinishReason, firstStop, heldBack, pickToken, type SamplingOptions } from './trainedModel';
@@ -12,13 +12,12 @@ import { DEFAULT_MAX_OUTPUT_TOKENS, type FinishReason, firstStop, heldBack, pick
  * temperature 0 and for a seed alike; only the throughput differs.
  */
 
-const OFFSETS = [-1, 0, 1, 2];
-
 /** One candidate's decoder step: what `Network.step` takes. */
 interface StepInput {
   enc: Encoded;
   t: number;
   prev: number;
+  history: number;
   sPrev: Vec;
   cPrev: Vec;
   alphaPrev: Vec;
@@ -31,25 +30,34 @@ interface StepInput {
  */
 function matVecBatch(w: Float32Array, wo: number, rows: number, cols: number, xs: readonly Vec[], ys: readonly Vec[], bo = -1): void {
   // a block of candidates at a time, so that their inputs stay in the first-level cache while the rows go by
-  for (let from = 0; from < xs.length; from += BLOCK) matVecBlock(w, wo, rows, cols, xs, ys, bo, from, Math.min(xs.length, from + BLOCK));
+  for (let from = 0; from < xs.length; from += BLOCK) matVecBlock(w, wo, rows, cols, cols, xs, ys, bo, undefined, from, Math.min(xs.length, from + BLOCK));
+}
+
+/**
+ * ys[b][r] = inits[b][r] + Σ_c W[wo + r·stride + c] · xs[b][c] over the first `cols` columns:
+ * `matVecColumns` for a batch, bit for bit.
+ */
+function matVecColumnsBatch(w: Float32Array, wo: number, rows: number, cols: number, stride: number, xs: readonly Vec[], ys: readonly Vec[], inits: readonly Vec[]): void {
+  for (let from = 0; from < xs.length; from += BLOCK) matVecBlock(w, wo, rows, cols, stride, xs, ys, -1, inits, from, Math.min(xs.length, from + BLOCK));
 }
 
 const BLOCK = 8;
 
-function matVecBlock(w: Float32Array, wo: number, rows: number, cols: number, xs: readonly Vec[], ys: readonly Vec[], bo: number, from: number, to: number): void {
+/** Each sum starts at the bias (bo ≥ 0), at the candidate's own `inits` entry when given, or at 0. */
+function matVecBlock(w: Float32Array, wo: number, rows: number, cols: number, stride: number, xs: readonly Vec[], ys: readonly Vec[], bo: number, inits: readonly Vec[] | undefined, from: number, to: number): void {
   for (let r = 0; r < rows; r++) {
     const bias = bo >= 0 ? w[bo + r] : 0;
-    const row = wo + r * cols;
+    const row = wo + r * stride;
     let b = from;
     for (; b + 3 < to; b += 4) {
       const x0 = xs[b];
       const x1 = xs[b + 1];
       const x2 = xs[b + 2];
       const x3 = xs[b + 3];
-      let s0 = bias;
-      let s1 = bias;
-      let s2 = bias;
-      let s3 = bias;
+      let s0 = inits ? inits[b][r] : bias;
+      let s1 = inits ? inits[b + 1][r] : bias;
+      let s2 = inits ? inits[b + 2][r] : bias;
+      let s3 = inits ? inits[b + 3][r] : bias;
       let c = 0;
       for (; c + 3 < cols; c += 4) {
         const a0 = w[row + c];
@@ -75,7 +83,7 @@ function matVecBlock(w: Float32Array, wo: number, rows: number, cols: number, xs
     }
     for (; b < to; b++) {
       const x = xs[b];
-      let sum = bias;
+      let sum = inits ? inits[b][r] : bias;
       let c = 0;
       for (; c + 3 < cols; c += 4) sum += w[row + c] * x[c] + w[row + c + 1] * x[c + 1] + w[row + c + 2] * x[c + 2] + w[row + c + 3] * x[c + 3];
       for (; c < cols; c++) sum += w[row + c] * x[c];
@@ -104,9 +112,9 @@ function scratchFor(net: Network, size: number): Scratch {
   return scratch;
 }
 
-/** `net.step(enc, t, prev, sPrev, cPrev, alphaPrev, out)` for every input, as one batch. */
+/** `net.step(enc, t, prev, history, sPrev, cPrev, alphaPrev, out)` for every input, as one batch. */
 export function stepBatch(net: Network, inputs: readonly StepInput[]): void {
-  const { embed: D, hidden: H, state: S, outHidden: A, wideRank: R, wideBuckets } = net.config;
+  const { embed: D, hidden: H, state: S, outHidden: A, wideRank: R } = net.config;
   const U = D + 2 * H;
   const L = net.layout;
   const w = net.weights;
@@ -116,89 +124,27 @@ export function stepBatch(net: Network, inputs: readonly StepInput[]): void {
   const hg = scratch.hg.slice(0, count);
   const logits = scratch.logits.slice(0, count);
   const outs = inputs.map((i) => i.out);
-  for (const { enc, t, prev, sPrev, cPrev, alphaPrev, out } of inputs) {
-    out.prev = prev;
-    out.t = t;
-    const u = out.u;
-    const e = L.emb + prev * D;
-    for (let d = 0; d < D; d++) u[d] = w[e + d];
-    u.set(cPrev, D);
-    u.set(enc.g, D + H);
-    out.sPrev.set(sPrev);
-    out.alphaPrev.set(alphaPrev);
-  }
-  matVecBatch(w, L.wx, 3 * S, U, outs.map((o) => o.u), xg, L.bx);
+  for (const { enc, t, prev, sPrev, cPrev, alphaPrev, out } of inputs) net.stepInputs(enc, t, prev, sPrev, cPrev, alphaPrev, out);
+  // the share of the GRU's input gates that g decides is the prompt's, computed once by the encoder
+  matVecColumnsBatch(w, L.wx, 3 * S, D + H, U, outs.map((o) => o.u), xg, inputs.map((i) => i.enc.xgFromG));
   matVecBatch(w, L.wh, 3 * S, S, outs.map((o) => o.sPrev), hg, L.bh);
-  for (let b = 0; b < count; b++) {
-    const { z, r, nn, hn, s, sPrev } = outs[b];
-    const x = xg[b];
-    const h = hg[b];
-    for (let k = 0; k < S; k++) {
-      z[k] = sigmoid(x[k] + h[k]);
-      r[k] = sigmoid(x[S + k] + h[S + k]);
-      hn[k] = h[2 * S + k];
-      nn[k] = Math.tanh(x[2 * S + k] + r[k] * hn[k]);
-      s[k] = (1 - z[k]) * nn[k] + z[k] * sPrev[k];
-    }
-  }
+  outs.forEach((out, b) => net.gruUpdate(xg[b], hg[b], out));
   const states = outs.map((o) => o.s);
   matVecBatch(w, L.wq, H, S, states, outs.map((o) => o.q));
   matVecBatch(w, L.wl, OFFSETS.length, S, states, outs.map((o) => o.loc), L.bl);
-  for (const { enc, alphaPrev, out } of inputs) {
-    const n = enc.n;
-    const { q, loc, alpha, c } = out;
-    const h = enc.h;
-    let max = -Infinity;
-    for (let j = 0; j < n; j++) {
-      let score = 0;
-      for (let k = 0; k < H; k++) score += q[k] * h[j * H + k];
-      for (let o = 0; o < OFFSETS.length; o++) {
-        const from = j - OFFSETS[o];
-        if (from >= 0 && from < n) score += loc[o] * alphaPrev[from];
-      }
-      alpha[j] = score;
-      if (score > max) max = score;
-    }
-    let sum = 0;
-    for (let j = 0; j < n; j++) sum += alpha[j] = Math.exp(alpha[j] - max);
-    c.fill(0);
-    for (let j = 0; j < n; j++) {
-      const aj = (alpha[j] /= sum);
-      for (let k = 0; k < H; k++) c[k] += aj * h[j * H + k];
-    }
-    out.sc.set(out.s, 0);
-    out.sc.set(c, S);
-  }
+  for (const { enc, out } of inputs) net.attend(enc, out);
   matVecBatch(w, L.wa, A, S + H, outs.map((o) => o.sc), outs.map((o) => o.a), L.ba);
   for (const out of outs) for (let k = 0; k < A; k++) out.a[k] = Math.tanh(out.a[k]);
   matVecBatch(w, L.wv, VOCAB, A, outs.map((o) => o.a), logits, L.bv);
   const wides: Vec[] = [];
   const wideLogits: Vec[] = [];
-  inputs.forEach(({ enc, t, prev, out }, b) => {
-    const grams = enc.wideHashes;
-    if (!(R > 0 && wideBuckets > 0 && grams.length > 0)) return;
-    if (out.wideKeys.length !== grams.length) out.wideKeys = new Int32Array(grams.length);
-    wideBucketsAt(grams, t, prev, wideBuckets, out.wideKeys);
-    const wide = out.wide;
-    wide.fill(0);
-    for (const key of out.wideKeys) for (let k = 0; k < R; k++) wide[k] += w[L.wide + key * R + k];
-    const inv = 1 / Math.sqrt(out.wideKeys.length);
-    for (let k = 0; k < R; k++) wide[k] *= inv;
-    wides.push(wide);
+  inputs.forEach(({ enc, t, prev, history, out }, b) => {
+    if (!net.wideVector(enc, t, prev, history, out)) return;
+    wides.push(out.wide);
     wideLogits.push(logits[b]);
   });
   addWideLogits(w, L.wproj, R, wides, wideLogits);
-  inputs.forEach(({ out }, b) => {
-    const lg = logits[b];
-    let lmax = -Infinity;
-    for (let v = 0; v < VOCAB; v++) if (lg[v] > lmax) lmax = lg[v];
-    let lsum = 0;
-    for (let v = 0; v < VOCAB; v++) lsum += out.p[v] = Math.exp(lg[v] - lmax);
-    for (let v = 0; v < VOCAB; v++) out.p[v] /= lsum;
-    let gate = w[L.bp];
-    for (let k = 0; k < S + H; k++) gate += w[L.wp + k] * out.sc[k];
-    out.pgen = sigmoid(gate);
-  });
+  outs.forEach((out, b) => net.output(logits[b], out));
 }
 
 /** logits[b][v] += Σ_k Wproj[v·R + k] · wide[b][k], each sum in Network.step's order. */
@@ -234,6 +180,7 @@ export class CandidateDecoder {
   private alpha: Vec;
   private readonly decoder = new TextDecoder('utf-8', { fatal: false });
   private prev = BOUNDARY_ID;
+  private readonly written: number[] = [];
   private pending = '';
   private produced = 0;
   private bytes = 0;
@@ -255,7 +202,8 @@ export class CandidateDecoder {
 
   /** The next decoder step's input. */
   stepInput(): StepInput {
-    return { enc: this.enc, t: this.bytes, prev: this.prev, sPrev: this.s, cPrev: this.c, alphaPrev: this.alpha, out: this.caches[this.bytes & 1] };
+    const t = this.bytes;
+    return { enc: this.enc, t, prev: this.prev, history: this.net.historyKey(this.written, t), sPrev: this.s, cPrev: this.c, alphaPrev: this.alpha, out: this.caches[this.bytes & 1] };
   }
 
   /** Takes the result of the step `stepInput` asked for: picks a token and adds what it completes to `out`. */
@@ -269,6 +217,7 @@ export class CandidateDecoder {
     this.c = cache.c;
     this.alpha = cache.alpha;
     this.prev = token;
+    this.written.push(token);
     const text = this.decoder.decode(Uint8Array.of(token), { stream: true });
     for (const ch of text) {
       this.pending += ch;

@@ -23,7 +23,8 @@ export const BOUNDARY_ID = 256;
 export const VOCAB = 257;
 /** The model reads the last this-many bytes of a prompt. */
 export const MAX_INPUT_BYTES = 1024;
-const OFFSETS = [-1, 0, 1, 2];
+/** Where attention can move from where it looked last (see Network). */
+export const OFFSETS = [-1, 0, 1, 2];
 /** Keeps the loss finite when weights driven to extremes give the target no probability at all. */
 const MIN_PROBABILITY = 1e-300;
 const NGRAM_MIN = 2;
@@ -226,6 +227,14 @@ export function outputHistoryKey(output: ArrayLike<number>, t: number, length: n
 }
 const HISTORY_KEY_OFFSET = 1000;
 
+function softmax(logits: Vec, into: Vec): void {
+  let max = -Infinity;
+  for (let v = 0; v < VOCAB; v++) if (logits[v] > max) max = logits[v];
+  let sum = 0;
+  for (let v = 0; v < VOCAB; v++) sum += into[v] = Math.exp(logits[v] - max);
+  for (let v = 0; v < VOCAB; v++) into[v] /= sum;
+}
+
 /** The encoder's result for one prompt. */
 export interface Encoded {
   ids: Int32Array;
@@ -410,21 +419,55 @@ export class Network {
     const { D, H, S, A, U } = this;
     const L = this.layout;
     const w = this.weights;
-    const n = enc.n;
+    this.stepInputs(enc, t, prev, sPrev, cPrev, alphaPrev, out);
+    const xg = this.xg;
+    const hg = this.hg;
+    matVecColumns(w, L.wx, 3 * S, D + H, U, out.u, 0, xg, 0, enc.xgFromG);
+    matVec(w, L.wh, 3 * S, S, sPrev, 0, hg, 0, L.bh);
+    this.gruUpdate(xg, hg, out);
+    matVec(w, L.wq, H, S, out.s, 0, out.q, 0);
+    matVec(w, L.wl, OFFSETS.length, S, out.s, 0, out.loc, 0, L.bl);
+    this.attend(enc, out);
+    matVec(w, L.wa, A, S + H, out.sc, 0, out.a, 0, L.ba);
+    for (let k = 0; k < A; k++) out.a[k] = Math.tanh(out.a[k]);
+    const logits = this.logits;
+    matVec(w, L.wv, VOCAB, A, out.a, 0, logits, 0, L.bv);
+    if (withoutWide) softmax(logits, out.pd);
+    if (this.wideVector(enc, t, prev, history, out)) {
+      const R = this.config.wideRank;
+      const wide = out.wide;
+      for (let v = 0; v < VOCAB; v++) {
+        let sum = 0;
+        for (let k = 0; k < R; k++) sum += w[L.wproj + v * R + k] * wide[k];
+        logits[v] += sum;
+      }
+    }
+    this.output(logits, out);
+  }
+
+  /**
+   * The parts of a step that are the same for one candidate or many decoded together (see
+   * batchedDecoding.ts), which differ only in how they multiply by the weight matrices in between.
+   * First: the step's inputs kept in `out`, and the GRU's input u = [embedding of prev; cPrev; g].
+   */
+  stepInputs(enc: Encoded, t: number, prev: number, sPrev: Vec, cPrev: Vec, alphaPrev: Vec, out: StepCache): void {
+    const { D, H } = this;
+    const w = this.weights;
     out.prev = prev;
     out.t = t;
     const u = out.u;
-    const e = L.emb + prev * D;
+    const e = this.layout.emb + prev * D;
     for (let d = 0; d < D; d++) u[d] = w[e + d];
     u.set(cPrev, D);
     u.set(enc.g, D + H);
     out.sPrev.set(sPrev);
     out.alphaPrev.set(alphaPrev);
-    const xg = this.xg;
-    const hg = this.hg;
-    matVecColumns(w, L.wx, 3 * S, D + H, U, u, 0, xg, 0, enc.xgFromG);
-    matVec(w, L.wh, 3 * S, S, sPrev, 0, hg, 0, L.bh);
-    const { z, r, nn, hn, s } = out;
+  }
+
+  /** The GRU's new state from its gates' input (xg) and state (hg) terms. */
+  gruUpdate(xg: Vec, hg: Vec, out: StepCache): void {
+    const S = this.S;
+    const { z, r, nn, hn, s, sPrev } = out;
     for (let k = 0; k < S; k++) {
       z[k] = sigmoid(xg[k] + hg[k]);
       r[k] = sigmoid(xg[S + k] + hg[S + k]);
@@ -432,10 +475,13 @@ export class Network {
       nn[k] = Math.tanh(xg[2 * S + k] + r[k] * hn[k]);
       s[k] = (1 - z[k]) * nn[k] + z[k] * sPrev[k];
     }
-    const q = out.q;
-    matVec(w, L.wq, H, S, s, 0, q, 0);
-    matVec(w, L.wl, OFFSETS.length, S, s, 0, out.loc, 0, L.bl);
-    const alpha = out.alpha;
+  }
+
+  /** Attention from the step's query q and location terms loc: alpha, the context c, and sc = [s; c]. */
+  attend(enc: Encoded, out: StepCache): void {
+    const { H, S } = this;
+    const n = enc.n;
+    const { q, loc, alphaPrev, alpha, c } = out;
     const h = enc.h;
     let max = -Infinity;
     for (let j = 0; j < n; j++) {
@@ -443,62 +489,64 @@ export class Network {
       for (let k = 0; k < H; k++) score += q[k] * h[j * H + k];
       for (let o = 0; o < OFFSETS.length; o++) {
         const from = j - OFFSETS[o];
-        if (from >= 0 && from < n) score += out.loc[o] * alphaPrev[from];
+        if (from >= 0 && from < n) score += loc[o] * alphaPrev[from];
       }
       alpha[j] = score;
       if (score > max) max = score;
     }
     let sum = 0;
     for (let j = 0; j < n; j++) sum += alpha[j] = Math.exp(alpha[j] - max);
-    const c = out.c;
     c.fill(0);
     for (let j = 0; j < n; j++) {
       const aj = (alpha[j] /= sum);
       for (let k = 0; k < H; k++) c[k] += aj * h[j * H + k];
     }
-    const sc = out.sc;
-    sc.set(s, 0);
-    sc.set(c, S);
-    matVec(w, L.wa, A, S + H, sc, 0, out.a, 0, L.ba);
-    for (let k = 0; k < A; k++) out.a[k] = Math.tanh(out.a[k]);
-    const logits = this.logits;
-    matVec(w, L.wv, VOCAB, A, out.a, 0, logits, 0, L.bv);
-    if (withoutWide) {
-      let dmax = -Infinity;
-      for (let v = 0; v < VOCAB; v++) if (logits[v] > dmax) dmax = logits[v];
-      let dsum = 0;
-      for (let v = 0; v < VOCAB; v++) dsum += out.pd[v] = Math.exp(logits[v] - dmax);
-      for (let v = 0; v < VOCAB; v++) out.pd[v] /= dsum;
-    }
-    const R = this.config.wideRank;
-    const grams = enc.wideHashes;
-    if (R > 0 && this.config.wideBuckets > 0 && grams.length > 0) {
-      const keyCount = this.config.wideHistory ? 2 * grams.length : grams.length;
-      if (out.wideKeys.length !== keyCount) out.wideKeys = new Int32Array(keyCount);
-      wideBucketsAt(grams, t, prev, this.config.wideBuckets, out.wideKeys);
-      if (this.config.wideHistory) wideBucketsAt(grams, t, history, this.config.wideBuckets, out.wideKeys.subarray(grams.length));
-      const wide = out.wide;
-      wide.fill(0);
-      for (const key of out.wideKeys) for (let k = 0; k < R; k++) wide[k] += w[L.wide + key * R + k];
-      const inv = 1 / Math.sqrt(out.wideKeys.length);
-      for (let k = 0; k < R; k++) wide[k] *= inv;
-      for (let v = 0; v < VOCAB; v++) {
-        let sum = 0;
-        for (let k = 0; k < R; k++) sum += w[L.wproj + v * R + k] * wide[k];
-        logits[v] += sum;
-      }
-    } else if (out.wideKeys.length > 0) {
-      // a reused cache must not keep the keys of an earlier prompt
-      out.wideKeys = new Int32Array(0);
-    }
-    let lmax = -Infinity;
-    for (let v = 0; v < VOCAB; v++) if (logits[v] > lmax) lmax = logits[v];
-    let lsum = 0;
-    for (let v = 0; v < VOCAB; v++) lsum += out.p[v] = Math.exp(logits[v] - lmax);
-    for (let v = 0; v < VOCAB; v++) out.p[v] /= lsum;
+    out.sc.set(out.s, 0);
+    out.sc.set(c, S);
+  }
+
+  /** The step's generated distribution p from its logits (wide part included), and the copy gate. */
+  output(logits: Vec, out: StepCache): void {
+    const SH = this.S + this.H;
+    const L = this.layout;
+    const w = this.weights;
+    softmax(logits, out.p);
     let gate = w[L.bp];
-    for (let k = 0; k < S + H; k++) gate += w[L.wp + k] * sc[k];
+    for (let k = 0; k < SH; k++) gate += w[L.wp + k] * out.sc[k];
     out.pgen = sigmoid(gate);
+  }
+
+  /**
+   * The wide part's keys at output position `t` (after `prev`, with `history` as `step` takes it)
+   * into `out.wideKeys`, and the sum of their vectors into `out.wide`. False when this prompt or
+   * shape has no wide part; the keys are then empty.
+   */
+  wideVector(enc: Encoded, t: number, prev: number, history: number, out: StepCache): boolean {
+    const { wideRank: R, wideBuckets, wideHistory } = this.config;
+    const grams = enc.wideHashes;
+    if (!(R > 0 && wideBuckets > 0 && grams.length > 0)) {
+      // a reused cache must not keep the keys of an earlier prompt
+      if (out.wideKeys.length > 0) out.wideKeys = new Int32Array(0);
+      return false;
+    }
+    const keyCount = wideHistory ? 2 * grams.length : grams.length;
+    if (out.wideKeys.length !== keyCount) out.wideKeys = new Int32Array(keyCount);
+    wideBucketsAt(grams, t, prev, wideBuckets, out.wideKeys);
+    if (wideHistory) wideBucketsAt(grams, t, history, wideBuckets, out.wideKeys.subarray(grams.length));
+    const w = this.weights;
+    const at = this.layout.wide;
+    const wide = out.wide;
+    wide.fill(0);
+    for (const key of out.wideKeys) for (let k = 0; k < R; k++) wide[k] += w[at + key * R + k];
+    const inv = 1 / Math.sqrt(out.wideKeys.length);
+    for (let k = 0; k < R; k++) wide[k] *= inv;
+    return true;
+  }
+
+  /** The `history` that `step` takes at position `t` of `output`; 0 when the shape has no `wideHistory`. */
+  historyKey(output: ArrayLike<number>, t: number): number {
+    const length = this.config.wideHistory;
+    return length ? outputHistoryKey(output, t, length) : 0;
   }
 
   /** p(y) of a filled step: the generated and the copied probability mixed by the gate. */
@@ -565,8 +613,7 @@ export class Network {
     const copies: number[] = [];
     for (let t = 0; t < target.length; t++) {
       const cache = this.trainingCache(t, enc.n);
-      const history = this.config.wideHistory ? outputHistoryKey(target, t, this.config.wideHistory) : 0;
-      this.step(enc, t, prev, history, s, c, alpha, cache, denseTerm);
+      this.step(enc, t, prev, this.historyKey(target, t), s, c, alpha, cache, denseTerm);
       const y = target[t];
       const { p, copy } = Network.probability(enc, cache, y);
       nll -= Math.log(Math.max(p, MIN_PROBABILITY));

@@ -1,4 +1,4 @@
-import { BOUNDARY_ID, inputIds, Network, outputHistoryKey, type StepCache, VOCAB } from './network';
+import { BOUNDARY_ID, inputIds, Network, type StepCache, VOCAB } from './network';
 import { readModelFile, type SavedModel } from './persistence';
 import { Rng } from './rng';
 import { countTokens } from './tokens';
@@ -66,14 +66,13 @@ export class LocalTrainedModel implements TrainedModel {
     const dist = new Float64Array(VOCAB);
     const decoder = new TextDecoder('utf-8', { fatal: false });
     let prev = BOUNDARY_ID;
-    const history = net.config.wideHistory;
     const written: number[] = [];
     let pending = '';
     let produced = 0;
     // a byte stream that never completes a code point still ends
     for (let bytes = 0; bytes < 4 * maxTokens + 4; bytes++) {
       const cache = caches[bytes & 1];
-      net.step(enc, bytes, prev, history ? outputHistoryKey(written, bytes, history) : 0, s, c, alpha, cache);
+      net.step(enc, bytes, prev, net.historyKey(written, bytes), s, c, alpha, cache);
       Network.distribution(enc, cache, dist);
       const token = pickToken(dist, opts, rng);
       if (token === BOUNDARY_ID) break;
@@ -81,7 +80,7 @@ export class LocalTrainedModel implements TrainedModel {
       c = cache.c;
       alpha = cache.alpha;
       prev = token;
-      if (history) written.push(token);
+      written.push(token);
       const text = decoder.decode(Uint8Array.of(token), { stream: true });
       for (const ch of text) {
         pending += ch;

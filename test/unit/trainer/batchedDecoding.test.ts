@@ -4,9 +4,17 @@ import { type CandidatesRequest, type GenerationChunk, runCandidates } from '../
 import { DEFAULT_CONFIG, initialWeights, inputIds, layoutOf, Network, type NetworkConfig } from '../../../src/server/trainer/network';
 import { Rng } from '../../../src/server/trainer/rng';
 import { LocalTrainedModel } from '../../../src/server/trainer/trainedModel';
+import { TUNING_WIDE_HISTORY, TUNING_WIDE_NGRAM } from '../../../src/server/trainer/trainer';
 
 /** Sizes that are not multiples of the kernels' unrolling, so their remainder loops run too. */
 const ODD: NetworkConfig = { embed: 7, hidden: 11, state: 13, outHidden: 9, buckets: 64, window: 3, wideBuckets: 128, wideRank: 3 };
+/** The shapes decoding must agree on: made before the wide part had history keys, and tuned since (3-grams keyed again with output bytes). */
+const CONFIGS: [string, NetworkConfig][] = [
+  ['the default network', DEFAULT_CONFIG],
+  ['a network of odd sizes', ODD],
+  ['the tuned network', { ...DEFAULT_CONFIG, wideNgram: TUNING_WIDE_NGRAM, wideHistory: TUNING_WIDE_HISTORY }],
+  ['a network of odd sizes with history keys', { ...ODD, wideNgram: 3, wideHistory: 5 }],
+];
 
 /** Random weights, the wide part included (initialWeights leaves it at zero, as pretraining does). */
 function randomNetwork(config: NetworkConfig, seed: number): Network {
@@ -64,25 +72,25 @@ function requestsFor(seed: number): CandidatesRequest[] {
 
 describe('batched decoding', () => {
   it('computes each step bit for bit as Network.step does', () => {
-    for (const config of [DEFAULT_CONFIG, ODD]) {
+    for (const [name, config] of CONFIGS) {
       const net = randomNetwork(config, 3);
       const prompts = ['one', 'a longer prompt of the batch', 'ünïcode', '', 'five'];
       const encs = prompts.map((p) => net.encode(inputIds(p)));
       const inputs = encs.map((enc, i) => {
         const start = net.start(enc);
-        return { enc, t: i * 5, prev: 40 + i, sPrev: start.s, cPrev: start.c, alphaPrev: start.alpha, out: net.newCache(enc.n) };
+        return { enc, t: i * 5, prev: 40 + i, history: 1000 + 37 * i, sPrev: start.s, cPrev: start.c, alphaPrev: start.alpha, out: net.newCache(enc.n) };
       });
       stepBatch(net, inputs);
       for (const input of inputs) {
         const expected = net.newCache(input.enc.n);
-        net.step(input.enc, input.t, input.prev, input.sPrev, input.cPrev, input.alphaPrev, expected);
-        for (const field of ['s', 'c', 'alpha', 'p', 'a', 'q', 'loc'] as const) assert.deepEqual(input.out[field], expected[field], `${field} differs`);
-        assert.equal(input.out.pgen, expected.pgen);
+        net.step(input.enc, input.t, input.prev, input.history, input.sPrev, input.cPrev, input.alphaPrev, expected);
+        for (const field of ['s', 'c', 'alpha', 'p', 'a', 'q', 'loc', 'wideKeys', 'wide'] as const) assert.deepEqual(input.out[field], expected[field], `${name}: ${field} differs`);
+        assert.equal(input.out.pgen, expected.pgen, `${name}: pgen differs`);
       }
     }
   });
 
-  for (const [name, config] of [['the default network', DEFAULT_CONFIG], ['a network of odd sizes', ODD]] as const) {
+  for (const [name, config] of CONFIGS) {
     it(`writes the same chunks as unbatched decoding, at temperature 0 and for a seed (${name})`, () => {
       const seed = Number(process.env.TEST_SEED) || Math.floor(Math.random() * 2 ** 31);
       console.log(`      seed ${seed} (TEST_SEED=${seed} repeats it)`);
