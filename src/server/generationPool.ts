@@ -20,6 +20,8 @@ export interface WholeGeneration {
 export interface Generation {
   /** The chunks in order, as the worker produces them (stream mode only). */
   chunks(): AsyncIterable<GenerationChunk>;
+  /** The chunks that have arrived and not been taken yet, taken now (stream mode only). */
+  takeArrived(): GenerationChunk[];
   /** Every candidate's whole text (whole mode only). */
   whole(): Promise<WholeGeneration>;
   /** Stops the generation on its worker; nothing happens once it has ended. */
@@ -103,6 +105,13 @@ export class GenerationPool {
       p.wake?.();
     };
     const wait = (): Promise<void> => new Promise<void>((r) => (p.wake = r));
+    let taken = 0;
+    const took = (count: number): void => {
+      const before = Math.floor(taken / STREAM_ACK);
+      taken += count;
+      const acks = Math.floor(taken / STREAM_ACK) - before;
+      if (acks > 0 && !p.ended) this.send(p.slot, { kind: 'more', id: p.id, chunks: acks * STREAM_ACK });
+    };
     return {
       cancel,
       whole: async () => {
@@ -111,14 +120,18 @@ export class GenerationPool {
         if (!p.result) throw new Error('the generation was cancelled');
         return p.result;
       },
+      takeArrived: () => {
+        const arrived = p.chunks.splice(0);
+        took(arrived.length);
+        return arrived;
+      },
       chunks: () => ({
-        [Symbol.asyncIterator]: async function* (this: GenerationPool): AsyncGenerator<GenerationChunk, void, void> {
-          let taken = 0;
+        [Symbol.asyncIterator]: async function* (): AsyncGenerator<GenerationChunk, void, void> {
           try {
             for (;;) {
               const chunk = p.chunks.shift();
               if (chunk) {
-                if (++taken % STREAM_ACK === 0 && !p.ended) this.send(p.slot, { kind: 'more', id: p.id, chunks: STREAM_ACK });
+                took(1);
                 yield chunk;
                 continue;
               }
@@ -129,7 +142,7 @@ export class GenerationPool {
           } finally {
             cancel();
           }
-        }.bind(this),
+        },
       }),
     };
   }
@@ -164,6 +177,10 @@ export class GenerationPool {
   }
 
   private receive(slot: Slot, event: GenerationEvent): void {
+    if (event.kind === 'batch') {
+      for (const e of event.events) this.receive(slot, e);
+      return;
+    }
     const p = slot.pending.get(event.id);
     if (!p) return;
     switch (event.kind) {

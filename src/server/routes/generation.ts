@@ -219,15 +219,27 @@ async function streamChunks(ex: Exchange, generation: Generation, plan: Generati
     return false;
   };
   if (await interrupt()) return;
-  for await (const chunk of generation.chunks()) {
+  // Chunks that arrived together leave in one write, unless each must be seen on its own (a fault
+  // after K chunks, a slowed stream): a stream behind its worker catches up in fewer, larger writes.
+  const oneByOne = faulted || chunkDelay > 0;
+  for await (const first of generation.chunks()) {
     if (closed) return;
-    const response: GenerateContentResponse = builder.chunk(chunk);
-    if (!response.candidates || response.candidates.length === 0) continue;
-    if (chunkDelay > 0) await sleep(chunkDelay);
-    if (closed) return;
-    await write(frame(response));
-    sent++;
-    if (await interrupt()) return;
+    let text = '';
+    for (const chunk of oneByOne ? [first] : [first, ...generation.takeArrived()]) {
+      const response: GenerateContentResponse = builder.chunk(chunk);
+      if (!response.candidates || response.candidates.length === 0) continue;
+      if (oneByOne) {
+        if (chunkDelay > 0) await sleep(chunkDelay);
+        if (closed) return;
+        await write(frame(response));
+        sent++;
+        if (await interrupt()) return;
+      } else {
+        text += frame(response);
+        sent++;
+      }
+    }
+    if (text !== '') await write(text);
   }
   if (closed) return;
   if (sent === 0) await write(frame(builder.chunk({ deltas: [''], finished: ['STOP'] })));

@@ -29,4 +29,6 @@ export type GenerationEvent =
   | { kind: 'whole'; id: number; texts: string[]; finished: (FinishReason | undefined)[] }
   | { kind: 'end'; id: number }
   /** `stage` tells a model that could not be loaded from one that failed while generating. */
-  | { kind: 'failed'; id: number; stage: 'load' | 'generate'; message: string };
+  | { kind: 'failed'; id: number; stage: 'load' | 'generate'; message: string }
+  /** Events that became ready together (the chunks one decoder step completed), in one message. */
+  | { kind: 'batch'; events: GenerationEvent[] };

@@ -8,16 +8,25 @@ export type Weights = Float32Array;
 
 /** y[yo + r] = b[bo + r] + Σ_c W[wo + r·cols + c] · x[xo + c] (b optional). */
 export function matVec(w: Weights, wo: number, rows: number, cols: number, x: Vec, xo: number, y: Vec, yo: number, bo = -1): void {
-  for (let r = 0; r < rows; r++) {
-    let sum = bo >= 0 ? w[bo + r] : 0;
-    const row = wo + r * cols;
-    let c = 0;
-    for (; c + 3 < cols; c += 4) {
-      sum += w[row + c] * x[xo + c] + w[row + c + 1] * x[xo + c + 1] + w[row + c + 2] * x[xo + c + 2] + w[row + c + 3] * x[xo + c + 3];
-    }
-    for (; c < cols; c++) sum += w[row + c] * x[xo + c];
-    y[yo + r] = sum;
+  for (let r = 0; r < rows; r++) y[yo + r] = rowDot(w, wo + r * cols, cols, x, xo, bo >= 0 ? w[bo + r] : 0);
+}
+
+/**
+ * y[yo + r] = init[r] + Σ_c W[wo + r·stride + c] · x[xo + c]: the product with the first `cols`
+ * columns of a matrix whose rows are `stride` long.
+ */
+export function matVecColumns(w: Weights, wo: number, rows: number, cols: number, stride: number, x: Vec, xo: number, y: Vec, yo: number, init: Vec): void {
+  for (let r = 0; r < rows; r++) y[yo + r] = rowDot(w, wo + r * stride, cols, x, xo, init[r]);
+}
+
+/** sum + Σ_c W[row + c] · x[xo + c], four terms at a time. */
+function rowDot(w: Weights, row: number, cols: number, x: Vec, xo: number, sum: number): number {
+  let c = 0;
+  for (; c + 3 < cols; c += 4) {
+    sum += w[row + c] * x[xo + c] + w[row + c + 1] * x[xo + c + 1] + w[row + c + 2] * x[xo + c + 2] + w[row + c + 3] * x[xo + c + 3];
   }
+  for (; c < cols; c++) sum += w[row + c] * x[xo + c];
+  return sum;
 }
 
 /** dx[xo + c] += Σ_r W[wo + r·cols + c] · dy[yo + r]. */

@@ -1,4 +1,4 @@
-import { matTVecAdd, matVec, matVecAdd, outerAdd, outerAddSteps, sigmoid, transpose, type Vec, type Weights } from './kernels';
+import { matTVecAdd, matVec, matVecAdd, matVecColumns, outerAdd, outerAddSteps, sigmoid, transpose, type Vec, type Weights } from './kernels';
 import { Rng } from './rng';
 
 /**
@@ -23,7 +23,8 @@ export const BOUNDARY_ID = 256;
 export const VOCAB = 257;
 /** The model reads the last this-many bytes of a prompt. */
 export const MAX_INPUT_BYTES = 1024;
-const OFFSETS = [-1, 0, 1, 2];
+/** Where attention can move from where it looked last (see Network). */
+export const OFFSETS = [-1, 0, 1, 2];
 /** Keeps the loss finite when weights driven to extremes give the target no probability at all. */
 const MIN_PROBABILITY = 1e-300;
 const NGRAM_MIN = 2;
@@ -46,6 +47,13 @@ export interface NetworkConfig {
   wideBuckets: number;
   /** size of a wide bucket's vector, projected onto the output bytes */
   wideRank: number;
+  /**
+   * With it, the wide part keys every input n-gram a second time at each output position: with the
+   * hash of the previous `wideHistory` output bytes instead of the previous byte alone. Those keys
+   * tell apart examples whose inputs differ only in n-grams that other examples share, from what
+   * the output has said so far. Absent: one key per n-gram, as in models made before.
+   */
+  wideHistory?: number;
   /**
    * Length of the input byte n-grams the wide part keys on. Absent: every 2-, 3- and 4-gram, as
    * in models made before this was chosen (and in the base model, whose wide part is zero).
@@ -196,7 +204,7 @@ export function ngramHashes(ids: Int32Array, min = NGRAM_MIN, max = NGRAM_MAX): 
   return Uint32Array.from(out);
 }
 
-/** The wide part's buckets at output position `t`: each input n-gram paired with the position. */
+/** The wide part's buckets at output position `t`: each input n-gram paired with the position and `prev`. */
 export function wideBucketsAt(hashes: Uint32Array, t: number, prev: number, buckets: number, into: Int32Array): void {
   const pos = t < WIDE_POSITIONS ? t : WIDE_POSITIONS - 1;
   const salt = Math.imul(pos + 1, 0x9e3779b1) ^ Math.imul(prev + 7, 0x27d4eb2f);
@@ -205,6 +213,26 @@ export function wideBucketsAt(hashes: Uint32Array, t: number, prev: number, buck
     h ^= h >>> 13;
     into[k] = (h >>> 0) % buckets;
   }
+}
+
+/**
+ * What the wide part's second set of keys pairs the n-grams with (see NetworkConfig.wideHistory):
+ * a 24-bit hash of the `length` output bytes before position `t` (the boundary before the first),
+ * offset so that it never equals a byte or the boundary, which key the first set.
+ */
+export function outputHistoryKey(output: ArrayLike<number>, t: number, length: number): number {
+  let h = 0x811c9dc5;
+  for (let k = 1; k <= length; k++) h = Math.imul(h ^ (t - k >= 0 ? output[t - k] : BOUNDARY_ID), 0x01000193) >>> 0;
+  return HISTORY_KEY_OFFSET + (h & 0xffffff);
+}
+const HISTORY_KEY_OFFSET = 1000;
+
+function softmax(logits: Vec, into: Vec): void {
+  let max = -Infinity;
+  for (let v = 0; v < VOCAB; v++) if (logits[v] > max) max = logits[v];
+  let sum = 0;
+  for (let v = 0; v < VOCAB; v++) sum += into[v] = Math.exp(logits[v] - max);
+  for (let v = 0; v < VOCAB; v++) into[v] /= sum;
 }
 
 /** The encoder's result for one prompt. */
@@ -222,6 +250,8 @@ export interface Encoded {
   wideHashes: Uint32Array;
   g: Vec;
   s0: Vec;
+  /** bx + the GRU input weights' columns for g times g: the part of every step's input gates that g decides */
+  xgFromG: Vec;
 }
 
 /** Everything one decoder step computed, kept for its backward pass. */
@@ -264,6 +294,8 @@ export class Network {
   private readonly xg: Vec;
   private readonly hg: Vec;
   private readonly logits: Vec;
+  private readonly cachePool: StepCache[] = [];
+  private poolCapacity = 0;
   private transposes?: { wv: Weights; wa: Weights; wq: Weights; wl: Weights; wx: Weights; wh: Weights };
 
   constructor(
@@ -319,7 +351,16 @@ export class Network {
     for (let k = 0; k < S; k++) s0[k] = Math.tanh(s0[k]);
     const wideNgram = this.config.wideNgram;
     const wideHashes = wideNgram === undefined ? hashes : ngramHashes(ids, wideNgram, wideNgram);
-    return { ids, n, win, h, hbar, buckets, hashes, wideHashes, g, s0 };
+    // the GRU's input is [embedding of the previous byte; previous context; g], and g is the same at every step
+    const U = this.U;
+    const xgFromG = new Float64Array(3 * S);
+    for (let r = 0; r < 3 * S; r++) {
+      let sum = w[L.bx + r];
+      const row = L.wx + r * U + D + H;
+      for (let k = 0; k < H; k++) sum += w[row + k] * g[k];
+      xgFromG[r] = sum;
+    }
+    return { ids, n, win, h, hbar, buckets, hashes, wideHashes, g, s0, xgFromG };
   }
 
   /** A decoder step's cache sized for this prompt, ready to be filled by `step`. */
@@ -350,6 +391,19 @@ export class Network {
     };
   }
 
+  /**
+   * The cache of output position `t` while computing a loss: kept from one sequence to the next
+   * (a sequence's caches are done with when its loss and gradient are), with attention arrays of
+   * at least `n` entries, of which the first n are used.
+   */
+  private trainingCache(t: number, n: number): StepCache {
+    if (n > this.poolCapacity) {
+      this.cachePool.length = 0;
+      this.poolCapacity = Math.max(n, 2 * this.poolCapacity);
+    }
+    return (this.cachePool[t] ??= this.newCache(this.poolCapacity));
+  }
+
   /** The decoder's starting point: state s0, context h_0 (the opening boundary), attention on position 0. */
   start(enc: Encoded): { s: Vec; c: Vec; alpha: Vec } {
     const alpha = new Float64Array(enc.n);
@@ -357,26 +411,63 @@ export class Network {
     return { s: enc.s0.slice(), c: enc.h.slice(0, this.H), alpha };
   }
 
-  /** One decoder step after token `prev`, from (sPrev, cPrev, alphaPrev), into `out`. */
-  step(enc: Encoded, t: number, prev: number, sPrev: Vec, cPrev: Vec, alphaPrev: Vec, out: StepCache, withoutWide = false): void {
+  /**
+   * One decoder step after token `prev`, from (sPrev, cPrev, alphaPrev), into `out`. `history` is
+   * the output's outputHistoryKey at `t` (read only when the shape has `wideHistory`).
+   */
+  step(enc: Encoded, t: number, prev: number, history: number, sPrev: Vec, cPrev: Vec, alphaPrev: Vec, out: StepCache, withoutWide = false): void {
     const { D, H, S, A, U } = this;
     const L = this.layout;
     const w = this.weights;
-    const n = enc.n;
+    this.stepInputs(enc, t, prev, sPrev, cPrev, alphaPrev, out);
+    const xg = this.xg;
+    const hg = this.hg;
+    matVecColumns(w, L.wx, 3 * S, D + H, U, out.u, 0, xg, 0, enc.xgFromG);
+    matVec(w, L.wh, 3 * S, S, sPrev, 0, hg, 0, L.bh);
+    this.gruUpdate(xg, hg, out);
+    matVec(w, L.wq, H, S, out.s, 0, out.q, 0);
+    matVec(w, L.wl, OFFSETS.length, S, out.s, 0, out.loc, 0, L.bl);
+    this.attend(enc, out);
+    matVec(w, L.wa, A, S + H, out.sc, 0, out.a, 0, L.ba);
+    for (let k = 0; k < A; k++) out.a[k] = Math.tanh(out.a[k]);
+    const logits = this.logits;
+    matVec(w, L.wv, VOCAB, A, out.a, 0, logits, 0, L.bv);
+    if (withoutWide) softmax(logits, out.pd);
+    if (this.wideVector(enc, t, prev, history, out)) {
+      const R = this.config.wideRank;
+      const wide = out.wide;
+      for (let v = 0; v < VOCAB; v++) {
+        let sum = 0;
+        for (let k = 0; k < R; k++) sum += w[L.wproj + v * R + k] * wide[k];
+        logits[v] += sum;
+      }
+    }
+    this.output(logits, out);
+  }
+
+  /**
+   * The parts of a step that are the same for one candidate or many decoded together (see
+   * batchedDecoding.ts), which differ only in how they multiply by the weight matrices in between.
+   * First: the step's inputs kept in `out`, and the GRU's input u = [embedding of prev; cPrev; g].
+   */
+  stepInputs(enc: Encoded, t: number, prev: number, sPrev: Vec, cPrev: Vec, alphaPrev: Vec, out: StepCache): void {
+    const { D, H } = this;
+    const w = this.weights;
     out.prev = prev;
     out.t = t;
     const u = out.u;
-    const e = L.emb + prev * D;
+    const e = this.layout.emb + prev * D;
     for (let d = 0; d < D; d++) u[d] = w[e + d];
     u.set(cPrev, D);
     u.set(enc.g, D + H);
     out.sPrev.set(sPrev);
     out.alphaPrev.set(alphaPrev);
-    const xg = this.xg;
-    const hg = this.hg;
-    matVec(w, L.wx, 3 * S, U, u, 0, xg, 0, L.bx);
-    matVec(w, L.wh, 3 * S, S, sPrev, 0, hg, 0, L.bh);
-    const { z, r, nn, hn, s } = out;
+  }
+
+  /** The GRU's new state from its gates' input (xg) and state (hg) terms. */
+  gruUpdate(xg: Vec, hg: Vec, out: StepCache): void {
+    const S = this.S;
+    const { z, r, nn, hn, s, sPrev } = out;
     for (let k = 0; k < S; k++) {
       z[k] = sigmoid(xg[k] + hg[k]);
       r[k] = sigmoid(xg[S + k] + hg[S + k]);
@@ -384,10 +475,13 @@ export class Network {
       nn[k] = Math.tanh(xg[2 * S + k] + r[k] * hn[k]);
       s[k] = (1 - z[k]) * nn[k] + z[k] * sPrev[k];
     }
-    const q = out.q;
-    matVec(w, L.wq, H, S, s, 0, q, 0);
-    matVec(w, L.wl, OFFSETS.length, S, s, 0, out.loc, 0, L.bl);
-    const alpha = out.alpha;
+  }
+
+  /** Attention from the step's query q and location terms loc: alpha, the context c, and sc = [s; c]. */
+  attend(enc: Encoded, out: StepCache): void {
+    const { H, S } = this;
+    const n = enc.n;
+    const { q, loc, alphaPrev, alpha, c } = out;
     const h = enc.h;
     let max = -Infinity;
     for (let j = 0; j < n; j++) {
@@ -395,57 +489,64 @@ export class Network {
       for (let k = 0; k < H; k++) score += q[k] * h[j * H + k];
       for (let o = 0; o < OFFSETS.length; o++) {
         const from = j - OFFSETS[o];
-        if (from >= 0 && from < n) score += out.loc[o] * alphaPrev[from];
+        if (from >= 0 && from < n) score += loc[o] * alphaPrev[from];
       }
       alpha[j] = score;
       if (score > max) max = score;
     }
     let sum = 0;
     for (let j = 0; j < n; j++) sum += alpha[j] = Math.exp(alpha[j] - max);
-    const c = out.c;
     c.fill(0);
     for (let j = 0; j < n; j++) {
       const aj = (alpha[j] /= sum);
       for (let k = 0; k < H; k++) c[k] += aj * h[j * H + k];
     }
-    const sc = out.sc;
-    sc.set(s, 0);
-    sc.set(c, S);
-    matVec(w, L.wa, A, S + H, sc, 0, out.a, 0, L.ba);
-    for (let k = 0; k < A; k++) out.a[k] = Math.tanh(out.a[k]);
-    const logits = this.logits;
-    matVec(w, L.wv, VOCAB, A, out.a, 0, logits, 0, L.bv);
-    if (withoutWide) {
-      let dmax = -Infinity;
-      for (let v = 0; v < VOCAB; v++) if (logits[v] > dmax) dmax = logits[v];
-      let dsum = 0;
-      for (let v = 0; v < VOCAB; v++) dsum += out.pd[v] = Math.exp(logits[v] - dmax);
-      for (let v = 0; v < VOCAB; v++) out.pd[v] /= dsum;
-    }
-    const R = this.config.wideRank;
-    const grams = enc.wideHashes;
-    if (R > 0 && this.config.wideBuckets > 0 && grams.length > 0) {
-      if (out.wideKeys.length !== grams.length) out.wideKeys = new Int32Array(grams.length);
-      wideBucketsAt(grams, t, prev, this.config.wideBuckets, out.wideKeys);
-      const wide = out.wide;
-      wide.fill(0);
-      for (const key of out.wideKeys) for (let k = 0; k < R; k++) wide[k] += w[L.wide + key * R + k];
-      const inv = 1 / Math.sqrt(out.wideKeys.length);
-      for (let k = 0; k < R; k++) wide[k] *= inv;
-      for (let v = 0; v < VOCAB; v++) {
-        let sum = 0;
-        for (let k = 0; k < R; k++) sum += w[L.wproj + v * R + k] * wide[k];
-        logits[v] += sum;
-      }
-    }
-    let lmax = -Infinity;
-    for (let v = 0; v < VOCAB; v++) if (logits[v] > lmax) lmax = logits[v];
-    let lsum = 0;
-    for (let v = 0; v < VOCAB; v++) lsum += out.p[v] = Math.exp(logits[v] - lmax);
-    for (let v = 0; v < VOCAB; v++) out.p[v] /= lsum;
+    out.sc.set(out.s, 0);
+    out.sc.set(c, S);
+  }
+
+  /** The step's generated distribution p from its logits (wide part included), and the copy gate. */
+  output(logits: Vec, out: StepCache): void {
+    const SH = this.S + this.H;
+    const L = this.layout;
+    const w = this.weights;
+    softmax(logits, out.p);
     let gate = w[L.bp];
-    for (let k = 0; k < S + H; k++) gate += w[L.wp + k] * sc[k];
+    for (let k = 0; k < SH; k++) gate += w[L.wp + k] * out.sc[k];
     out.pgen = sigmoid(gate);
+  }
+
+  /**
+   * The wide part's keys at output position `t` (after `prev`, with `history` as `step` takes it)
+   * into `out.wideKeys`, and the sum of their vectors into `out.wide`. False when this prompt or
+   * shape has no wide part; the keys are then empty.
+   */
+  wideVector(enc: Encoded, t: number, prev: number, history: number, out: StepCache): boolean {
+    const { wideRank: R, wideBuckets, wideHistory } = this.config;
+    const grams = enc.wideHashes;
+    if (!(R > 0 && wideBuckets > 0 && grams.length > 0)) {
+      // a reused cache must not keep the keys of an earlier prompt
+      if (out.wideKeys.length > 0) out.wideKeys = new Int32Array(0);
+      return false;
+    }
+    const keyCount = wideHistory ? 2 * grams.length : grams.length;
+    if (out.wideKeys.length !== keyCount) out.wideKeys = new Int32Array(keyCount);
+    wideBucketsAt(grams, t, prev, wideBuckets, out.wideKeys);
+    if (wideHistory) wideBucketsAt(grams, t, history, wideBuckets, out.wideKeys.subarray(grams.length));
+    const w = this.weights;
+    const at = this.layout.wide;
+    const wide = out.wide;
+    wide.fill(0);
+    for (const key of out.wideKeys) for (let k = 0; k < R; k++) wide[k] += w[at + key * R + k];
+    const inv = 1 / Math.sqrt(out.wideKeys.length);
+    for (let k = 0; k < R; k++) wide[k] *= inv;
+    return true;
+  }
+
+  /** The `history` that `step` takes at position `t` of `output`; 0 when the shape has no `wideHistory`. */
+  historyKey(output: ArrayLike<number>, t: number): number {
+    const length = this.config.wideHistory;
+    return length ? outputHistoryKey(output, t, length) : 0;
   }
 
   /** p(y) of a filled step: the generated and the copied probability mixed by the gate. */
@@ -511,8 +612,8 @@ export class Network {
     let prev = BOUNDARY_ID;
     const copies: number[] = [];
     for (let t = 0; t < target.length; t++) {
-      const cache = this.newCache(enc.n);
-      this.step(enc, t, prev, s, c, alpha, cache, denseTerm);
+      const cache = this.trainingCache(t, enc.n);
+      this.step(enc, t, prev, this.historyKey(target, t), s, c, alpha, cache, denseTerm);
       const y = target[t];
       const { p, copy } = Network.probability(enc, cache, y);
       nll -= Math.log(Math.max(p, MIN_PROBABILITY));
@@ -605,7 +706,9 @@ export class Network {
     const dLoc = new Float64Array(T * K);
     const dXg = new Float64Array(T * 3 * S);
     const dHg = new Float64Array(T * 3 * S);
-    const du = new Float64Array(U);
+    const du = new Float64Array(D + H);
+    /** Σ_t of the GRU input gates' gradients: g's share of it is taken once, after the loop */
+    const dXgSum = new Float64Array(3 * S);
     const dscore = new Float64Array(n);
     for (let t = T - 1; t >= 0; t--) {
       const cache = caches[t];
@@ -670,18 +773,19 @@ export class Network {
         dHg[x3 + 2 * S + k] = dnpre * r[k];
       }
       du.fill(0);
-      matVecAdd(tr.wx, 0, U, 3 * S, dXg, x3, du, 0);
+      matVecAdd(tr.wx, 0, D + H, 3 * S, dXg, x3, du, 0);
+      for (let k = 0; k < 3 * S; k++) dXgSum[k] += dXg[x3 + k];
       matVecAdd(tr.wh, 0, S, 3 * S, dHg, x3, dsPrev, 0);
       const e = L.emb + cache.prev * D;
       for (let d = 0; d < D; d++) grad[e + d] += du[d];
       dcPrev.set(du.subarray(D, D + H));
-      for (let k = 0; k < H; k++) dg[k] += du[D + H + k];
       [ds, dsPrev] = [dsPrev, ds];
       [dc, dcPrev] = [dcPrev, dc];
       // the first step's previous attention is the fixed start, not a result
       if (t > 0) [dalpha, dalphaPrev] = [dalphaPrev, dalpha];
       else dalpha.fill(0);
     }
+    matVecAdd(tr.wx, (D + H) * 3 * S, H, 3 * S, dXgSum, 0, dg, 0);
     const ss = caches.map((c) => c.s);
     outerAddSteps(grad, L.wq, H, S, dQ, ss);
     outerAddSteps(grad, L.wl, K, S, dLoc, ss, L.bl);

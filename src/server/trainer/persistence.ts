@@ -18,7 +18,7 @@ export interface SavedModel {
 /**
  * Files are a small JSON header and raw little-endian float32 arrays after it:
  * "GTLM", the header's length (uint32), the header, padding to 4 bytes, then the arrays in the
- * order the header lists them. A checkpoint of the default network is about 1.5 MB.
+ * order the header lists them. A checkpoint of the default network is about 4.8 MB.
  */
 function pack(header: object, arrays: Float32Array[]): Buffer {
   const json = Buffer.from(JSON.stringify(header), 'utf8');
@@ -70,6 +70,10 @@ function checkConfig(value: unknown): NetworkConfig {
   if (c.wideNgram !== undefined) {
     if (!Number.isInteger(c.wideNgram) || c.wideNgram < 1 || c.wideNgram > 64) throw new Error('network shape is invalid: wideNgram must be an integer from 1 to 64');
     config.wideNgram = c.wideNgram;
+  }
+  if (c.wideHistory !== undefined) {
+    if (!Number.isInteger(c.wideHistory) || c.wideHistory < 1 || c.wideHistory > 64) throw new Error('network shape is invalid: wideHistory must be an integer from 1 to 64');
+    config.wideHistory = c.wideHistory;
   }
   return config;
 }

@@ -66,12 +66,13 @@ export class LocalTrainedModel implements TrainedModel {
     const dist = new Float64Array(VOCAB);
     const decoder = new TextDecoder('utf-8', { fatal: false });
     let prev = BOUNDARY_ID;
+    const written: number[] = [];
     let pending = '';
     let produced = 0;
     // a byte stream that never completes a code point still ends
     for (let bytes = 0; bytes < 4 * maxTokens + 4; bytes++) {
       const cache = caches[bytes & 1];
-      net.step(enc, bytes, prev, s, c, alpha, cache);
+      net.step(enc, bytes, prev, net.historyKey(written, bytes), s, c, alpha, cache);
       Network.distribution(enc, cache, dist);
       const token = pickToken(dist, opts, rng);
       if (token === BOUNDARY_ID) break;
@@ -79,6 +80,7 @@ export class LocalTrainedModel implements TrainedModel {
       c = cache.c;
       alpha = cache.alpha;
       prev = token;
+      written.push(token);
       const text = decoder.decode(Uint8Array.of(token), { stream: true });
       for (const ch of text) {
         pending += ch;
@@ -116,7 +118,7 @@ function* codePoints(text: string): Generator<string, void, void> {
   for (const ch of text) yield ch;
 }
 
-function firstStop(text: string, stops: readonly string[]): number {
+export function firstStop(text: string, stops: readonly string[]): number {
   let first = -1;
   for (const stop of stops) {
     const at = text.indexOf(stop);
@@ -126,7 +128,7 @@ function firstStop(text: string, stops: readonly string[]): number {
 }
 
 /** Length of the longest end of `text` that could still grow into a stop sequence. */
-function heldBack(text: string, stops: readonly string[]): number {
+export function heldBack(text: string, stops: readonly string[]): number {
   let hold = 0;
   for (const stop of stops) {
     for (let len = Math.min(stop.length - 1, text.length); len > hold; len--) {

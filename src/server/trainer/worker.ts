@@ -1,6 +1,6 @@
 import { parentPort, workerData } from 'node:worker_threads';
 import { ensureBaseModelFile } from './baseModel';
-import { serveGenerations } from './generationWorker';
+import { lowerThreadPriority, serveGenerations } from './generationWorker';
 import type { GenerationWorkerTask } from './generationProtocol';
 import { type GradientHelperData, serveGradients } from './gradientHelper';
 import { runTrainingJob } from './job';
@@ -16,6 +16,7 @@ const post = (message: WorkerMessage) => port.postMessage(message);
 const task = workerData as WorkerTask | GenerationWorkerTask | GradientHelperData;
 
 if (task.kind === 'generate') {
+  lowerThreadPriority();
   serveGenerations(port);
 } else if (task.kind === 'gradient') {
   serveGradients(task);

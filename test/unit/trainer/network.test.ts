@@ -1,7 +1,7 @@
 import * as assert from 'node:assert/strict';
-import { inputIds, layoutOf, Network, targetIds } from '../../../src/server/trainer/network';
+import { inputIds, layoutOf, Network, type NetworkConfig, targetIds } from '../../../src/server/trainer/network';
 import { Rng } from '../../../src/server/trainer/rng';
-import { LEARNING_RATE_SCALE, REFERENCE_BATCH_SIZE, Trainer, TUNING_WIDE_NGRAM } from '../../../src/server/trainer/trainer';
+import { LEARNING_RATE_SCALE, REFERENCE_BATCH_SIZE, Trainer, TUNING_WIDE_HISTORY, TUNING_WIDE_NGRAM } from '../../../src/server/trainer/trainer';
 import { COLORS_FR, lookupDataset } from './datasets';
 import { referenceNll } from './referenceLoss';
 import { BASE_MODEL_TIMEOUT_MS, baseStart, tinyStart, TINY, train } from './support';
@@ -30,8 +30,9 @@ const PAIRS: Array<[string, string]> = [
 describe('local model: the network', function () {
   this.timeout(120_000);
 
-  for (const config of [TINY, { ...TINY, wideNgram: 3 }]) {
-    it(`computes the loss of the documented formula (checked by an independent implementation), wide part on ${config.wideNgram ? `${config.wideNgram}-grams` : '2- to 4-grams'}`, () => {
+  for (const config of [TINY, { ...TINY, wideNgram: 3 }, { ...TINY, wideNgram: 3, wideHistory: 2 }]) {
+    const wideKeys = `${config.wideNgram ? `${config.wideNgram}-grams` : '2- to 4-grams'}${config.wideHistory ? `, keyed again with ${config.wideHistory} bytes of output` : ''}`;
+    it(`computes the loss of the documented formula (checked by an independent implementation), wide part on ${wideKeys}`, () => {
       const weights = perturbedWeights();
       const net = new Network(config, weights);
       for (const [input, output] of PAIRS) {
@@ -49,10 +50,16 @@ describe('local model: the network', function () {
     });
   }
 
-  for (const objective of ['likelihood', 'tuning'] as const) {
-    it(`computes the gradient of the ${objective === 'likelihood' ? 'negative log-likelihood' : 'fine-tuning objective (with the term without the wide part)'} exactly (finite differences)`, () => {
+  const gradientCases: Array<['likelihood' | 'tuning', NetworkConfig]> = [
+    ['likelihood', TINY],
+    ['tuning', TINY],
+    ['tuning', { ...TINY, wideNgram: 3, wideHistory: 2 }],
+  ];
+  for (const [objective, config] of gradientCases) {
+    const objectiveName = objective === 'likelihood' ? 'negative log-likelihood' : 'fine-tuning objective (with the term without the wide part)';
+    it(`computes the gradient of the ${objectiveName} exactly (finite differences)${config.wideHistory ? ', wide part keyed again with output bytes' : ''}`, () => {
       const weights = perturbedWeights();
-      const net = new Network(TINY, weights);
+      const net = new Network(config, weights);
       const encoded = PAIRS.map(([i, o]) => [inputIds(i), targetIds(o)] as const);
       const of = (i: Int32Array, o: Int32Array, grad?: Float64Array): number => {
         if (objective === 'likelihood') return net.sequenceLoss(i, o, grad);
@@ -96,9 +103,10 @@ describe('local model: training mechanics', function () {
     const examples = COLORS_FR.slice(0, 10);
     const start = tinyStart();
     const trainer = new Trainer({ examples, epochCount: 2, batchSize: 3, learningRate: 0.001, seed: 5, start });
-    // the shape the job trains: the wide part of a tuned model keys on TUNING_WIDE_NGRAM-grams
+    // the shape the job trains: the wide part of a tuned model keys on TUNING_WIDE_NGRAM-grams, twice
     const L = trainer.network.layout;
     assert.equal(L.config.wideNgram, TUNING_WIDE_NGRAM);
+    assert.equal(L.config.wideHistory, TUNING_WIDE_HISTORY);
     for (let s = 0; s < 3; s++) {
       const { examples: batch } = trainer.batchOf(trainer.completedSteps);
       const weights = Float32Array.from(trainer.network.weights);
@@ -112,6 +120,22 @@ describe('local model: training mechanics', function () {
       const report = trainer.step();
       assert.ok(Math.abs(report.meanLoss - nll / tokens) < 1e-9, `step ${report.step}: reported ${report.meanLoss}, reference ${nll / tokens}`);
     }
+  });
+
+  it("starts a job from the base model's weights, its wide part empty, so that the first loss is the base model's", async () => {
+    const base = await baseStart();
+    const examples = COLORS_FR.slice(0, 4);
+    const trainer = new Trainer({ examples, epochCount: 1, batchSize: 4, learningRate: 0.001, seed: 1, start: base });
+    const tuned = trainer.network;
+    assert.equal(tuned.config.wideHistory, TUNING_WIDE_HISTORY);
+    assert.deepEqual(tuned.weights, base.weights);
+    const L = tuned.layout;
+    assert.ok(tuned.weights.subarray(L.wide, L.wproj).every((v) => v === 0), 'the wide table is empty');
+    const baseNet = new Network(base.config, base.weights);
+    const baseLoss = examples.reduce((sum, e) => sum + baseNet.sequenceLoss(inputIds(e.textInput), targetIds(e.output)), 0);
+    const tokens = examples.reduce((sum, e) => sum + targetIds(e.output).length, 0);
+    const first = trainer.step().meanLoss;
+    assert.ok(Math.abs(first - baseLoss / tokens) <= 1e-12 * first, `first loss ${first}, the base model's ${baseLoss / tokens}`);
   });
 
   it('numbers steps and epochs like the Gemini API', () => {

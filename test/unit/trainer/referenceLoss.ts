@@ -1,10 +1,10 @@
-import { BOUNDARY_ID, type Layout, ngramHashes, VOCAB, wideBucketsAt } from '../../../src/server/trainer/network';
+import { BOUNDARY_ID, type Layout, ngramHashes, outputHistoryKey, VOCAB, wideBucketsAt } from '../../../src/server/trainer/network';
 
 /**
  * The negative log-likelihood of docs/local-model.md, written again from the formulas with plain
- * arrays and no shared code beyond the weight layout and the hashing of n-grams: an independent
- * check of the network's forward pass. `withoutWide` leaves the wide part's logits out (the second
- * term of what fine-tuning minimizes).
+ * arrays and no shared code beyond the weight layout and the hashing of n-grams and output bytes:
+ * an independent check of the network's forward pass. `withoutWide` leaves the wide part's logits
+ * out (the second term of what fine-tuning minimizes).
  */
 export function referenceNll(layout: Layout, w: Float32Array, input: Int32Array, target: Int32Array, withoutWide = false): number {
   const { embed: D, hidden: H, state: S, outHidden: A, window: Wn, buckets: B, wideBuckets, wideRank: R } = layout.config;
@@ -68,8 +68,15 @@ export function referenceNll(layout: Layout, w: Float32Array, input: Int32Array,
     const a = tanh(add(mul(matrix(layout.wa, A, S + H), sc), vector(layout.ba, A)));
     let logits = add(mul(matrix(layout.wv, VOCAB, A), a), vector(layout.bv, VOCAB));
     if (!withoutWide && R > 0 && wideHashes.length > 0) {
-      const keys = new Int32Array(wideHashes.length);
-      wideBucketsAt(Uint32Array.from(wideHashes), t, prev, wideBuckets, keys);
+      const first = new Int32Array(wideHashes.length);
+      wideBucketsAt(Uint32Array.from(wideHashes), t, prev, wideBuckets, first);
+      const keys = [...first];
+      const history = layout.config.wideHistory;
+      if (history !== undefined) {
+        const second = new Int32Array(wideHashes.length);
+        wideBucketsAt(Uint32Array.from(wideHashes), t, outputHistoryKey(target, t, history), wideBuckets, second);
+        keys.push(...second);
+      }
       const wide = new Array<number>(R).fill(0).map((_, k) => [...keys].reduce((acc, key) => acc + w[layout.wide + key * R + k], 0) / Math.sqrt(keys.length));
       logits = add(logits, mul(matrix(layout.wproj, VOCAB, R), wide));
     }
