@@ -10,6 +10,7 @@ import * as path from 'node:path';
 import { ensureHostTools } from '../tools/vscodeHost/cache';
 import { formatDuration } from '../tools/vscodeHost/exec';
 import { runIntegrationHosts } from './harness/integration';
+import { pinTrainingSeed } from './harness/seed';
 import { repoRoot } from '../tools/vscodeHost/paths';
 import { formatSweepTable, readSweepCases, SWEEP_FILE_VARIABLE } from './harness/sweepTable';
 
@@ -38,6 +39,8 @@ async function main(): Promise<void> {
   const layers: Layer[] = [];
   const sweepFile = path.join(fs.mkdtempSync(path.join(os.tmpdir(), 'gemini-tuning-sweep-')), 'cases.jsonl');
   process.env[SWEEP_FILE_VARIABLE] = sweepFile;
+  // Every server of every layer (in-process, the extension's, `npm start`'s) trains from this seed.
+  pinTrainingSeed(process.env, console.log);
   // The two static checks share the machine's two cores; their output is printed one after the other.
   const [typeCheck, lint] = await Promise.all([
     buffered('type-check', process.execPath, [path.join(repoRoot, 'tools', 'typecheck.mjs')]),
