@@ -251,14 +251,14 @@ export class Trainer {
   step(): StepReport {
     if (this.done) throw new Error('training is already complete');
     const { first, second, scale, epoch, tokens } = this.halvesOf(this.completed);
-    const helped = this.helper !== undefined && second.length > 0;
-    if (helped && this.helperStartedFor !== this.completed) this.helper?.start(second, scale);
+    const helper = second.length > 0 ? this.helper : undefined;
+    if (helper && this.helperStartedFor !== this.completed) helper.start(second, scale);
     this.helperStartedFor = -1;
     let nll = this.halfGradient(first, this.grad, scale);
     let secondGrad: Float64Array;
-    if (this.helper && helped) {
-      nll += this.helper.finish();
-      secondGrad = this.helper.grad;
+    if (helper) {
+      nll += helper.finish();
+      secondGrad = helper.grad;
     } else {
       secondGrad = this.secondGrad ??= new Float64Array(this.grad.length);
       nll += this.halfGradient(second, secondGrad, scale);
