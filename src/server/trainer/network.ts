@@ -59,6 +59,13 @@ export interface NetworkConfig {
    * in models made before this was chosen (and in the base model, whose wide part is zero).
    */
   wideNgram?: number;
+  /**
+   * Hashes of the n-grams the wide part leaves out: those shared by more than half of the tuning
+   * set's prompts (their template). Dozens of them sit in every prompt, so their buckets
+   * outweighed the few n-grams that tell one prompt from another. Absent: every n-gram is keyed,
+   * as in models made before.
+   */
+  wideCommon?: number[];
 }
 
 export const DEFAULT_CONFIG: NetworkConfig = { embed: 24, hidden: 48, state: 64, outHidden: 64, buckets: 1024, window: 5, wideBuckets: 16384, wideRank: 16 };
@@ -204,6 +211,19 @@ export function ngramHashes(ids: Int32Array, min = NGRAM_MIN, max = NGRAM_MAX): 
   return Uint32Array.from(out);
 }
 
+/**
+ * The hashes of the `ngram`-byte n-grams found in more than `share` of the prompts (and in two at
+ * least), in ascending order: what NetworkConfig.wideCommon holds.
+ */
+export function commonGrams(prompts: readonly string[], ngram: number, share: number): number[] {
+  const counts = new Map<number, number>();
+  for (const prompt of prompts) {
+    for (const hash of new Set(ngramHashes(inputIds(prompt), ngram, ngram))) counts.set(hash, (counts.get(hash) ?? 0) + 1);
+  }
+  const more = Math.max(1, share * prompts.length);
+  return [...counts].filter(([, count]) => count > more).map(([hash]) => hash).sort((a, b) => a - b);
+}
+
 /** The wide part's buckets at output position `t`: each input n-gram paired with the position and `prev`. */
 export function wideBucketsAt(hashes: Uint32Array, t: number, prev: number, buckets: number, into: Int32Array): void {
   const pos = t < WIDE_POSITIONS ? t : WIDE_POSITIONS - 1;
@@ -297,6 +317,7 @@ export class Network {
   private readonly cachePool: StepCache[] = [];
   private poolCapacity = 0;
   private transposes?: { wv: Weights; wa: Weights; wq: Weights; wl: Weights; wx: Weights; wh: Weights };
+  private readonly wideCommon?: ReadonlySet<number>;
 
   constructor(
     readonly config: NetworkConfig,
@@ -313,6 +334,7 @@ export class Network {
     this.xg = new Float64Array(3 * this.S);
     this.hg = new Float64Array(3 * this.S);
     this.logits = new Float64Array(VOCAB);
+    if (config.wideCommon && config.wideCommon.length > 0) this.wideCommon = new Set(config.wideCommon);
   }
 
   encode(ids: Int32Array): Encoded {
@@ -350,7 +372,9 @@ export class Network {
     matVec(w, L.ws, S, H, g, 0, s0, 0, L.bs);
     for (let k = 0; k < S; k++) s0[k] = Math.tanh(s0[k]);
     const wideNgram = this.config.wideNgram;
-    const wideHashes = wideNgram === undefined ? hashes : ngramHashes(ids, wideNgram, wideNgram);
+    const grams = wideNgram === undefined ? hashes : ngramHashes(ids, wideNgram, wideNgram);
+    const common = this.wideCommon;
+    const wideHashes = common ? grams.filter((hash) => !common.has(hash)) : grams;
     // the GRU's input is [embedding of the previous byte; previous context; g], and g is the same at every step
     const U = this.U;
     const xgFromG = new Float64Array(3 * S);

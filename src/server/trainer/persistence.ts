@@ -1,6 +1,6 @@
 import { promises as fs } from 'node:fs';
 import { writeFileAtomic } from './atomicWrite';
-import { layoutOf, type NetworkConfig } from './network';
+import { layoutOf, MAX_INPUT_BYTES, type NetworkConfig } from './network';
 import { type StepReport, type TrainerState } from './trainer';
 
 const MODEL_FORMAT = 'gemini-tuning-local-model';
@@ -61,6 +61,9 @@ function unpack(bytes: Buffer, lengths: (header: Record<string, unknown>) => num
   return { header, arrays };
 }
 
+/** A prompt has at most MAX_INPUT_BYTES + 2 tokens, so at most that many common n-grams. */
+const MAX_COMMON_GRAMS = MAX_INPUT_BYTES + 2;
+
 function checkConfig(value: unknown): NetworkConfig {
   const c = value as Partial<NetworkConfig> | null;
   const keys: (keyof NetworkConfig)[] = ['embed', 'hidden', 'state', 'outHidden', 'buckets', 'window', 'wideBuckets', 'wideRank'];
@@ -74,6 +77,14 @@ function checkConfig(value: unknown): NetworkConfig {
   if (c.wideHistory !== undefined) {
     if (!Number.isInteger(c.wideHistory) || c.wideHistory < 1 || c.wideHistory > 64) throw new Error('network shape is invalid: wideHistory must be an integer from 1 to 64');
     config.wideHistory = c.wideHistory;
+  }
+  if (c.wideCommon !== undefined) {
+    const common = c.wideCommon as unknown;
+    const isHash = (h: unknown) => Number.isInteger(h) && (h as number) >= 0 && (h as number) <= 0xffffffff;
+    if (!Array.isArray(common) || common.length > MAX_COMMON_GRAMS || !common.every(isHash)) {
+      throw new Error(`network shape is invalid: wideCommon must be a list of at most ${MAX_COMMON_GRAMS} n-gram hashes`);
+    }
+    config.wideCommon = common as number[];
   }
   return config;
 }

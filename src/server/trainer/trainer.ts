@@ -2,7 +2,7 @@ import { createHash } from 'node:crypto';
 import { completedEpochs, totalSteps as totalStepsFor } from '../../core/api/tuningDefaults';
 import { Adam } from './adam';
 import { GradientHelper } from './gradientHelper';
-import { inputIds, layoutOf, Network, type NetworkConfig, targetIds } from './network';
+import { commonGrams, inputIds, layoutOf, Network, type NetworkConfig, targetIds } from './network';
 import { permutation, Rng } from './rng';
 
 /**
@@ -48,15 +48,38 @@ export const TUNING_WIDE_NGRAM = 5;
 export const TUNING_WIDE_HISTORY = 12;
 
 /**
- * The shape a job trains: a start whose wide part has learned nothing yet (the base model) gets
- * the current wide part (TUNING_WIDE_NGRAM, TUNING_WIDE_HISTORY); a tuned model keeps the shape it
- * was trained with.
+ * The wide part leaves out the n-grams found in more than this share of the prompts
+ * (NetworkConfig.wideCommon). Measured at the defaults, seed 1: 500 templated lookups from 92.4% to
+ * 98.4% reproduced; alone it made held-out templated rewrites worse (character F1 0.82 against the
+ * nearest neighbour's 0.88), with MIN_UPDATES better than before (0.94–1.00).
  */
-export function tuningConfig(start: StartingWeights): NetworkConfig {
+export const COMMON_GRAM_SHARE = 0.5;
+
+/**
+ * A job of fewer steps than this makes up to MAX_UPDATES_PER_STEP Adam updates on each step's
+ * batch, so that it makes about this many in all. With the default 5 epochs, 20 examples are only
+ * 25 steps, and their loss was still falling at the last one.
+ */
+export const MIN_UPDATES = 75;
+export const MAX_UPDATES_PER_STEP = 3;
+
+export function updatesPerStep(totalSteps: number): number {
+  return Math.max(1, Math.min(MAX_UPDATES_PER_STEP, Math.ceil(MIN_UPDATES / totalSteps)));
+}
+
+/**
+ * The shape a job trains: a start whose wide part has learned nothing yet (the base model) gets
+ * the current wide part (TUNING_WIDE_NGRAM, TUNING_WIDE_HISTORY, and the n-grams common to the
+ * job's prompts left out); a tuned model keeps the shape it was trained with.
+ */
+export function tuningConfig(start: StartingWeights, prompts: readonly string[]): NetworkConfig {
   if (start.config.wideNgram !== undefined) return start.config;
   const L = layoutOf(start.config);
   for (let i = L.wide; i < L.wproj; i++) if (start.weights[i] !== 0) return start.config;
-  return { ...start.config, wideNgram: TUNING_WIDE_NGRAM, wideHistory: TUNING_WIDE_HISTORY };
+  const config: NetworkConfig = { ...start.config, wideNgram: TUNING_WIDE_NGRAM, wideHistory: TUNING_WIDE_HISTORY };
+  const common = commonGrams(prompts, TUNING_WIDE_NGRAM, COMMON_GRAM_SHARE);
+  if (common.length > 0) config.wideCommon = common;
+  return config;
 }
 
 export interface StepReport {
@@ -142,6 +165,8 @@ export class Trainer {
   readonly totalSteps: number;
   readonly fingerprint: string;
   readonly stepSize: number;
+  /** Adam updates on each step's batch (see MIN_UPDATES). */
+  readonly updatesPerStep: number;
   private readonly pairs: EncodedPair[];
   private readonly validation: EncodedPair[];
   private readonly adam: Adam;
@@ -187,9 +212,10 @@ export class Trainer {
       weights.set(start.weights);
       this.adam = new Adam(weights);
     }
-    this.network = new Network(tuningConfig(start), weights);
+    this.network = new Network(tuningConfig(start, examples.map((e) => e.textInput)), weights);
     this.grad = new Float64Array(weights.length);
     this.stepSize = stepSizeFor(learningRate, batchSize);
+    this.updatesPerStep = updatesPerStep(this.totalSteps);
   }
 
   get completedSteps(): number {
@@ -245,29 +271,24 @@ export class Trainer {
   }
 
   /**
-   * One optimizer step on the next batch; its snapshot's loss is that batch's, before the update.
-   * At evaluation steps the snapshot also carries the validation loss after the update.
+   * One step on the next batch: `updatesPerStep` Adam updates, each on the batch's gradient at the
+   * weights the one before left. Its snapshot's loss is that batch's, before the first. At
+   * evaluation steps the snapshot also carries the validation loss after the last.
    */
   step(): StepReport {
     if (this.done) throw new Error('training is already complete');
-    const { first, second, scale, epoch, tokens } = this.halvesOf(this.completed);
-    const helper = second.length > 0 ? this.helper : undefined;
-    if (helper && this.helperStartedFor !== this.completed) helper.start(second, scale);
+    const halves = this.halvesOf(this.completed);
+    const started = this.helperStartedFor === this.completed;
     this.helperStartedFor = -1;
-    let nll = this.halfGradient(first, this.grad, scale);
-    let secondGrad: Float64Array;
-    if (helper) {
-      nll += helper.finish();
-      secondGrad = helper.grad;
-    } else {
-      secondGrad = this.secondGrad ??= new Float64Array(this.grad.length);
-      nll += this.halfGradient(second, secondGrad, scale);
-    }
-    const grad = this.grad;
-    for (let i = 0; i < grad.length; i++) grad[i] += secondGrad[i];
-    const meanLoss = nll / tokens;
+    const meanLoss = this.gradient(halves, started) / halves.tokens;
     const L = this.network.layout;
-    this.adam.update(grad, this.completed + 1, this.stepSize, { start: L.wide, end: L.wproj, factor: WIDE_STEP_MULTIPLIER });
+    const boost = { start: L.wide, end: L.wproj, factor: WIDE_STEP_MULTIPLIER };
+    const updates = this.updatesPerStep;
+    for (let u = 0; u < updates; u++) {
+      if (u > 0) this.gradient(halves, false);
+      this.adam.update(this.grad, this.completed * updates + u + 1, this.stepSize, boost);
+    }
+    const epoch = halves.epoch;
     this.completed++;
     const report: StepReport = { step: this.completed, epoch, meanLoss, computeTime: rfc3339Now(), totalSteps: this.totalSteps };
     if (this.isEvaluationStep(this.completed)) report.evalLoss = batchLoss(this.network, this.validation);
@@ -294,6 +315,29 @@ export class Trainer {
     let tokens = 0;
     for (const i of examples) tokens += this.pairs[i].target.length;
     return { first: examples.filter((_, k) => k % 2 === 0), second: examples.filter((_, k) => k % 2 === 1), scale: 1 / tokens, epoch, tokens };
+  }
+
+  /**
+   * Fills this.grad with the gradient of the batch's loss at the current weights, its second half
+   * from the helper thread when there is one (`started`: already started on it); returns the
+   * batch's summed NLL.
+   */
+  private gradient(halves: { first: number[]; second: number[]; scale: number }, started: boolean): number {
+    const { first, second, scale } = halves;
+    const helper = second.length > 0 ? this.helper : undefined;
+    if (helper && !started) helper.start(second, scale);
+    let nll = this.halfGradient(first, this.grad, scale);
+    let secondGrad: Float64Array;
+    if (helper) {
+      nll += helper.finish();
+      secondGrad = helper.grad;
+    } else {
+      secondGrad = this.secondGrad ??= new Float64Array(this.grad.length);
+      nll += this.halfGradient(second, secondGrad, scale);
+    }
+    const grad = this.grad;
+    for (let i = 0; i < grad.length; i++) grad[i] += secondGrad[i];
+    return nll;
   }
 
   /** Fills `grad` with the gradient of what fine-tuning minimizes over `indices`, scaled; returns their summed NLL. */
@@ -353,7 +397,7 @@ export function stepSizeFor(learningRate: number, batchSize: number): number {
 function fingerprintOf(options: TrainerOptions): string {
   const hash = createHash('sha256');
   hash.update(JSON.stringify({ examples: options.examples.map((e) => [e.textInput, e.output]) }));
-  hash.update(JSON.stringify([options.epochCount, options.batchSize, options.learningRate, options.seed, tuningConfig(options.start)]));
+  hash.update(JSON.stringify([options.epochCount, options.batchSize, options.learningRate, options.seed, tuningConfig(options.start, options.examples.map((e) => e.textInput)), updatesPerStep(totalStepsFor(options.examples.length, options.epochCount, options.batchSize))]));
   const w = options.start.weights;
   hash.update(new Uint8Array(w.buffer, w.byteOffset, w.byteLength));
   return hash.digest('hex');

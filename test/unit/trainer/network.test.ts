@@ -1,5 +1,5 @@
 import * as assert from 'node:assert/strict';
-import { inputIds, layoutOf, Network, type NetworkConfig, targetIds } from '../../../src/server/trainer/network';
+import { commonGrams, inputIds, layoutOf, Network, type NetworkConfig, targetIds } from '../../../src/server/trainer/network';
 import { Rng } from '../../../src/server/trainer/rng';
 import { LEARNING_RATE_SCALE, REFERENCE_BATCH_SIZE, Trainer, TUNING_WIDE_HISTORY, TUNING_WIDE_NGRAM } from '../../../src/server/trainer/trainer';
 import { COLORS_FR, lookupDataset } from './datasets';
@@ -27,11 +27,27 @@ const PAIRS: Array<[string, string]> = [
   ['x', ''],
 ];
 
+/** The 3-grams of "Translate to French: " (two of the three prompts share them). */
+const TEMPLATE_GRAMS = commonGrams(['Translate to French: red', 'Translate to French: blue', 'hello'], 3, 0.5);
+const WITH_COMMON: NetworkConfig = { ...TINY, wideNgram: 3, wideHistory: 2, wideCommon: TEMPLATE_GRAMS };
+
 describe('local model: the network', function () {
   this.timeout(120_000);
 
-  for (const config of [TINY, { ...TINY, wideNgram: 3 }, { ...TINY, wideNgram: 3, wideHistory: 2 }]) {
-    const wideKeys = `${config.wideNgram ? `${config.wideNgram}-grams` : '2- to 4-grams'}${config.wideHistory ? `, keyed again with ${config.wideHistory} bytes of output` : ''}`;
+  it('leaves out of the wide part the n-grams more than half of the prompts share', () => {
+    assert.equal(TEMPLATE_GRAMS.length, 'Translate to French: '.length - 2 + 1, 'every 3-gram of the template, the boundary before it included');
+    assert.deepEqual(TEMPLATE_GRAMS, [...TEMPLATE_GRAMS].sort((a, b) => a - b));
+    const net = new Network(WITH_COMMON, perturbedWeights());
+    const plain = new Network({ ...TINY, wideNgram: 3, wideHistory: 2 }, perturbedWeights());
+    const prompt = inputIds('Translate to French: red');
+    const kept = net.encode(prompt).wideHashes;
+    assert.equal(kept.length, plain.encode(prompt).wideHashes.length - TEMPLATE_GRAMS.length);
+    assert.ok(kept.every((h) => !TEMPLATE_GRAMS.includes(h)));
+    assert.deepEqual(commonGrams(['Translate to French: red'], 3, 0.5), [], 'one prompt has no template');
+  });
+
+  for (const config of [TINY, { ...TINY, wideNgram: 3 }, { ...TINY, wideNgram: 3, wideHistory: 2 }, WITH_COMMON]) {
+    const wideKeys = `${config.wideNgram ? `${config.wideNgram}-grams` : '2- to 4-grams'}${config.wideHistory ? `, keyed again with ${config.wideHistory} bytes of output` : ''}${config.wideCommon ? ', template n-grams left out' : ''}`;
     it(`computes the loss of the documented formula (checked by an independent implementation), wide part on ${wideKeys}`, () => {
       const weights = perturbedWeights();
       const net = new Network(config, weights);
@@ -54,10 +70,11 @@ describe('local model: the network', function () {
     ['likelihood', TINY],
     ['tuning', TINY],
     ['tuning', { ...TINY, wideNgram: 3, wideHistory: 2 }],
+    ['tuning', WITH_COMMON],
   ];
   for (const [objective, config] of gradientCases) {
     const objectiveName = objective === 'likelihood' ? 'negative log-likelihood' : 'fine-tuning objective (with the term without the wide part)';
-    it(`computes the gradient of the ${objectiveName} exactly (finite differences)${config.wideHistory ? ', wide part keyed again with output bytes' : ''}`, () => {
+    it(`computes the gradient of the ${objectiveName} exactly (finite differences)${config.wideHistory ? ', wide part keyed again with output bytes' : ''}${config.wideCommon ? ', template n-grams left out' : ''}`, () => {
       const weights = perturbedWeights();
       const net = new Network(config, weights);
       const encoded = PAIRS.map(([i, o]) => [inputIds(i), targetIds(o)] as const);
@@ -168,7 +185,9 @@ describe('local model: training mechanics', function () {
 
   it('scales every update with the learning rate (Adam step = learning rate × max(1, batch size / 4) × LEARNING_RATE_SCALE)', () => {
     const delta = (learningRate: number) => {
-      const trainer = new Trainer({ examples: COLORS_FR, epochCount: 1, batchSize: 4, learningRate, seed: 2, start: tinyStart() });
+      // 75 steps: one Adam update per step (shorter jobs make more, see MIN_UPDATES)
+      const trainer = new Trainer({ examples: COLORS_FR, epochCount: 15, batchSize: 4, learningRate, seed: 2, start: tinyStart() });
+      assert.equal(trainer.updatesPerStep, 1);
       const before = Float64Array.from(trainer.network.weights);
       trainer.step();
       return Float64Array.from(trainer.network.weights, (v, i) => v - before[i]);
@@ -187,7 +206,7 @@ describe('local model: training mechanics', function () {
     const step = 0.001 * LEARNING_RATE_SCALE;
     assert.ok(Math.abs(Math.abs(base[L.bv + 'e'.charCodeAt(0)]) - step) < step * 1e-3);
     // a batch of 16 steps 16/REFERENCE_BATCH_SIZE times as far as a batch of 4 at the same rate
-    const big = new Trainer({ examples: COLORS_FR, epochCount: 1, batchSize: 16, learningRate: 0.0005, seed: 2, start: tinyStart() });
+    const big = new Trainer({ examples: COLORS_FR, epochCount: 60, batchSize: 16, learningRate: 0.0005, seed: 2, start: tinyStart() });
     const before = big.network.weights[L.bv + 'e'.charCodeAt(0)];
     big.step();
     const bigStep = 0.0005 * (16 / REFERENCE_BATCH_SIZE) * LEARNING_RATE_SCALE;

@@ -198,6 +198,8 @@ describe('training queue (worker threads)', function () {
     straight.runToEnd();
     const saved = await readModelFile(job.weightsFile);
     assert.ok(Buffer.from(saved.weights.buffer).equals(Buffer.from(straight.network.weights.buffer)), 'bit-for-bit the same weights');
+    assert.ok(straight.network.config.wideCommon?.length, 'the prompts share a template');
+    assert.deepEqual(saved.config, straight.network.config, 'the model file keeps the shape, the n-grams left out included');
     assert.deepEqual(
       after?.snapshots.map((s) => s.meanLoss),
       straight.snapshots.map((s) => s.meanLoss),
@@ -211,7 +213,7 @@ describe('training queue (worker threads)', function () {
     helped.useHelperThread(workerScript);
     try {
       helped.runToEnd();
-      assert.equal(helped.stepsHelped, helped.totalSteps, 'the helper thread computed part of every step');
+      assert.equal(helped.stepsHelped, helped.totalSteps * helped.updatesPerStep, 'the helper thread computed part of every update');
     } finally {
       await helped.close();
     }

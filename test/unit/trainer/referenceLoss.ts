@@ -35,7 +35,8 @@ export function referenceNll(layout: Layout, w: Float32Array, input: Int32Array,
   const hbar = h.reduce((s, hj) => add(s, hj), new Array<number>(H).fill(0)).map((v) => v / n);
   const hashes = [...ngramHashes(input)];
   const wideNgram = layout.config.wideNgram;
-  const wideHashes = wideNgram === undefined ? hashes : [...ngramHashes(input, wideNgram, wideNgram)];
+  const common = layout.config.wideCommon ?? [];
+  const wideHashes = (wideNgram === undefined ? hashes : [...ngramHashes(input, wideNgram, wideNgram)]).filter((h) => !common.includes(h));
   let bag = new Array<number>(H).fill(0);
   for (const x of hashes) bag = add(bag, vector(layout.bag + (x % B) * H, H));
   if (hashes.length > 0) bag = bag.map((v) => v / hashes.length);
