@@ -92,7 +92,7 @@ export default async function (ctx: BenchContext): Promise<void> {
     const trainer = new Trainer({ examples: examples20, ...hp20, seed: 1, start });
     let macs = 0;
     // each of a step's updates runs the forward and backward pass over its batch
-    for (let s = 0; s < trainer.totalSteps; s++) for (const i of trainer.batchOf(s).examples) macs += 3 * trainer.updatesPerStep * forwardMacs(start.config, examples20[i]);
+    for (let s = 0; s < trainer.totalSteps; s++) for (const i of trainer.batchOf(s).examples) macs += 3 * trainer.updatesAt(s) * forwardMacs(start.config, examples20[i]);
     const achieved = (2 * macs) / (inProcessMs / 1000) / 1e9;
     ctx.record({ area: AREA, name: 'training: achieved FLOP/s (forward + backward, counted analytically)', value: achieved, unit: 'GFLOP/s', baseline: { name: `plain ${size}³ matrix multiply`, value: plainGflops } });
 

@@ -51,20 +51,26 @@ export const TUNING_WIDE_HISTORY = 12;
  * The wide part leaves out the n-grams found in more than this share of the prompts
  * (NetworkConfig.wideCommon). Measured at the defaults, seed 1: 500 templated lookups from 92.4% to
  * 98.4% reproduced; alone it made held-out templated rewrites worse (character F1 0.82 against the
- * nearest neighbour's 0.88), with MIN_UPDATES better than before (0.94–1.00).
+ * nearest neighbour's 0.88); together with MIN_UPDATES, better than before (0.94–1.00).
  */
 export const COMMON_GRAM_SHARE = 0.5;
 
 /**
- * A job of fewer steps than this makes up to MAX_UPDATES_PER_STEP Adam updates on each step's
- * batch, so that it makes about this many in all. With the default 5 epochs, 20 examples are only
- * 25 steps, and their loss was still falling at the last one.
+ * A job of fewer steps than this makes this many Adam updates in all, up to MAX_UPDATES_PER_STEP
+ * on each step's batch. With the default 5 epochs, 20 examples are only 25 steps, and their loss
+ * was still falling at the last one.
  */
 export const MIN_UPDATES = 75;
 export const MAX_UPDATES_PER_STEP = 3;
 
-export function updatesPerStep(totalSteps: number): number {
-  return Math.max(1, Math.min(MAX_UPDATES_PER_STEP, Math.ceil(MIN_UPDATES / totalSteps)));
+/** How many Adam updates a job of `totalSteps` steps makes: never fewer for more steps. */
+export function totalUpdates(totalSteps: number): number {
+  return Math.max(totalSteps, Math.min(MAX_UPDATES_PER_STEP * totalSteps, MIN_UPDATES));
+}
+
+/** How many updates the first `steps` steps of a job of `totalSteps` make, spread evenly. */
+export function updatesBefore(steps: number, totalSteps: number): number {
+  return Math.floor((steps * totalUpdates(totalSteps)) / totalSteps);
 }
 
 /**
@@ -165,8 +171,8 @@ export class Trainer {
   readonly totalSteps: number;
   readonly fingerprint: string;
   readonly stepSize: number;
-  /** Adam updates on each step's batch (see MIN_UPDATES). */
-  readonly updatesPerStep: number;
+  /** Adam updates the whole job makes (see MIN_UPDATES). */
+  readonly totalUpdates: number;
   private readonly pairs: EncodedPair[];
   private readonly validation: EncodedPair[];
   private readonly adam: Adam;
@@ -215,7 +221,7 @@ export class Trainer {
     this.network = new Network(tuningConfig(start, examples.map((e) => e.textInput)), weights);
     this.grad = new Float64Array(weights.length);
     this.stepSize = stepSizeFor(learningRate, batchSize);
-    this.updatesPerStep = updatesPerStep(this.totalSteps);
+    this.totalUpdates = totalUpdates(this.totalSteps);
   }
 
   get completedSteps(): number {
@@ -239,6 +245,11 @@ export class Trainer {
       this.orders.set(epoch, order);
     }
     return order;
+  }
+
+  /** How many Adam updates step `stepIndex` (0-based) makes on its batch: 1 to MAX_UPDATES_PER_STEP. */
+  updatesAt(stepIndex: number): number {
+    return updatesBefore(stepIndex + 1, this.totalSteps) - updatesBefore(stepIndex, this.totalSteps);
   }
 
   batchOf(stepIndex: number): { examples: number[]; epoch: number } {
@@ -271,7 +282,7 @@ export class Trainer {
   }
 
   /**
-   * One step on the next batch: `updatesPerStep` Adam updates, each on the batch's gradient at the
+   * One step on the next batch: `updatesAt(step)` Adam updates, each on the batch's gradient at the
    * weights the one before left. Its snapshot's loss is that batch's, before the first. At
    * evaluation steps the snapshot also carries the validation loss after the last.
    */
@@ -283,10 +294,11 @@ export class Trainer {
     const meanLoss = this.gradient(halves, started) / halves.tokens;
     const L = this.network.layout;
     const boost = { start: L.wide, end: L.wproj, factor: WIDE_STEP_MULTIPLIER };
-    const updates = this.updatesPerStep;
-    for (let u = 0; u < updates; u++) {
-      if (u > 0) this.gradient(halves, false);
-      this.adam.update(this.grad, this.completed * updates + u + 1, this.stepSize, boost);
+    const from = updatesBefore(this.completed, this.totalSteps);
+    const to = updatesBefore(this.completed + 1, this.totalSteps);
+    for (let u = from; u < to; u++) {
+      if (u > from) this.gradient(halves, false);
+      this.adam.update(this.grad, u + 1, this.stepSize, boost);
     }
     const epoch = halves.epoch;
     this.completed++;
@@ -397,7 +409,7 @@ export function stepSizeFor(learningRate: number, batchSize: number): number {
 function fingerprintOf(options: TrainerOptions): string {
   const hash = createHash('sha256');
   hash.update(JSON.stringify({ examples: options.examples.map((e) => [e.textInput, e.output]) }));
-  hash.update(JSON.stringify([options.epochCount, options.batchSize, options.learningRate, options.seed, tuningConfig(options.start, options.examples.map((e) => e.textInput)), updatesPerStep(totalStepsFor(options.examples.length, options.epochCount, options.batchSize))]));
+  hash.update(JSON.stringify([options.epochCount, options.batchSize, options.learningRate, options.seed, tuningConfig(options.start, options.examples.map((e) => e.textInput)), totalUpdates(totalStepsFor(options.examples.length, options.epochCount, options.batchSize))]));
   const w = options.start.weights;
   hash.update(new Uint8Array(w.buffer, w.byteOffset, w.byteLength));
   return hash.digest('hex');

@@ -36,7 +36,7 @@ describe('local model: learning from examples', function () {
     for (const seed of [2, 3, 4]) {
       const trained = train(COLORS_FR, start, { seed });
       assert.equal(trained.totalSteps, 25);
-      assert.equal(trained.updatesPerStep, 3);
+      assert.equal(trained.totalUpdates, 75);
       assert.ok(trained.network.config.wideCommon && trained.network.config.wideCommon.length > 0, 'the prompts share "Translate to French: "');
       const memorized = exactShare(modelOf(trained), COLORS_FR);
       assert.ok(memorized >= 0.95, `seed ${seed}: memorized ${(memorized * 100).toFixed(0)}%`);

@@ -1,7 +1,7 @@
 import * as assert from 'node:assert/strict';
 import { commonGrams, inputIds, layoutOf, Network, type NetworkConfig, targetIds } from '../../../src/server/trainer/network';
 import { Rng } from '../../../src/server/trainer/rng';
-import { LEARNING_RATE_SCALE, REFERENCE_BATCH_SIZE, Trainer, TUNING_WIDE_HISTORY, TUNING_WIDE_NGRAM } from '../../../src/server/trainer/trainer';
+import { LEARNING_RATE_SCALE, MIN_UPDATES, REFERENCE_BATCH_SIZE, totalUpdates, Trainer, TUNING_WIDE_HISTORY, TUNING_WIDE_NGRAM, updatesBefore } from '../../../src/server/trainer/trainer';
 import { COLORS_FR, lookupDataset } from './datasets';
 import { referenceNll } from './referenceLoss';
 import { BASE_MODEL_TIMEOUT_MS, baseStart, tinyStart, TINY, train } from './support';
@@ -187,7 +187,7 @@ describe('local model: training mechanics', function () {
     const delta = (learningRate: number) => {
       // 75 steps: one Adam update per step (shorter jobs make more, see MIN_UPDATES)
       const trainer = new Trainer({ examples: COLORS_FR, epochCount: 15, batchSize: 4, learningRate, seed: 2, start: tinyStart() });
-      assert.equal(trainer.updatesPerStep, 1);
+      assert.equal(trainer.totalUpdates, trainer.totalSteps);
       const before = Float64Array.from(trainer.network.weights);
       trainer.step();
       return Float64Array.from(trainer.network.weights, (v, i) => v - before[i]);
@@ -212,6 +212,22 @@ describe('local model: training mechanics', function () {
     const bigStep = 0.0005 * (16 / REFERENCE_BATCH_SIZE) * LEARNING_RATE_SCALE;
     const moved16 = Math.abs(big.network.weights[L.bv + 'e'.charCodeAt(0)] - before);
     assert.ok(Math.abs(moved16 - bigStep) < bigStep * 1e-3, `batch 16 moved ${moved16}, expected ${bigStep}`);
+  });
+
+  it('makes at least MIN_UPDATES updates in a shorter job, one to three per step, and never fewer for more steps', () => {
+    for (let steps = 1; steps <= 200; steps++) {
+      const updates = totalUpdates(steps);
+      assert.ok(updates >= Math.min(MIN_UPDATES, 3 * steps) && updates <= Math.max(steps, MIN_UPDATES), `${steps} steps: ${updates} updates`);
+      if (steps > 1) assert.ok(updates >= totalUpdates(steps - 1), `${steps} steps make fewer updates than ${steps - 1}`);
+      let sum = 0;
+      for (let s = 0; s < steps; s++) {
+        const at = updatesBefore(s + 1, steps) - updatesBefore(s, steps);
+        assert.ok(at >= 1 && at <= 3, `${steps} steps: step ${s + 1} makes ${at}`);
+        sum += at;
+      }
+      assert.equal(sum, updates);
+    }
+    assert.deepEqual([25, 50, 75, 157].map(totalUpdates), [75, 75, 75, 157]);
   });
 
   it('stays finite with an absurd learning rate', () => {
