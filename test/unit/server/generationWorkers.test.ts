@@ -6,12 +6,17 @@ import { type Harness, call, startServer, trainModel, tuningBody } from './harne
 
 const SENTENCE = 'Streaming test: the local model writes this sentence back one small chunk at a time, so that clients see text early. ';
 
-/** A model that, at temperature 0, writes until the token limit: its generations are as long as asked. */
+/**
+ * A model that, at temperature 0, writes until the token limit: its generations are as long as
+ * asked. The sentence is repeated three times, beyond the wide part's 128 output positions, and
+ * the model cannot count the repeats, so it writes the sentence on and on (after two repeats it
+ * learns where to stop).
+ */
 function longWriterBody(): Record<string, unknown> {
   const body = tuningBody({ displayName: 'long writer' });
   const task = body.tuningTask as { trainingData: { examples: { examples: unknown[] } }; hyperparameters: unknown };
   task.trainingData.examples.examples = [
-    { textInput: 'stream please', output: SENTENCE.repeat(2).trim() },
+    { textInput: 'stream please', output: SENTENCE.repeat(3).trim() },
     { textInput: 'other', output: 'short' },
   ];
   task.hyperparameters = { epochCount: 5, batchSize: 2 };
