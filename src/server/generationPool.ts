@@ -37,6 +37,8 @@ interface Pending {
   ended: boolean;
   error?: Error;
   wake?: () => void;
+  /** Stops counting a stream as waiting for its first chunk (see expectFirstChunk). */
+  firstChunkTaken: () => void;
 }
 
 interface Slot {
@@ -59,6 +61,7 @@ export class GenerationPool {
   private readonly slots: Slot[] = [];
   private nextId = 1;
   private closed = false;
+  private readonly streamsWithoutFirstChunk = new Int32Array(new SharedArrayBuffer(4));
 
   constructor(
     private readonly opts: { workerScript: string; size?: number; log?: (line: string) => void },
@@ -83,10 +86,30 @@ export class GenerationPool {
         chunks: [],
         ended: false,
         loaded: { resolve: () => resolve(this.handle(pending)), reject },
+        firstChunkTaken: mode === 'stream' ? this.expectFirstChunk() : () => undefined,
       };
       slot.pending.set(id, pending);
       this.send(slot, { kind: 'start', id, weightsFile, request, whole: mode === 'whole', window: STREAM_WINDOW });
     });
+  }
+
+  /**
+   * Counts a stream as waiting for its first chunk until the returned function is called (once the
+   * first chunk is taken, or the stream ends, fails or is cancelled without one; calling it again
+   * does nothing). Meanwhile workers step only streams without a first chunk. It counts from
+   * `open`, after the request was read and the weights found, so that neither a slow client nor a
+   * base model still being made holds back the other generations.
+   */
+  private expectFirstChunk(): () => void {
+    const counter = this.streamsWithoutFirstChunk;
+    Atomics.add(counter, 0, 1);
+    let released = false;
+    return () => {
+      if (released) return;
+      released = true;
+      Atomics.sub(counter, 0, 1);
+      Atomics.notify(counter, 0);
+    };
   }
 
   async close(): Promise<void> {
@@ -98,6 +121,7 @@ export class GenerationPool {
 
   private handle(p: Pending): Generation {
     const cancel = (): void => {
+      p.firstChunkTaken();
       if (p.ended) return;
       p.ended = true;
       p.slot.pending.delete(p.id);
@@ -107,6 +131,7 @@ export class GenerationPool {
     const wait = (): Promise<void> => new Promise<void>((r) => (p.wake = r));
     let taken = 0;
     const took = (count: number): void => {
+      if (count > 0) p.firstChunkTaken();
       const before = Math.floor(taken / STREAM_ACK);
       taken += count;
       const acks = Math.floor(taken / STREAM_ACK) - before;
@@ -159,7 +184,7 @@ export class GenerationPool {
   }
 
   private spawn(): Slot {
-    const task: GenerationWorkerTask = { kind: 'generate' };
+    const task: GenerationWorkerTask = { kind: 'generate', streamsWithoutFirstChunk: this.streamsWithoutFirstChunk.buffer as SharedArrayBuffer };
     const worker = new Worker(this.opts.workerScript, { workerData: task });
     const slot: Slot = { worker, pending: new Map() };
     this.slots.push(slot);
@@ -183,6 +208,7 @@ export class GenerationPool {
     }
     const p = slot.pending.get(event.id);
     if (!p) return;
+    if (event.kind === 'end' || event.kind === 'failed') p.firstChunkTaken();
     switch (event.kind) {
       case 'loaded':
         p.loaded.resolve();
@@ -215,6 +241,7 @@ export class GenerationPool {
 
   private failAll(slot: Slot, error: Error): void {
     for (const p of slot.pending.values()) {
+      p.firstChunkTaken();
       p.error = error;
       p.loaded.reject(error);
       const wake = p.wake;

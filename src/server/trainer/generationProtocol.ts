@@ -4,6 +4,11 @@ import type { FinishReason } from './trainedModel';
 /** A generation worker's workerData: it serves generations until it is terminated. */
 export interface GenerationWorkerTask {
   kind: 'generate';
+  /**
+   * One Int32: how many streams anywhere in the server are still waiting for their first chunk,
+   * from the moment their request is read (see GenerationPool.expectFirstChunk).
+   */
+  streamsWithoutFirstChunk: SharedArrayBuffer;
 }
 
 /** Messages from the main thread to a generation worker. */

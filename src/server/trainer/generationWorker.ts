@@ -33,16 +33,20 @@ interface Job {
  * disk), and decodes its open generations together, one decoder step for up to MAX_BATCH
  * candidates at a time, the least recently stepped first (batchedDecoding, which gives each the
  * same text as decoding it alone). While some stream still waits for its first chunk, only such
- * streams step, so a new stream's first chunk does not wait behind the chunks of older ones.
+ * streams step, so a new stream's first chunk does not wait behind the chunks of older ones; and
+ * while some stream anywhere in the server waits for its first chunk (`streamsWithoutFirstChunk`,
+ * counted from the moment its request is read), a worker with none of its own steps nothing
+ * else, leaving the processor to the threads that bring that chunk about.
  * Chunks leave as soon as a step completes them, all of a step's in one message.
  */
-export function serveGenerations(port: MessagePort): void {
+export function serveGenerations(port: MessagePort, streamsWithoutFirstChunk?: Int32Array): void {
   const models = new Map<string, Promise<LocalTrainedModel>>();
   const encoders = new WeakMap<Network, EncoderCache>();
   const jobs = new Map<number, Job>();
   let outbox: GenerationEvent[] = [];
   let scheduled = false;
   let steps = 0;
+  let waitingForOthers = false;
 
   const post = (event: GenerationEvent): void => {
     outbox.push(event);
@@ -118,6 +122,19 @@ export function serveGenerations(port: MessagePort): void {
   const movable = (job: Job): job is Job & { generation: BatchedGeneration; net: Network } =>
     job.generation !== undefined && !job.cancelled && (job.whole || job.credit > 0);
 
+  /** Resumes once no stream in the server waits for its first chunk any more (or a message comes). */
+  const waitForOthers = (seen: number): void => {
+    if (waitingForOthers || !streamsWithoutFirstChunk) return;
+    waitingForOthers = true;
+    const { async, value } = Atomics.waitAsync(streamsWithoutFirstChunk, 0, seen);
+    const resume = (): void => {
+      waitingForOthers = false;
+      schedule();
+    };
+    if (async) void value.then(resume);
+    else resume();
+  };
+
   /** One decoder step for every job that can move (only the streams without a first chunk, while there are any); false when none can. */
   const stepOnce = (): boolean => {
     const open = [...jobs.values()].filter(movable);
@@ -125,6 +142,13 @@ export function serveGenerations(port: MessagePort): void {
     const moving = open.filter((j) => jobs.has(j.id) && movable(j) && j.generation.needingStep().length > 0);
     if (moving.length === 0) return false;
     const waitingForFirst = moving.filter((j) => !j.whole && j.generation.chunksOut === 0);
+    if (waitingForFirst.length === 0 && streamsWithoutFirstChunk) {
+      const elsewhere = Atomics.load(streamsWithoutFirstChunk, 0);
+      if (elsewhere > 0) {
+        waitForOthers(elsewhere);
+        return false;
+      }
+    }
     // The least recently stepped first, up to a batch: a step stays short, so a new request is
     // looked at soon, and larger batches gain nothing more per candidate.
     const candidates = (waitingForFirst.length > 0 ? waitingForFirst : moving).sort((a, b) => a.lastStep - b.lastStep);

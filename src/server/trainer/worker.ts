@@ -17,7 +17,7 @@ const task = workerData as WorkerTask | GenerationWorkerTask | GradientHelperDat
 
 if (task.kind === 'generate') {
   lowerThreadPriority();
-  serveGenerations(port);
+  serveGenerations(port, new Int32Array(task.streamsWithoutFirstChunk));
 } else if (task.kind === 'gradient') {
   serveGradients(task);
 } else {

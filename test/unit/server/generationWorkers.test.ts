@@ -89,6 +89,40 @@ describe('local server: generation on worker threads', function () {
     assert.equal(after.json.usageMetadata.candidatesTokenCount, 20);
   });
 
+  it('a stream that fails or is left before its first chunk does not hold back the others', async function () {
+    // While a stream waits for its first chunk, workers step nothing else; each of these must stop
+    // counting as waiting, or the running stream below would stall.
+    this.timeout(60_000);
+    const unloadable = await trainModel(h.url, tuningBody({ displayName: 'unloadable' }));
+    await fsp.writeFile(path.join(h.dataDir, 'tunedModels', unloadable.split('/')[1], 'weights.json'), 'not a model');
+    const res = await fetch(`${h.url}/v1beta/${model}:streamGenerateContent?alt=sse`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify(ask('stream please', { temperature: 0, maxOutputTokens: 3000 })),
+    });
+    const reader = (res.body as ReadableStream<Uint8Array>).getReader();
+    await reader.read();
+    const stream = `:streamGenerateContent?alt=sse`;
+    assert.equal((await call(h.url, 'POST', `/v1beta/${model}${stream}`, { contents: [] })).status, 400);
+    assert.equal((await call(h.url, 'POST', `/v1beta/tunedModels/no-such-model${stream}`, ask('hi', {}))).status, 404);
+    assert.equal((await call(h.url, 'POST', `/v1beta/${model}${stream}`, '{"contents": [')).status, 400);
+    assert.equal((await call(h.url, 'POST', `/v1beta/${unloadable}${stream}`, ask('hi', {}))).status, 500);
+    const leaving = new AbortController();
+    const left = fetch(`${h.url}/v1beta/${model}${stream}`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(ask('stream please', {})), signal: leaving.signal });
+    leaving.abort();
+    await assert.rejects(left);
+    let text = '';
+    const decoder = new TextDecoder();
+    for (;;) {
+      const { done, value } = await reader.read();
+      if (done) break;
+      text += decoder.decode(value, { stream: true });
+    }
+    assert.match(text, /"candidatesTokenCount":3000/, 'the running stream went on to its end');
+    const unary = await call(h.url, 'POST', `/v1beta/${model}:generateContent`, ask('stream please', { temperature: 0, maxOutputTokens: 50 }));
+    assert.equal(unary.json.usageMetadata.candidatesTokenCount, 50);
+  });
+
   it('weights that cannot be loaded are a 500 naming the model, before any answer is sent', async () => {
     const damaged = await trainModel(h.url, { ...tuningBody({ displayName: 'damaged' }) });
     const id = damaged.split('/')[1];

@@ -19,9 +19,9 @@ async function endlessModel(file: string): Promise<void> {
 }
 
 /** A generation worker's loop, run on this thread over a message channel. */
-function serve(): { send(c: GenerationCommand): void; events: (GenerationEvent & { id: number })[]; until(done: () => boolean): Promise<void>; close(): void } {
+function serve(streamsWithoutFirstChunk?: Int32Array): { send(c: GenerationCommand): void; events: (GenerationEvent & { id: number })[]; until(done: () => boolean): Promise<void>; close(): void } {
   const { port1, port2 } = new MessageChannel();
-  serveGenerations(port1);
+  serveGenerations(port1, streamsWithoutFirstChunk);
   const events: (GenerationEvent & { id: number })[] = [];
   let waiter: (() => void) | undefined;
   port2.on('message', (e: GenerationEvent) => {
@@ -54,6 +54,32 @@ describe('generation worker', function () {
     await endlessModel(weightsFile);
   });
   after(() => rmSync(dir, { recursive: true, force: true }));
+
+  it('steps no stream that has its first chunk while a stream elsewhere in the server waits for its own, and goes on when none does', async () => {
+    const elsewhere = new Int32Array(new SharedArrayBuffer(4));
+    const worker = serve(elsewhere);
+    try {
+      const chunksOf = (id: number): number => worker.events.filter((e) => e.id === id && e.kind === 'chunk').length;
+      Atomics.store(elsewhere, 0, 2);
+      worker.send({ kind: 'start', id: 1, weightsFile, request: request(1), whole: false, window: 1_000_000 });
+      // its own first chunk still comes: it is one of the streams waiting for one
+      await worker.until(() => chunksOf(1) >= 1);
+      // a message wakes the worker, which must still hold back
+      worker.send({ kind: 'more', id: 1, chunks: 1 });
+      await new Promise((r) => setTimeout(r, 300));
+      assert.equal(chunksOf(1), 1, 'no further chunk while other streams wait for their first');
+      Atomics.sub(elsewhere, 0, 1);
+      Atomics.notify(elsewhere, 0);
+      await new Promise((r) => setTimeout(r, 100));
+      assert.equal(chunksOf(1), 1, 'one stream still waits');
+      Atomics.sub(elsewhere, 0, 1);
+      Atomics.notify(elsewhere, 0);
+      await worker.until(() => chunksOf(1) >= 20);
+      worker.send({ kind: 'cancel', id: 1 });
+    } finally {
+      worker.close();
+    }
+  });
 
   it("a new stream's first chunk comes before any further chunk of the streams already running", async () => {
     const worker = serve();
