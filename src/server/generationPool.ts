@@ -44,6 +44,8 @@ interface Pending {
 interface Slot {
   worker: Worker;
   pending: Map<number, Pending>;
+  /** When it was last picked for a generation, counted in picks. */
+  picked: number;
 }
 
 /** One worker per core, at most this many: generation is the only thing they do. */
@@ -53,13 +55,14 @@ export function defaultGenerationWorkers(): number {
 
 /**
  * Runs generations on worker threads, so that the server's main thread stays free to answer other
- * requests however many generations run. Workers start on first use; each one loads the weights it
- * is asked for once, and interleaves its generations chunk by chunk. A new generation goes to the
- * worker with the fewest open ones.
+ * requests however many generations run. All workers start with the first generation; each one
+ * loads the weights it is asked for once, and interleaves its generations chunk by chunk. A new
+ * generation goes to the worker with the fewest open ones, of those the one picked longest ago.
  */
 export class GenerationPool {
   private readonly slots: Slot[] = [];
   private nextId = 1;
+  private picks = 0;
   private closed = false;
   private readonly streamsWithoutFirstChunk = new Int32Array(new SharedArrayBuffer(4));
 
@@ -177,16 +180,23 @@ export class GenerationPool {
   }
 
   private pickSlot(): Slot {
+    // All workers start with the first generation: one started later, in the middle of a burst of
+    // requests, would spend the burst starting its thread and compiling the decoder.
+    while (this.slots.length < this.size) this.spawn();
+    // the fewest open generations, and of those the one picked longest ago: every worker gets
+    // work, and loads and compiles what it needs, before a burst comes
     let best = this.slots[0];
-    for (const slot of this.slots) if (slot.pending.size < best.pending.size) best = slot;
-    if (this.slots.length < this.size && (!best || best.pending.size > 0)) return this.spawn();
+    for (const slot of this.slots) {
+      if (slot.pending.size < best.pending.size || (slot.pending.size === best.pending.size && slot.picked < best.picked)) best = slot;
+    }
+    best.picked = ++this.picks;
     return best;
   }
 
   private spawn(): Slot {
     const task: GenerationWorkerTask = { kind: 'generate', streamsWithoutFirstChunk: this.streamsWithoutFirstChunk.buffer as SharedArrayBuffer };
     const worker = new Worker(this.opts.workerScript, { workerData: task });
-    const slot: Slot = { worker, pending: new Map() };
+    const slot: Slot = { worker, pending: new Map(), picked: 0 };
     this.slots.push(slot);
     worker.on('message', (event: GenerationEvent) => this.receive(slot, event));
     const gone = (why: string): void => {
