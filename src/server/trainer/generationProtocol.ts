@@ -6,7 +6,8 @@ export interface GenerationWorkerTask {
   kind: 'generate';
   /**
    * One Int32: how many streams anywhere in the server are still waiting for their first chunk,
-   * from the moment their request is read (see GenerationPool.expectFirstChunk).
+   * from their start message to the first chunk the request thread takes (see
+   * GenerationPool.expectFirstChunk).
    */
   streamsWithoutFirstChunk: SharedArrayBuffer;
 }

@@ -35,8 +35,8 @@ interface Job {
  * same text as decoding it alone). While some stream still waits for its first chunk, only such
  * streams step, so a new stream's first chunk does not wait behind the chunks of older ones; and
  * while some stream anywhere in the server waits for its first chunk (`streamsWithoutFirstChunk`,
- * counted from the moment its request is read), a worker with none of its own steps nothing
- * else, leaving the processor to the threads that bring that chunk about.
+ * counted from the moment the request thread sends its start message), a worker with none of its
+ * own steps nothing else, leaving the processor to the threads that bring that chunk about.
  * Chunks leave as soon as a step completes them, all of a step's in one message.
  */
 export function serveGenerations(port: MessagePort, streamsWithoutFirstChunk?: Int32Array): void {

@@ -195,7 +195,9 @@ export class Trainer {
     if (!(epochCount >= 1) || !(batchSize >= 1)) throw new Error('epochCount and batchSize must be at least 1');
     if (!(learningRate > 0) || !Number.isFinite(learningRate)) throw new Error('learningRate must be a positive number');
     this.totalSteps = totalStepsFor(examples.length, epochCount, batchSize);
-    this.fingerprint = fingerprintOf(options);
+    this.totalUpdates = totalUpdates(this.totalSteps);
+    const config = tuningConfig(start, examples.map((e) => e.textInput));
+    this.fingerprint = fingerprintOf(options, config, this.totalUpdates);
     this.pairs = examples.map(encodePair);
     this.validation = (options.validation ?? []).map(encodePair);
     // in shared memory, so that a helper thread can compute part of each step's gradient
@@ -218,10 +220,9 @@ export class Trainer {
       weights.set(start.weights);
       this.adam = new Adam(weights);
     }
-    this.network = new Network(tuningConfig(start, examples.map((e) => e.textInput)), weights);
+    this.network = new Network(config, weights);
     this.grad = new Float64Array(weights.length);
     this.stepSize = stepSizeFor(learningRate, batchSize);
-    this.totalUpdates = totalUpdates(this.totalSteps);
   }
 
   get completedSteps(): number {
@@ -300,9 +301,8 @@ export class Trainer {
       if (u > from) this.gradient(halves, false);
       this.adam.update(this.grad, u + 1, this.stepSize, boost);
     }
-    const epoch = halves.epoch;
     this.completed++;
-    const report: StepReport = { step: this.completed, epoch, meanLoss, computeTime: rfc3339Now(), totalSteps: this.totalSteps };
+    const report: StepReport = { step: this.completed, epoch: halves.epoch, meanLoss, computeTime: rfc3339Now(), totalSteps: this.totalSteps };
     if (this.isEvaluationStep(this.completed)) report.evalLoss = batchLoss(this.network, this.validation);
     this.snapshots.push(report);
     // The weights of the next step are final now: the helper starts on its half of it while this
@@ -406,10 +406,11 @@ export function stepSizeFor(learningRate: number, batchSize: number): number {
   return Math.min(learningRate * Math.max(1, batchSize / REFERENCE_BATCH_SIZE), MAX_EFFECTIVE_LEARNING_RATE) * LEARNING_RATE_SCALE;
 }
 
-function fingerprintOf(options: TrainerOptions): string {
+/** What a checkpoint must match to resume: the examples, hyperparameters, seed, shape, update count and starting weights. */
+function fingerprintOf(options: TrainerOptions, config: NetworkConfig, updates: number): string {
   const hash = createHash('sha256');
   hash.update(JSON.stringify({ examples: options.examples.map((e) => [e.textInput, e.output]) }));
-  hash.update(JSON.stringify([options.epochCount, options.batchSize, options.learningRate, options.seed, tuningConfig(options.start, options.examples.map((e) => e.textInput)), totalUpdates(totalStepsFor(options.examples.length, options.epochCount, options.batchSize))]));
+  hash.update(JSON.stringify([options.epochCount, options.batchSize, options.learningRate, options.seed, config, updates]));
   const w = options.start.weights;
   hash.update(new Uint8Array(w.buffer, w.byteOffset, w.byteLength));
   return hash.digest('hex');
